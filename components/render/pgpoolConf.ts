@@ -1,0 +1,124 @@
+import { ROLE_NAMES } from "../../config";
+import { ConfValue, renderSettings } from "./confSyntax";
+import { CA_CERT_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./postgresqlConf";
+import { RenderContext } from "./types";
+
+export const POOL_PASSWD_FILE = "pool_passwd";
+
+/**
+ * Health checks: one probe a second; a backend that fails it twice (1 s apart, 2 s connect
+ * timeout) is detached. With failover_on_backend_error a broken connection detaches it at once.
+ * Faster detection means a brief network stall can also detach a healthy node.
+ */
+export const HEALTH_CHECK = {
+    periodSeconds: 1,
+    timeoutSeconds: 2,
+    maxRetries: 2,
+    retryDelaySeconds: 1,
+    connectTimeoutMs: 2000,
+} as const;
+
+/** Replicas lagging more than this many bytes get no load-balanced reads (100 MB). */
+export const DELAY_THRESHOLD_BYTES = 100 * 1024 * 1024;
+
+function backendSettings(context: RenderContext): Record<string, ConfValue> {
+    const settings: Record<string, ConfValue> = {};
+    for (const node of context.topology.nodes) {
+        settings[`backend_hostname${node.index}`] = node.host;
+        settings[`backend_port${node.index}`] = node.port;
+        settings[`backend_weight${node.index}`] = 1;
+        settings[`backend_data_directory${node.index}`] = context.layout.postgres(node.name).dataDir;
+        settings[`backend_flag${node.index}`] = "ALLOW_TO_FAILOVER";
+        // Must equal the standby's application_name, or SHOW POOL_NODES has no replication state.
+        settings[`backend_application_name${node.index}`] = node.name;
+    }
+    return settings;
+}
+
+/** pgpool.conf for Pgpool-II 4.3 in streaming-replication mode. */
+export function renderPgpoolConf(context: RenderContext): string {
+    const { config, topology } = context;
+    const paths = context.layout.pgpool();
+    return renderSettings("pgpool.conf", [
+        ["Clustering mode and connections", {
+            backend_clustering_mode: "streaming_replication",
+            listen_addresses: context.layout.listenAddress,
+            port: topology.pgpool.port,
+            // Pgpool-II 4.3 name; 4.4 renamed it unix_socket_directories.
+            socket_dir: paths.runDir,
+            pcp_listen_addresses: "localhost",
+            pcp_port: topology.pgpool.pcpPort,
+            pcp_socket_dir: paths.runDir,
+            pid_file_name: `${paths.runDir}/pgpool.pid`,
+            logdir: paths.runDir,
+            memqcache_oiddir: `${paths.runDir}/oiddir`,
+        }],
+        ["Backends", backendSettings(context)],
+        ["Authentication and TLS", {
+            enable_pool_hba: true,
+            pool_passwd: `${paths.runDir}/${POOL_PASSWD_FILE}`,
+            authentication_timeout: 30,
+            allow_clear_text_frontend_auth: false,
+            ssl: true,
+            ssl_key: `${paths.runDir}/${SERVER_KEY_FILE}`,
+            ssl_cert: `${paths.runDir}/${SERVER_CERT_FILE}`,
+            ssl_ca_cert: `${paths.runDir}/${CA_CERT_FILE}`,
+            ssl_prefer_server_ciphers: true,
+            ssl_ecdh_curve: "prime256v1",
+        }],
+        ["Pool", {
+            num_init_children: config.pool.numInitChildren,
+            max_pool: config.pool.maxPool,
+            child_life_time: config.pool.childLifeTimeSeconds,
+            child_max_connections: 0,
+            connection_life_time: 0,
+            client_idle_limit: 0,
+            connection_cache: true,
+            reserved_connections: 0,
+        }],
+        ["Load balancing", {
+            load_balance_mode: true,
+            // After a write, the rest of the session reads from the primary: read-your-writes.
+            disable_load_balance_on_write: "always",
+            statement_level_load_balance: false,
+            delay_threshold: DELAY_THRESHOLD_BYTES,
+        }],
+        ["Streaming replication check", {
+            sr_check_period: 1,
+            sr_check_user: ROLE_NAMES.pgpoolCheck,
+            // Empty: pgpool takes the password from pool_passwd, so none is written here.
+            sr_check_password: "",
+            sr_check_database: "postgres",
+            log_standby_delay: "if_over_threshold",
+        }],
+        ["Health check and failover", {
+            health_check_period: HEALTH_CHECK.periodSeconds,
+            health_check_timeout: HEALTH_CHECK.timeoutSeconds,
+            health_check_user: ROLE_NAMES.pgpoolCheck,
+            health_check_password: "",
+            health_check_database: "postgres",
+            health_check_max_retries: HEALTH_CHECK.maxRetries,
+            health_check_retry_delay: HEALTH_CHECK.retryDelaySeconds,
+            connect_timeout: HEALTH_CHECK.connectTimeoutMs,
+            failover_on_backend_error: true,
+            search_primary_node_timeout: 30,
+            auto_failback: false,
+        }],
+        ["Logging", {
+            log_destination: "stderr",
+            log_line_prefix: "%m: %a pid %p: ",
+            log_min_messages: "warning",
+            log_connections: false,
+        }],
+    ]);
+}
+
+/** pool_hba.conf: like pg_hba.conf, TLS with SCRAM only. */
+export function renderPoolHbaConf(networks: readonly string[]): string {
+    const lines = [
+        "# pool_hba.conf rendered by pg-ha-stack: TLS and scram-sha-256 only.",
+        "local    all  all                      scram-sha-256",
+        ...networks.map((cidr) => `hostssl  all  all  ${cidr.padEnd(18)}  scram-sha-256`),
+    ];
+    return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,115 @@
+import { PostgresEndpoint, ROLE_NAMES } from "../../config";
+import { renderBootstrapSql } from "./bootstrapSql";
+import { conninfo, shellQuote } from "./confSyntax";
+import { renderPgpass } from "./passwordFiles";
+import { renderPgHbaConf } from "./pgHba";
+import {
+    CA_CERT_FILE, PGPASS_FILE, renderPostgresqlConf, replicationSlotName, SERVER_CERT_FILE, SERVER_KEY_FILE,
+} from "./postgresqlConf";
+import { renderStartScript, START_SCRIPT } from "./startScript";
+import { ClusterPasswords, RenderContext, RenderedFile, TlsMaterial } from "./types";
+
+export const BOOTSTRAP_SQL_FILE = "bootstrap.sql";
+export const SUPERUSER_PASSWORD_FILE = "superuser.password";
+
+/** Seconds a replica waits for the primary on its first start before giving up (and being restarted). */
+export const PRIMARY_WAIT_SECONDS = 300;
+
+function primaryBody(node: PostgresEndpoint): string[] {
+    return [
+        "if [ ! -s \"$DATA_DIR/PG_VERSION\" ]; then",
+        "    log \"initialising a new primary in $DATA_DIR\"",
+        "    staging=\"$DATA_DIR.bootstrap\"",
+        "    rm -rf \"$staging\"",
+        "    \"$BIN_DIR/initdb\" -D \"$staging\" -U " + ROLE_NAMES.superuser + " --pwfile=\"$RUN_DIR/" + SUPERUSER_PASSWORD_FILE + "\" \\",
+        "        --auth-local=scram-sha-256 --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 --data-checksums >&2",
+        "    \"$BIN_DIR/pg_ctl\" -D \"$staging\" -w -t 120 -l \"$RUN_DIR/bootstrap.log\" \\",
+        "        -o \"-c config_file=$CONFIG_DIR/postgresql.conf -c listen_addresses='' -c synchronous_standby_names=''\" start >&2",
+        `    "$BIN_DIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$RUN_DIR" -p ${node.port} -U ${ROLE_NAMES.superuser} -d postgres -f "$RUN_DIR/${BOOTSTRAP_SQL_FILE}" >&2`,
+        "    \"$BIN_DIR/pg_ctl\" -D \"$staging\" -w -t 120 -m fast stop >&2",
+        "    rm -f \"$RUN_DIR/" + BOOTSTRAP_SQL_FILE + "\" \"$RUN_DIR/" + SUPERUSER_PASSWORD_FILE + "\"",
+        "    mv \"$staging\" \"$DATA_DIR\"",
+        "    log \"primary initialised\"",
+        "fi",
+    ];
+}
+
+function replicaBody(context: RenderContext, node: PostgresEndpoint): string[] {
+    const primary = context.topology.nodes[0];
+    if (primary === undefined) throw new Error("a replica needs a primary in the topology");
+    const slot = replicationSlotName(node.name);
+    const connection = (database: string): string => conninfo({
+        host: primary.host,
+        port: primary.port,
+        user: ROLE_NAMES.replication,
+        dbname: database,
+        application_name: node.name,
+        sslmode: "verify-full",
+        sslrootcert: `${context.layout.postgres(node.name).runDir}/${CA_CERT_FILE}`,
+        connect_timeout: 2,
+    });
+    return [
+        "if [ ! -s \"$DATA_DIR/PG_VERSION\" ]; then",
+        `    log "cloning ${node.name} from ${primary.host}:${primary.port} through slot ${slot}"`,
+        `    for attempt in $(seq 1 ${PRIMARY_WAIT_SECONDS}); do`,
+        `        "$BIN_DIR/pg_isready" -q -h ${shellQuote(primary.host)} -p ${primary.port} -t 1 && break`,
+        `        if [ "$attempt" = ${PRIMARY_WAIT_SECONDS} ]; then log "primary not ready after ${PRIMARY_WAIT_SECONDS} s"; exit 1; fi`,
+        "        sleep 1",
+        "    done",
+        "    staging=\"$DATA_DIR.bootstrap\"",
+        "    rm -rf \"$staging\"",
+        `    slot_exists=$("$BIN_DIR/psql" -X -At -w -d ${shellQuote(connection("postgres"))} -c "SELECT 1 FROM pg_replication_slots WHERE slot_name = '${slot}'")`,
+        "    create_slot=(--create-slot)",
+        "    if [ \"$slot_exists\" = 1 ]; then create_slot=(); fi",
+        `    "$BIN_DIR/pg_basebackup" -w -d ${shellQuote(connection("replication"))} -D "$staging" \\`,
+        `        -X stream -S ${slot} "\${create_slot[@]}" --checkpoint=fast >&2`,
+        "    touch \"$staging/standby.signal\"",
+        "    mv \"$staging\" \"$DATA_DIR\"",
+        `    log "${node.name} cloned"`,
+        "fi",
+    ];
+}
+
+/** Every file a PostgreSQL node needs, the start script last. */
+export function renderPostgresNodeFiles(
+    context: RenderContext, node: PostgresEndpoint, passwords: ClusterPasswords, tls: TlsMaterial,
+): RenderedFile[] {
+    const paths = context.layout.postgres(node.name);
+    const isInitialPrimary = node.index === 0;
+    const files: RenderedFile[] = [
+        { name: "postgresql.conf", content: renderPostgresqlConf(context, node), mode: 0o644, secret: false },
+        { name: "pg_hba.conf", content: renderPgHbaConf(context), mode: 0o644, secret: false },
+        { name: "pg_ident.conf", content: "# No user name maps: every login authenticates with SCRAM.\n", mode: 0o644, secret: false },
+        { name: CA_CERT_FILE, content: tls.caCertPem, mode: 0o644, secret: false },
+        { name: SERVER_CERT_FILE, content: tls.certPem, mode: 0o644, secret: false },
+        { name: SERVER_KEY_FILE, content: tls.keyPem, mode: 0o600, secret: true },
+        {
+            name: PGPASS_FILE,
+            content: renderPgpass([
+                { user: ROLE_NAMES.superuser, password: passwords.superuser },
+                { user: ROLE_NAMES.replication, password: passwords.replication },
+            ]),
+            mode: 0o600,
+            secret: true,
+        },
+    ];
+    if (isInitialPrimary) {
+        files.push(
+            { name: BOOTSTRAP_SQL_FILE, content: renderBootstrapSql(context, passwords), mode: 0o600, secret: true },
+            { name: SUPERUSER_PASSWORD_FILE, content: `${passwords.superuser}\n`, mode: 0o600, secret: true },
+        );
+    }
+    const script = renderStartScript({
+        description: `Starts PostgreSQL ${node.name} (${isInitialPrimary ? "initial primary" : "replica"}).`,
+        paths,
+        serviceUser: context.layout.serviceUser,
+        files,
+        variables: { DATA_DIR: paths.dataDir, BIN_DIR: paths.binDir },
+        body: [
+            "export PGPASSFILE=\"$RUN_DIR/" + PGPASS_FILE + "\"",
+            ...(isInitialPrimary ? primaryBody(node) : replicaBody(context, node)),
+            "exec \"$BIN_DIR/postgres\" -D \"$DATA_DIR\" -c config_file=\"$CONFIG_DIR/postgresql.conf\"",
+        ],
+    });
+    return [...files, { name: START_SCRIPT, content: script, mode: 0o755, secret: false }];
+}

@@ -1,0 +1,67 @@
+import { shellQuote } from "./confSyntax";
+import { RenderedFile, ServicePaths } from "./types";
+
+export const START_SCRIPT = "start.sh";
+
+export interface StartScriptInput {
+    readonly description: string;
+    readonly paths: ServicePaths;
+    /** OS user the service runs as; the script drops to it when started as root. */
+    readonly serviceUser: string;
+    /** Files of the service, to sort into private (0600) and public copies in the run folder. */
+    readonly files: readonly RenderedFile[];
+    /** Shell variables the body uses, set before it. */
+    readonly variables: Readonly<Record<string, string>>;
+    /** The service's own steps; must end by exec'ing the server in the foreground. */
+    readonly body: readonly string[];
+}
+
+/**
+ * A bash script that starts one service the same way in a container, on a VM and on the local
+ * run: copies secrets into a private run folder with mode 0600 owned by the service user (libpq,
+ * PostgreSQL and pgpool reject keys and password files others can read), drops root with setpriv,
+ * then runs the body, which execs the server so that its pid is the script's.
+ */
+export function renderStartScript(input: StartScriptInput): string {
+    const copies = input.files
+        .filter((file) => file.name !== START_SCRIPT)
+        .map((file) => `    copy_private ${shellQuote(file.name)} ${file.secret ? "600" : "644"}`);
+    const variables = Object.entries({
+        CONFIG_DIR: input.paths.configDir,
+        RUN_DIR: input.paths.runDir,
+        SERVICE_USER: input.serviceUser,
+        ...input.variables,
+    }).map(([name, value]) => `readonly ${name}=${shellQuote(value)}`);
+    return [
+        "#!/bin/bash",
+        `# ${input.description}`,
+        "# Rendered by pg-ha-stack; edits are overwritten on the next deploy.",
+        "set -euo pipefail",
+        "umask 077",
+        ...variables,
+        "",
+        "log() { printf '%s pg-ha start: %s\\n' \"$(date -u +%FT%TZ)\" \"$*\" >&2; }",
+        "",
+        "copy_private() {",
+        "    local owner=()",
+        "    if [ \"$(id -u)\" = 0 ]; then owner=(-o \"$SERVICE_USER\" -g \"$(id -gn \"$SERVICE_USER\")\"); fi",
+        "    install -m \"$2\" \"${owner[@]}\" \"$CONFIG_DIR/$1\" \"$RUN_DIR/$1\"",
+        "}",
+        "",
+        "if [ \"${PG_HA_RUN_PREPARED:-}\" != 1 ]; then",
+        "    if [ \"$(id -u)\" = 0 ]; then",
+        "        install -d -m 700 -o \"$SERVICE_USER\" -g \"$(id -gn \"$SERVICE_USER\")\" \"$RUN_DIR\"",
+        "    else",
+        "        install -d -m 700 \"$RUN_DIR\"",
+        "    fi",
+        ...copies,
+        "    if [ \"$(id -u)\" = 0 ]; then",
+        "        export PG_HA_RUN_PREPARED=1",
+        "        exec setpriv --reuid=\"$SERVICE_USER\" --regid=\"$(id -gn \"$SERVICE_USER\")\" --init-groups -- /bin/bash \"$0\" \"$@\"",
+        "    fi",
+        "fi",
+        "",
+        ...input.body,
+        "",
+    ].join("\n");
+}

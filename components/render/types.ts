@@ -1,0 +1,68 @@
+import { ClusterConfig, Topology } from "../../config";
+
+/** A file that lands on a host, relative to the service's config folder. */
+export interface RenderedFile {
+    readonly name: string;
+    readonly content: string;
+    /** POSIX mode the file gets where the platform can set it (0o600 for anything secret). */
+    readonly mode: number;
+    /** True when the content embeds a password or a private key. */
+    readonly secret: boolean;
+}
+
+/** Every generated password of the cluster, as plain text inside a render. */
+export interface ClusterPasswords {
+    readonly superuser: string;
+    readonly replication: string;
+    readonly app: string;
+    readonly pgpoolCheck: string;
+    readonly pcpAdmin: string;
+    readonly monitoring: string;
+    readonly pgpoolAesKey: string;
+}
+
+export const PASSWORD_NAMES: readonly (keyof ClusterPasswords)[] = [
+    "superuser", "replication", "app", "pgpoolCheck", "pcpAdmin", "monitoring", "pgpoolAesKey",
+];
+
+/** A server's TLS material: the cluster CA and its own certificate and key, PEM encoded. */
+export interface TlsMaterial {
+    readonly caCertPem: string;
+    readonly certPem: string;
+    readonly keyPem: string;
+}
+
+/** Where one service's files live on its host. */
+export interface ServicePaths {
+    /** Rendered files land here, as the platform delivers them. */
+    readonly configDir: string;
+    /** Private copies of keys and password files (mode 0600), sockets and pid files. */
+    readonly runDir: string;
+}
+
+export interface PostgresPaths extends ServicePaths {
+    readonly dataDir: string;
+    readonly binDir: string;
+}
+
+/** Where things are on the hosts of one substrate (Docker containers, EC2 instances, the local run). */
+export interface HostLayout {
+    /** Address servers bind to: `*` inside a container or VM, 127.0.0.1 on the local run. */
+    readonly listenAddress: string;
+    /** Where cluster members (pgpool, replicas, exporter) connect from. */
+    readonly clusterCidrs: readonly string[];
+    postgres(nodeName: string): PostgresPaths;
+    pgpool(): ServicePaths;
+    exporter(): ServicePaths;
+    /** OS user every service runs as (PostgreSQL refuses to run as root). */
+    readonly serviceUser: string;
+    readonly pgpoolBinary: string;
+    readonly exporterBinary: string;
+}
+
+/** Everything a renderer may need that is not secret. */
+export interface RenderContext {
+    readonly config: ClusterConfig;
+    readonly topology: Topology;
+    readonly layout: HostLayout;
+}

@@ -1,0 +1,43 @@
+/**
+ * Every default of the stack configuration, in one place. The loader applies them with `??`;
+ * nothing else re-derives them.
+ */
+export const CONFIG_NAMESPACE = "pg-ha";
+
+export const DEFAULTS = {
+    platform: "docker",
+    replicaCount: 2,
+    postgresVersion: 15,
+    databaseName: "edufarm",
+    appUser: "edufarm_app",
+    bindAddress: "127.0.0.1",
+    ports: { pgpool: 5430, primary: 5432, metrics: 9187, pcp: 9898 },
+    allowedClientCidrs: ["127.0.0.1/32"],
+    allowPublicAccess: false,
+    synchronousReplicas: 1,
+    /** The documented budget: primary and each replica 2 CPU, 4 GB RAM, 100 GB SSD. */
+    nodeSizing: { cpus: 2, memoryMb: 4096, diskGb: 100 },
+    /** The documented budget for the front host: pgpool (with the exporter beside it) 1 CPU, 1 GB. */
+    frontSizing: { cpus: 1, memoryMb: 1024 },
+    pool: { numInitChildren: 32, maxPool: 4, childLifeTimeSeconds: 300 },
+    dockerNetworkCidr: "172.28.40.0/24",
+} as const;
+
+/** Official postgres images, pinned per supported major version (Debian bookworm based). */
+export const POSTGRES_IMAGES: Readonly<Record<number, string>> = {
+    14: "postgres:14.20-bookworm",
+    15: "postgres:15.15-bookworm",
+    16: "postgres:16.11-bookworm",
+    17: "postgres:17.7-bookworm",
+};
+
+export const LIMITS = {
+    replicaCount: { min: 1, max: 5 },
+    nodeMemoryMb: { min: 1024 },
+    frontMemoryMb: { min: 512 },
+    nodeDiskGb: { min: 10 },
+    cpus: { min: 0.5, max: 64 },
+    numInitChildren: { min: 1, max: 1000 },
+    maxPool: { min: 1, max: 32 },
+    port: { min: 1024, max: 65535 },
+} as const;

@@ -1,0 +1,6 @@
+export * from "./types";
+export * from "./defaults";
+export * from "./load";
+export * from "./sizing";
+export * from "./topology";
+export * from "./roles";

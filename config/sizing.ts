@@ -1,0 +1,76 @@
+import { ClusterConfig, FrontSizing, NodeSizing, PoolSettings } from "./types";
+
+/** PostgreSQL memory and connection settings that follow from a node's budget. */
+export interface PostgresTuning {
+    readonly maxConnections: number;
+    readonly superuserReservedConnections: number;
+    readonly sharedBuffersMb: number;
+    readonly effectiveCacheSizeMb: number;
+    readonly maintenanceWorkMemMb: number;
+    readonly workMemMb: number;
+    readonly walKeepSizeMb: number;
+}
+
+/** Connections beyond pgpool's pool: exporter, admin sessions, failover scripts. */
+export const EXTRA_CONNECTIONS = 17;
+export const SUPERUSER_RESERVED_CONNECTIONS = 3;
+
+/**
+ * Each pgpool child may hold `maxPool` cached connections to every backend, so a backend must
+ * accept numInitChildren x maxPool connections from pgpool alone (Pgpool-II docs, "max_pool").
+ */
+export function pgpoolBackendConnections(pool: PoolSettings): number {
+    return pool.numInitChildren * pool.maxPool;
+}
+
+export function postgresTuningFor(node: NodeSizing, pool: PoolSettings): PostgresTuning {
+    const maxConnections = pgpoolBackendConnections(pool) + SUPERUSER_RESERVED_CONNECTIONS + EXTRA_CONNECTIONS;
+    const sharedBuffersMb = Math.floor(node.memoryMb / 4);
+    const effectiveCacheSizeMb = Math.floor((node.memoryMb * 3) / 4);
+    const maintenanceWorkMemMb = Math.min(2048, Math.max(64, Math.floor(node.memoryMb / 16)));
+    // A quarter of the memory left after shared_buffers, shared by every connection's sorts.
+    const workMemMb = Math.max(4, Math.floor((node.memoryMb - sharedBuffersMb) / 4 / maxConnections));
+    // Keep up to 1% of the disk in WAL so a replica that falls behind can catch up without its slot.
+    const walKeepSizeMb = Math.max(512, Math.floor((node.diskGb * 1024) / 100));
+    return {
+        maxConnections,
+        superuserReservedConnections: SUPERUSER_RESERVED_CONNECTIONS,
+        sharedBuffersMb,
+        effectiveCacheSizeMb,
+        maintenanceWorkMemMb,
+        workMemMb,
+        walKeepSizeMb,
+    };
+}
+
+/** How the front budget splits between pgpool and the exporter that runs beside it. */
+export interface FrontSplit {
+    readonly pgpool: { readonly cpus: number; readonly memoryMb: number };
+    readonly exporter: { readonly cpus: number; readonly memoryMb: number };
+}
+
+/** The exporter takes a quarter CPU and 128 MB of the front budget; pgpool the rest. */
+export function splitFrontBudget(front: FrontSizing): FrontSplit {
+    const exporterCpus = Math.min(0.25, front.cpus / 4);
+    const exporterMemoryMb = Math.min(128, Math.floor(front.memoryMb / 8));
+    return {
+        pgpool: { cpus: front.cpus - exporterCpus, memoryMb: front.memoryMb - exporterMemoryMb },
+        exporter: { cpus: exporterCpus, memoryMb: exporterMemoryMb },
+    };
+}
+
+export interface BudgetTotals {
+    readonly cpus: number;
+    readonly memoryMb: number;
+    readonly diskGb: number;
+}
+
+/** What the whole cluster asks for: every PostgreSQL node plus the front host. */
+export function budgetTotals(config: ClusterConfig): BudgetTotals {
+    const nodes = 1 + config.replicaCount;
+    return {
+        cpus: nodes * config.nodeSizing.cpus + config.frontSizing.cpus,
+        memoryMb: nodes * config.nodeSizing.memoryMb + config.frontSizing.memoryMb,
+        diskGb: nodes * config.nodeSizing.diskGb,
+    };
+}

@@ -1,0 +1,48 @@
+import { ClusterConfig } from "./types";
+
+export interface Endpoint {
+    readonly host: string;
+    readonly port: number;
+}
+
+/** One PostgreSQL server. Its name is stable across failovers; index 0 starts as the primary. */
+export interface PostgresEndpoint extends Endpoint {
+    readonly name: string;
+    readonly index: number;
+}
+
+export interface PgpoolEndpoint extends Endpoint {
+    readonly pcpPort: number;
+}
+
+/** Who listens where, as the members of the cluster see each other. */
+export interface Topology {
+    readonly nodes: readonly PostgresEndpoint[];
+    readonly pgpool: PgpoolEndpoint;
+    readonly exporter: Endpoint;
+}
+
+export const PGPOOL_SERVICE = "pgpool";
+export const EXPORTER_SERVICE = "exporter";
+
+/** Stable node names: node0 starts as the primary, node1..N as replicas. */
+export function postgresNodeName(index: number): string {
+    return `node${index}`;
+}
+
+/**
+ * Builds the topology from config. `hostFor` maps a service name to the address other members
+ * use (a Docker network alias, a private DNS name, or 127.0.0.1); `portOffset` shifts every
+ * port (the local run uses it to sit beside other clusters).
+ */
+export function buildTopology(config: ClusterConfig, hostFor: (service: string) => string, portOffset = 0): Topology {
+    const nodePorts = [config.ports.primary, ...config.ports.replicas];
+    return {
+        nodes: nodePorts.map((port, index) => {
+            const name = postgresNodeName(index);
+            return { name, index, host: hostFor(name), port: port + portOffset };
+        }),
+        pgpool: { host: hostFor(PGPOOL_SERVICE), port: config.ports.pgpool + portOffset, pcpPort: config.ports.pcp + portOffset },
+        exporter: { host: hostFor(EXPORTER_SERVICE), port: config.ports.metrics + portOffset },
+    };
+}

@@ -1,0 +1,50 @@
+/** Where the cluster runs. `docker` is the dev stack, `ec2` the prod stack. */
+export type PlatformName = "docker" | "ec2";
+
+/** Budget of one PostgreSQL host (the primary or a replica). */
+export interface NodeSizing {
+    readonly cpus: number;
+    readonly memoryMb: number;
+    readonly diskGb: number;
+}
+
+/** Budget of the front host that runs Pgpool-II and postgres_exporter. */
+export interface FrontSizing {
+    readonly cpus: number;
+    readonly memoryMb: number;
+}
+
+/** Ports each role listens on (and, in dev, publishes on the bind address). */
+export interface PortSettings {
+    readonly pgpool: number;
+    readonly primary: number;
+    readonly replicas: readonly number[];
+    readonly metrics: number;
+    readonly pcp: number;
+}
+
+/** Pgpool-II process and connection pool sizing. */
+export interface PoolSettings {
+    readonly numInitChildren: number;
+    readonly maxPool: number;
+    readonly childLifeTimeSeconds: number;
+}
+
+/** The validated, defaulted stack configuration every component works from. */
+export interface ClusterConfig {
+    readonly platform: PlatformName;
+    readonly replicaCount: number;
+    readonly postgresVersion: number;
+    readonly databaseName: string;
+    readonly appUser: string;
+    readonly bindAddress: string;
+    readonly ports: PortSettings;
+    readonly allowedClientCidrs: readonly string[];
+    readonly allowPublicAccess: boolean;
+    readonly synchronousReplicas: number;
+    readonly nodeSizing: NodeSizing;
+    readonly frontSizing: FrontSizing;
+    readonly pool: PoolSettings;
+    readonly dockerNetworkCidr: string;
+    readonly postgresImage: string;
+}

@@ -1,0 +1,266 @@
+import * as fs from "fs";
+import * as path from "path";
+import {
+    buildTopology, ClusterConfig, EXPORTER_SERVICE, PGPOOL_SERVICE, ROLE_NAMES, Topology,
+} from "../../../config";
+import { loadStackFile } from "../../../config/stackFile";
+import {
+    ClusterPasswords, connectionString, metricsUrl, RenderContext, RenderedFile, renderExporterFiles,
+    renderPgpoolFiles, renderPostgresNodeFiles, replicationSlotName, StackOutputs, START_SCRIPT,
+} from "../../../components/render";
+import { httpsGet, metricSamples } from "../https";
+import { ConnectionParts, withClient } from "../pg";
+import { progress, waitUntil } from "../wait";
+import { localLayout, serviceDir } from "./layout";
+import { generateClusterPasswords } from "./passwords";
+import { generateLocalPki } from "./pki";
+import {
+    checkBinaries, checkPortFree, checkReachable, ensureServiceUser, isRoot, serviceUserName, UserIds,
+} from "./prerequisites";
+import { isSameProcess, logTail, startDetached, StartedProcess, startTime, stopProcess } from "./processes";
+import {
+    LocalSecrets, readSecrets, readState, ServiceRecord, writeOutputs, writeSecrets, writeState,
+} from "./state";
+
+export interface LocalUpOptions {
+    readonly stateDir: string;
+    /** Port pgpool gets; every other port shifts by the same amount. Defaults to the stack's own ports. */
+    readonly portBase?: number;
+    /** Stack file whose config the local run follows. Defaults to "dev". */
+    readonly stack?: string;
+    /** Deadline for each readiness wait. Defaults to 60 s. */
+    readonly waitTimeoutMs?: number;
+}
+
+/** A local cluster being started: its config, where things are, and the secrets. */
+interface LocalCluster {
+    readonly stateDir: string;
+    readonly config: ClusterConfig;
+    readonly topology: Topology;
+    readonly context: RenderContext;
+    readonly secrets: LocalSecrets;
+    readonly serviceUser: string;
+    readonly owner: UserIds | undefined;
+}
+
+function portOffsetFor(config: ClusterConfig, portBase: number | undefined): number {
+    if (portBase === undefined) return 0;
+    if (!Number.isInteger(portBase) || portBase < 1024 || portBase > 65000) {
+        throw new Error(`--port-base must be an integer 1024..65000, got ${portBase}`);
+    }
+    const offset = portBase - config.ports.pgpool;
+    const ports = [config.ports.primary, ...config.ports.replicas, config.ports.metrics, config.ports.pcp].map((port) => port + offset);
+    const outOfRange = ports.find((port) => port < 1024 || port > 65535);
+    if (outOfRange !== undefined) throw new Error(`--port-base ${portBase} shifts a port to ${outOfRange}, outside 1024..65535`);
+    return offset;
+}
+
+/** Every port of the topology with the role that uses it. */
+export function topologyPorts(topology: Topology): [number, string][] {
+    return [
+        [topology.pgpool.port, "pgpool"],
+        [topology.pgpool.pcpPort, "pgpool PCP"],
+        ...topology.nodes.map((node): [number, string] => [node.port, node.name]),
+        [topology.exporter.port, "exporter"],
+    ];
+}
+
+function runningServices(stateDir: string): ServiceRecord[] {
+    return (readState(stateDir)?.services ?? []).filter((service) => isSameProcess(service.pid, service.startTime));
+}
+
+function prepare(options: LocalUpOptions): LocalCluster {
+    const stateDir = path.resolve(options.stateDir);
+    const stack = options.stack ?? "dev";
+    const config = loadStackFile(stack);
+    const portOffset = portOffsetFor(config, options.portBase);
+    const running = runningServices(stateDir);
+    if (running.length > 0) {
+        throw new Error(`the cluster in ${stateDir} is still running (${running.map((s) => `${s.name} pid ${s.pid}`).join(", ")}); run npm run local:down -- --state-dir ${stateDir} first`);
+    }
+    checkBinaries(config.postgresVersion);
+    const serviceUser = serviceUserName();
+    const owner = isRoot() ? ensureServiceUser(serviceUser) : undefined;
+    const topology = buildTopology(config, () => "127.0.0.1", portOffset);
+    const context: RenderContext = { config, topology, layout: localLayout(stateDir, serviceUser, config.postgresVersion) };
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o755 });
+    const socketPath = path.join(context.layout.postgres(topology.nodes[0]!.name).runDir, `.s.PGSQL.${topology.nodes[0]!.port}`);
+    if (socketPath.length > 100) {
+        throw new Error(`state dir ${stateDir} is too long: PostgreSQL's socket path ${socketPath} must stay under 100 characters`);
+    }
+    const secrets = readSecrets(stateDir) ?? newSecrets(stateDir, topology);
+    return { stateDir, config, topology, context, secrets, serviceUser, owner };
+}
+
+function newSecrets(stateDir: string, topology: Topology): LocalSecrets {
+    progress("generating passwords and a private CA");
+    const services = [...topology.nodes.map((node) => node.name), PGPOOL_SERVICE, EXPORTER_SERVICE];
+    const secrets: LocalSecrets = { passwords: generateClusterPasswords(), pki: generateLocalPki(path.join(stateDir, "pki"), services) };
+    writeSecrets(stateDir, secrets);
+    return secrets;
+}
+
+function tlsFor(cluster: LocalCluster, service: string) {
+    const issued = cluster.secrets.pki.certificates[service];
+    if (issued === undefined) throw new Error(`no certificate for ${service} in ${cluster.stateDir}/secrets.json`);
+    return { caCertPem: cluster.secrets.pki.caCertPem, ...issued };
+}
+
+/** Writes a service's rendered files into its config folder and hands its folder to the service user. */
+function installFiles(cluster: LocalCluster, service: string, configDir: string, files: readonly RenderedFile[]): void {
+    const dir = serviceDir(cluster.stateDir, service);
+    fs.mkdirSync(configDir, { recursive: true, mode: 0o755 });
+    if (cluster.owner) {
+        fs.chownSync(dir, cluster.owner.uid, cluster.owner.gid);
+        fs.chmodSync(dir, 0o755);
+    }
+    for (const file of files) {
+        const target = path.join(configDir, file.name);
+        fs.writeFileSync(target, file.content, { mode: file.mode });
+        fs.chmodSync(target, file.mode);
+    }
+    if (cluster.owner) checkReachable(dir, cluster.serviceUser);
+}
+
+function renderAll(cluster: LocalCluster): Map<string, { configDir: string; files: RenderedFile[] }> {
+    const { context } = cluster;
+    const passwords: ClusterPasswords = cluster.secrets.passwords;
+    const rendered = new Map<string, { configDir: string; files: RenderedFile[] }>();
+    for (const node of cluster.topology.nodes) {
+        rendered.set(node.name, { configDir: context.layout.postgres(node.name).configDir, files: renderPostgresNodeFiles(context, node, passwords, tlsFor(cluster, node.name)) });
+    }
+    rendered.set(PGPOOL_SERVICE, { configDir: context.layout.pgpool().configDir, files: renderPgpoolFiles(context, passwords, tlsFor(cluster, PGPOOL_SERVICE)) });
+    rendered.set(EXPORTER_SERVICE, { configDir: context.layout.exporter().configDir, files: renderExporterFiles(context, passwords, tlsFor(cluster, EXPORTER_SERVICE)) });
+    return rendered;
+}
+
+export function localOutputs(cluster: { topology: Topology; config: ClusterConfig; secrets: LocalSecrets }): StackOutputs {
+    const { topology, config } = cluster;
+    const app = (host: string, port: number) => connectionString({ user: config.appUser, password: cluster.secrets.passwords.app, host, port, database: config.databaseName });
+    return {
+        pgpoolConnectionString: app(topology.pgpool.host, topology.pgpool.port),
+        primaryConnectionString: app(topology.nodes[0]!.host, topology.nodes[0]!.port),
+        replicaConnectionStrings: topology.nodes.slice(1).map((node) => app(node.host, node.port)),
+        exporterMetricsUrl: metricsUrl(topology.exporter.host, topology.exporter.port),
+        caCertificate: cluster.secrets.pki.caCertPem,
+    };
+}
+
+/**
+ * A replica streams when its own WAL receiver says so and its slot on the primary is active.
+ * pg_stat_replication alone is not enough: pg_basebackup's WAL stream shows there under the
+ * replica's application_name before the replica has even started.
+ */
+async function replicaStreams(replica: ConnectionParts, primary: ConnectionParts, name: string, caPem: string): Promise<boolean> {
+    const receiving = await withClient(replica, { caPem, connectTimeoutMs: 1000 }, async (client) =>
+        (await client.query("SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'")).rowCount === 1);
+    if (!receiving) return false;
+    return withClient(primary, { caPem, connectTimeoutMs: 1000 }, async (client) =>
+        (await client.query("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active", [replicationSlotName(name)])).rowCount === 1);
+}
+
+/** Starts every service of a local cluster from its rendered files; returns the outputs once healthy. */
+export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
+    const cluster = prepare(options);
+    const timeoutMs = options.waitTimeoutMs ?? 60_000;
+    await Promise.all(topologyPorts(cluster.topology).map(([port, role]) => checkPortFree(port, role)));
+    const rendered = renderAll(cluster);
+    for (const [service, { configDir, files }] of rendered) installFiles(cluster, service, configDir, files);
+
+    const started: ServiceRecord[] = [];
+    const processes = new Map<string, StartedProcess>();
+    const record = (): void => writeState(cluster.stateDir, { stack: options.stack ?? "dev", portOffset: cluster.topology.pgpool.port - cluster.config.ports.pgpool, serviceUser: cluster.serviceUser, services: started });
+    const start = (service: string, port: number, stopSignal: NodeJS.Signals): void => {
+        const entry = rendered.get(service)!;
+        const logFile = path.join(serviceDir(cluster.stateDir, service), `${service}.log`);
+        const process = startDetached(path.join(entry.configDir, START_SCRIPT), logFile);
+        processes.set(service, process);
+        started.push({ name: service, pid: process.pid, startTime: startTime(process.pid) ?? "", port, logFile, stopSignal });
+        record();
+    };
+    const abortIfExited = (...services: string[]) => () => {
+        for (const service of services) {
+            const code = processes.get(service)?.exitCode();
+            if (code !== undefined) {
+                const log = path.join(serviceDir(cluster.stateDir, service), `${service}.log`);
+                throw new Error(`${service} exited (code ${code}) while starting; last lines of ${log}:\n${logTail(log)}`);
+            }
+        }
+    };
+
+    const { topology, secrets } = cluster;
+    const primary = topology.nodes[0]!;
+    const replicas = topology.nodes.slice(1);
+    const superuser = (host: string, port: number): ConnectionParts => ({ host, port, user: ROLE_NAMES.superuser, password: secrets.passwords.superuser, database: "postgres" });
+    const ca = secrets.pki.caCertPem;
+    try {
+        progress(`starting ${primary.name} (primary) on 127.0.0.1:${primary.port}`);
+        start(primary.name, primary.port, "SIGINT");
+        let took = await waitUntil(`${primary.name} to accept TLS connections`, () => withClient(superuser(primary.host, primary.port), { caPem: ca, connectTimeoutMs: 1000 }, async (client) => (await client.query("SELECT 1")).rowCount === 1), { timeoutMs, abortIf: abortIfExited(primary.name) });
+        progress(`${primary.name} ready after ${took} ms; cloning ${replicas.map((node) => node.name).join(", ")}`);
+
+        for (const replica of replicas) start(replica.name, replica.port, "SIGINT");
+        took = await waitUntil("every replica to stream from the primary through its slot", async () => {
+            const notStreaming: string[] = [];
+            for (const replica of replicas) {
+                if (!(await replicaStreams(superuser(replica.host, replica.port), superuser(primary.host, primary.port), replica.name, ca))) notStreaming.push(replica.name);
+            }
+            return notStreaming.length === 0 || `not streaming yet: ${notStreaming.join(", ")}`;
+        }, { timeoutMs, abortIf: abortIfExited(...replicas.map((node) => node.name)) });
+        progress(`replicas streaming after ${took} ms; starting pgpool on ${topology.pgpool.port} and the exporter on ${topology.exporter.port}`);
+
+        start(PGPOOL_SERVICE, topology.pgpool.port, "SIGINT");
+        start(EXPORTER_SERVICE, topology.exporter.port, "SIGTERM");
+        const outputs = localOutputs(cluster);
+        const app: ConnectionParts = { host: topology.pgpool.host, port: topology.pgpool.port, user: cluster.config.appUser, password: secrets.passwords.app, database: cluster.config.databaseName };
+        took = await waitUntil("pgpool to see every node up with one primary", () => withClient(app, { caPem: ca, connectTimeoutMs: 1000 }, async (client) => {
+            const result = await client.query<{ status: string; role: string }>("SHOW POOL_NODES");
+            const up = result.rows.filter((row) => row.status === "up" || row.status === "waiting").length;
+            const primaries = result.rows.filter((row) => row.role === "primary").length;
+            return (up === topology.nodes.length && primaries === 1) || `${up}/${topology.nodes.length} nodes up, ${primaries} primary`;
+        }), { timeoutMs, abortIf: abortIfExited(PGPOOL_SERVICE) });
+        await waitUntil("the exporter to serve /metrics", async () => {
+            const response = await httpsGet(outputs.exporterMetricsUrl, ca, 2000);
+            return (response.status === 200 && metricSamples(response.body, "pg_up").some((sample) => sample.value === 1)) || `HTTP ${response.status}`;
+        }, { timeoutMs, abortIf: abortIfExited(EXPORTER_SERVICE) });
+        progress(`pgpool and exporter ready after ${took} ms`);
+        writeOutputs(cluster.stateDir, outputs);
+        return outputs;
+    } catch (error) {
+        progress("start failed; stopping what was started (data and logs stay in the state dir)");
+        await stopServices(started);
+        throw error;
+    }
+}
+
+/** Stops services in reverse start order: pgpool and exporter first, the primary last. */
+async function stopServices(services: readonly ServiceRecord[]): Promise<{ name: string; result: string }[]> {
+    const results: { name: string; result: string }[] = [];
+    for (const service of [...services].reverse()) {
+        const result = isSameProcess(service.pid, service.startTime) ? await stopProcess(service.pid, service.stopSignal, 20_000) : "not running";
+        results.push({ name: service.name, result });
+    }
+    return results;
+}
+
+/** Stops every process the state dir records, by pid; safe to run twice. */
+export async function localDown(stateDir: string): Promise<{ name: string; result: string }[]> {
+    const state = readState(path.resolve(stateDir));
+    if (state === undefined) return [];
+    return stopServices(state.services);
+}
+
+export interface ServiceStatus {
+    readonly name: string;
+    readonly pid: number;
+    readonly port: number;
+    readonly running: boolean;
+    readonly logFile: string;
+}
+
+export function localStatus(stateDir: string): ServiceStatus[] {
+    const state = readState(path.resolve(stateDir));
+    return (state?.services ?? []).map((service) => ({
+        name: service.name, pid: service.pid, port: service.port, running: isSameProcess(service.pid, service.startTime), logFile: service.logFile,
+    }));
+}

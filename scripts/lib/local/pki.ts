@@ -1,0 +1,51 @@
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+export interface IssuedCertificate {
+    readonly certPem: string;
+    readonly keyPem: string;
+}
+
+export interface LocalPki {
+    readonly caCertPem: string;
+    readonly certificates: Readonly<Record<string, IssuedCertificate>>;
+}
+
+function openssl(args: readonly string[], cwd: string): void {
+    execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/**
+ * A fresh private CA (ECDSA P-256, like the Pulumi PKI component) and one server certificate per
+ * service, for 127.0.0.1 and localhost. Made with the openssl CLI in `dir` (mode 0700).
+ */
+export function generateLocalPki(dir: string, services: readonly string[]): LocalPki {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ca.key"], dir);
+    openssl([
+        "req", "-x509", "-new", "-key", "ca.key", "-sha256", "-days", "3650", "-subj", "/CN=pg-ha local CA",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", "ca.crt",
+    ], dir);
+    fs.writeFileSync(path.join(dir, "server.ext"), [
+        "basicConstraints=critical,CA:FALSE",
+        "keyUsage=critical,digitalSignature,keyEncipherment",
+        "extendedKeyUsage=serverAuth,clientAuth",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "",
+    ].join("\n"));
+    const certificates: Record<string, IssuedCertificate> = {};
+    for (const service of services) {
+        openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${service}.key`], dir);
+        openssl(["req", "-new", "-key", `${service}.key`, "-subj", `/CN=${service}`, "-out", `${service}.csr`], dir);
+        openssl([
+            "x509", "-req", "-in", `${service}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-set_serial", `0x${Date.now().toString(16)}${services.indexOf(service)}`,
+            "-days", "825", "-sha256", "-extfile", "server.ext", "-out", `${service}.crt`,
+        ], dir);
+        certificates[service] = {
+            certPem: fs.readFileSync(path.join(dir, `${service}.crt`), "utf8"),
+            keyPem: fs.readFileSync(path.join(dir, `${service}.key`), "utf8"),
+        };
+    }
+    return { caCertPem: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"), certificates };
+}

@@ -1,0 +1,76 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import { EXPORTER_BINARY, PGPOOL_BINARY, postgresBinDir } from "./layout";
+
+/** The Debian package that brings each binary the local run needs. */
+export function requiredBinaries(postgresVersion: number): { path: string; debianPackage: string }[] {
+    const bin = postgresBinDir(postgresVersion);
+    return [
+        ...["initdb", "pg_ctl", "postgres", "psql", "pg_basebackup", "pg_isready"].map((name) => ({ path: `${bin}/${name}`, debianPackage: `postgresql-${postgresVersion}` })),
+        { path: PGPOOL_BINARY, debianPackage: "pgpool2" },
+        { path: EXPORTER_BINARY, debianPackage: "prometheus-postgres-exporter" },
+        { path: "/usr/bin/openssl", debianPackage: "openssl" },
+        { path: "/usr/bin/setpriv", debianPackage: "util-linux" },
+    ];
+}
+
+export function checkBinaries(postgresVersion: number): void {
+    const missing = requiredBinaries(postgresVersion).filter((binary) => !fs.existsSync(binary.path));
+    if (missing.length > 0) {
+        const packages = [...new Set(missing.map((binary) => binary.debianPackage))].join(" ");
+        throw new Error(`missing binaries: ${missing.map((binary) => binary.path).join(", ")}. Install them with: apt-get install -y ${packages} (or run npm test, which installs them)`);
+    }
+}
+
+/** Resolves when nothing listens on 127.0.0.1:port; rejects naming the role otherwise. */
+export function checkPortFree(port: number, role: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once("error", (error: NodeJS.ErrnoException) => {
+            reject(new Error(error.code === "EADDRINUSE"
+                ? `port ${port} (${role}) is already in use on 127.0.0.1; stop what uses it or pass --port-base to shift every port`
+                : `cannot listen on 127.0.0.1:${port} (${role}): ${error.message}`));
+        });
+        server.listen({ port, host: "127.0.0.1", exclusive: true }, () => server.close(() => resolve()));
+    });
+}
+
+/** The user services run as: a dedicated system user when we are root, else ourselves. */
+export const LOCAL_SERVICE_USER = "pgha";
+
+export function isRoot(): boolean {
+    return typeof process.getuid === "function" && process.getuid() === 0;
+}
+
+export function serviceUserName(): string {
+    return isRoot() ? LOCAL_SERVICE_USER : os.userInfo().username;
+}
+
+export interface UserIds {
+    readonly uid: number;
+    readonly gid: number;
+}
+
+export function userIds(user: string): UserIds {
+    const uid = Number(execFileSync("id", ["-u", user], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", user], { encoding: "utf8" }).trim());
+    return { uid, gid };
+}
+
+/** Creates the unprivileged service user when running as root (PostgreSQL refuses root). */
+export function ensureServiceUser(user: string): UserIds {
+    if (spawnSync("id", ["-u", user], { stdio: "ignore" }).status !== 0) {
+        execFileSync("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", user], { stdio: "pipe" });
+    }
+    return userIds(user);
+}
+
+/** Fails clearly when the service user cannot reach a folder (a parent without o+x, say). */
+export function checkReachable(dir: string, user: string): void {
+    const probe = spawnSync("setpriv", ["--reuid", user, "--regid", user, "--init-groups", "--", "test", "-w", dir], { stdio: "ignore" });
+    if (probe.status !== 0) {
+        throw new Error(`user ${user} cannot write to ${dir}: every parent folder must be searchable by it (chmod o+x), or choose a state dir under /tmp`);
+    }
+}

@@ -1,0 +1,83 @@
+import { spawn } from "child_process";
+import * as fs from "fs";
+import { sleep } from "../wait";
+
+export interface StartedProcess {
+    readonly pid: number;
+    /** Set when the process has exited (while this script still runs). */
+    exitCode(): number | null | undefined;
+}
+
+/**
+ * Starts `bash script` detached, stdout and stderr appended to `logFile`. Start scripts exec the
+ * server, so the pid is the server's for as long as it runs.
+ */
+export function startDetached(script: string, logFile: string, env: NodeJS.ProcessEnv = {}): StartedProcess {
+    const log = fs.openSync(logFile, "a", 0o640);
+    const child = spawn("/bin/bash", [script], { detached: true, stdio: ["ignore", log, log], env: { PATH: process.env.PATH, LANG: "C.UTF-8", ...env } });
+    fs.closeSync(log);
+    let exit: number | null | undefined;
+    child.on("exit", (code, signal) => { exit = code ?? (signal ? -1 : null); });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`could not start ${script}`);
+    return { pid: child.pid, exitCode: () => exit };
+}
+
+/** Fields of /proc/PID/stat after the command name: [0] is the state, [19] the start time in ticks. */
+function procStat(pid: number): string[] | undefined {
+    try {
+        const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return text.slice(text.lastIndexOf(")") + 2).split(" ");
+    } catch {
+        return undefined;
+    }
+}
+
+/** A process that exists and is not a zombie (orphans may wait unreaped under some init). */
+export function isAlive(pid: number): boolean {
+    const stat = procStat(pid);
+    return stat !== undefined && stat[0] !== "Z" && stat[0] !== "X";
+}
+
+/** Start time in clock ticks since boot: with the pid, it names one process for good. */
+export function startTime(pid: number): string | undefined {
+    return procStat(pid)?.[19];
+}
+
+/** True when `pid` is still the process that was recorded with `recordedStartTime`. */
+export function isSameProcess(pid: number, recordedStartTime: string): boolean {
+    return isAlive(pid) && startTime(pid) === recordedStartTime;
+}
+
+/**
+ * Sends `signal`, waits up to `timeoutMs` for the process to go, then SIGKILLs it.
+ * Returns how it ended: "stopped", "killed" or "not running".
+ */
+export async function stopProcess(pid: number, signal: NodeJS.Signals, timeoutMs: number): Promise<"stopped" | "killed" | "not running"> {
+    if (!isAlive(pid)) return "not running";
+    try {
+        process.kill(pid, signal);
+    } catch {
+        return "not running";
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        if (!isAlive(pid)) return "stopped";
+        await sleep(50);
+    }
+    try {
+        process.kill(pid, "SIGKILL");
+    } catch {
+        return "stopped";
+    }
+    return "killed";
+}
+
+/** The last lines of a log, for error messages. */
+export function logTail(file: string, lines = 15): string {
+    try {
+        return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+    } catch {
+        return "(no log)";
+    }
+}

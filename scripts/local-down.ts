@@ -1,0 +1,11 @@
+import { localDown } from "./lib/local/cluster";
+import { parseCommandLine, requireOption, runMain } from "./lib/cli";
+
+const USAGE = "npm run local:down -- --state-dir DIR";
+
+runMain(async () => {
+    const args = parseCommandLine({ "state-dir": { type: "string" } }, USAGE);
+    const results = await localDown(requireOption(args["state-dir"], "state-dir", USAGE));
+    if (results.length === 0) process.stderr.write("nothing recorded in that state dir: nothing to stop\n");
+    for (const { name, result } of results) process.stderr.write(`${name.padEnd(10)} ${result}\n`);
+});

@@ -1,0 +1,15 @@
+import * as path from "path";
+import { localUp } from "./lib/local/cluster";
+import { OUTPUTS_FILE } from "./lib/local/state";
+import { integerOption, parseCommandLine, requireOption, runMain } from "./lib/cli";
+import { progress } from "./lib/wait";
+
+const USAGE = "npm run local:up -- --state-dir DIR [--port-base N] [--stack dev]";
+
+runMain(async () => {
+    const args = parseCommandLine({ "state-dir": { type: "string" }, "port-base": { type: "string" }, stack: { type: "string" } }, USAGE);
+    const stateDir = path.resolve(requireOption(args["state-dir"], "state-dir", USAGE));
+    const started = Date.now();
+    await localUp({ stateDir, portBase: integerOption(args["port-base"], "port-base"), stack: args.stack });
+    progress(`cluster healthy after ${((Date.now() - started) / 1000).toFixed(1)} s; outputs in ${path.join(stateDir, OUTPUTS_FILE)}`);
+});
