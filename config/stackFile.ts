@@ -2,10 +2,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { parseClusterConfig, projectKeys } from "./load";
+import { PROJECT_ROOT } from "./projectRoot";
 import { ClusterConfig } from "./types";
 
-/** The folder that holds Pulumi.yaml and the stack files. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", fs.existsSync(path.resolve(__dirname, "..", "Pulumi.yaml")) ? "" : "..");
 
 export function stackFilePath(stack: string): string {
     return path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);

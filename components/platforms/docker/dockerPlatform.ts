@@ -1,0 +1,123 @@
+import * as path from "path";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterConfig } from "../../../config";
+import { PROJECT_ROOT } from "../../../config/projectRoot";
+import { HostLayout } from "../../render";
+import { DeployedService, Platform, ServiceKind, ServiceSpec } from "../platform";
+import { dockerLayout } from "./layout";
+
+export interface DockerPlatformArgs {
+    /** The validated stack configuration: image, network CIDR and bind address come from it. */
+    readonly config: ClusterConfig;
+    /** Prefix of container names. Defaults to "pg-ha-<stack>". */
+    readonly containerPrefix?: string;
+    /** /dev/shm of PostgreSQL containers in MB (parallel queries use it). Defaults to 256. */
+    readonly postgresShmSizeMb?: number;
+}
+
+/** Images built from Debian's packages, named after the version they pin. */
+export const BUILT_IMAGES = {
+    pgpool: { name: "pg-ha/pgpool:4.3.5-bookworm", context: "components/platforms/docker/images/pgpool" },
+    exporter: { name: "pg-ha/postgres-exporter:0.11.1-bookworm", context: "components/platforms/docker/images/exporter" },
+} as const;
+
+function octalMode(mode: number): string {
+    return `0${mode.toString(8)}`;
+}
+
+/**
+ * The dev substrate: one Docker network with a fixed subnet, a container per service reachable
+ * by its service name, data in named volumes, ports published on the bind address only.
+ */
+export class DockerPlatform extends pulumi.ComponentResource implements Platform {
+    public readonly layout: HostLayout;
+    public readonly network: docker.Network;
+    private readonly images: Readonly<Record<ServiceKind, docker.RemoteImage>>;
+    private readonly config: ClusterConfig;
+    private readonly containerPrefix: string;
+    private readonly postgresShmSizeMb: number;
+
+    constructor(name: string, args: DockerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pg-ha:docker:DockerPlatform", name, {}, opts);
+        this.config = args.config;
+        this.containerPrefix = args.containerPrefix ?? `pg-ha-${pulumi.getStack()}`;
+        this.postgresShmSizeMb = args.postgresShmSizeMb ?? 256;
+        this.layout = dockerLayout(args.config.postgresVersion, args.config.dockerNetworkCidr);
+        this.network = new docker.Network(`${name}-net`, {
+            name: `${this.containerPrefix}-net`,
+            driver: "bridge",
+            ipamConfigs: [{ subnet: args.config.dockerNetworkCidr }],
+        }, { parent: this });
+        const built = (kind: keyof typeof BUILT_IMAGES) => {
+            const context = path.join(PROJECT_ROOT, BUILT_IMAGES[kind].context);
+            return new docker.RemoteImage(`${name}-${kind}-image`, {
+                name: BUILT_IMAGES[kind].name,
+                build: { context, dockerfile: path.join(context, "Dockerfile") },
+                keepLocally: true,
+            }, { parent: this });
+        };
+        this.images = {
+            postgres: new docker.RemoteImage(`${name}-postgres-image`, { name: args.config.postgresImage, keepLocally: true }, { parent: this }),
+            pgpool: built("pgpool"),
+            exporter: built("exporter"),
+        };
+        this.registerOutputs({ networkName: this.network.name });
+    }
+
+    public hostFor(service: string): string {
+        return service;
+    }
+
+    public clientHostFor(): string {
+        return this.config.bindAddress;
+    }
+
+    public certificateNamesFor(service: string): { dnsNames: string[]; ipAddresses: string[] } {
+        return { dnsNames: [service, "localhost"], ipAddresses: [...new Set(["127.0.0.1", this.config.bindAddress])] };
+    }
+
+    public deploy(resourceName: string, spec: ServiceSpec, parent: pulumi.ComponentResource, dependsOn: readonly pulumi.Resource[]): DeployedService {
+        const volume = spec.data === undefined ? undefined : new docker.Volume(`${resourceName}-data`, {
+            name: `${this.containerPrefix}-${spec.name}-data`,
+        }, { parent });
+        const isPostgres = spec.kind === "postgres";
+        const container = new docker.Container(`${resourceName}-container`, {
+            name: `${this.containerPrefix}-${spec.name}`,
+            hostname: spec.name,
+            image: this.images[spec.kind].imageId,
+            entrypoints: ["/bin/bash", `${spec.configDir}/start.sh`],
+            command: [],
+            uploads: spec.files.apply((files) => files.map((file) => ({
+                file: `${spec.configDir}/${file.name}`,
+                content: file.content,
+                permissions: octalMode(file.mode),
+            }))),
+            networksAdvanced: [{ name: this.network.name, aliases: [spec.name] }],
+            ports: spec.ports.filter((port) => port.published).map((port) => ({
+                internal: port.port, external: port.port, ip: this.config.bindAddress, protocol: "tcp",
+            })),
+            volumes: volume === undefined || spec.data === undefined ? [] : [{ volumeName: volume.name, containerPath: spec.data.mountPath }],
+            cpus: String(spec.cpus),
+            memory: spec.memoryMb,
+            memorySwap: spec.memoryMb,
+            shmSize: isPostgres ? this.postgresShmSizeMb : undefined,
+            restart: "unless-stopped",
+            // Fast shutdown for PostgreSQL and pgpool: SIGTERM would wait for every client to leave.
+            stopSignal: spec.kind === "exporter" ? "SIGTERM" : "SIGINT",
+            stopTimeout: 60,
+            healthcheck: {
+                tests: ["CMD", ...spec.healthCheck],
+                interval: "5s",
+                timeout: "3s",
+                retries: 3,
+                startPeriod: "300s",
+                startInterval: "1s",
+            },
+            wait: true,
+            waitTimeout: 360,
+            logOpts: { "max-size": "10m", "max-file": "3" },
+        }, { parent, dependsOn: [...dependsOn], deleteBeforeReplace: true });
+        return { name: spec.name, resources: [container] };
+    }
+}

@@ -1,0 +1,2 @@
+export * from "./dockerPlatform";
+export * from "./layout";

@@ -1,0 +1,26 @@
+import { HostLayout, PostgresPaths, ServicePaths } from "../../render";
+
+/** Rendered files are uploaded here in every container. */
+export const CONTAINER_CONFIG_DIR = "/etc/pg-ha";
+
+/**
+ * Paths inside the containers. Data lives one level below the volume's mount point, so that
+ * initdb and pg_basebackup can stage a new data directory beside it and rename it into place.
+ */
+export function dockerLayout(postgresVersion: number, networkCidr: string): HostLayout {
+    const service = (runDir: string): ServicePaths => ({ configDir: CONTAINER_CONFIG_DIR, runDir });
+    return {
+        listenAddress: "*",
+        clusterCidrs: [networkCidr],
+        serviceUser: "postgres",
+        pgpoolBinary: "/usr/sbin/pgpool",
+        exporterBinary: "/usr/bin/prometheus-postgres-exporter",
+        postgres: (): PostgresPaths => ({
+            ...service("/var/run/postgresql/pg-ha"),
+            dataDir: "/var/lib/postgresql/data/pgdata",
+            binDir: `/usr/lib/postgresql/${postgresVersion}/bin`,
+        }),
+        pgpool: () => service("/run/pg-ha"),
+        exporter: () => service("/run/pg-ha"),
+    };
+}

@@ -1,0 +1,3 @@
+export * from "./postgresNode";
+export * from "./primary";
+export * from "./replica";

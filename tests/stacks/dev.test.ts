@@ -1,0 +1,169 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { budgetTotals, DEFAULTS } from "../../config";
+import { PROJECT_ROOT } from "../../config/projectRoot";
+import { loadStackFile } from "../../config/stackFile";
+import { STACK_OUTPUT_KEYS } from "../../components/render";
+import { ofType, parentTypeOf, promiseOf, RecordedResource, runStack, StackRun } from "./stackHarness";
+
+const CONTAINER = "docker:index/container:Container";
+
+function uploads(container: RecordedResource): Map<string, { content: string; permissions: string }> {
+    return new Map((container.inputs.uploads as { file: string; content: string; permissions: string }[]).map((upload) => [upload.file, upload]));
+}
+
+describe("dev stack under mocks (Pulumi.dev.yaml)", function () {
+    this.timeout(60_000);
+    let run: StackRun;
+    let containers: Map<string, RecordedResource>;
+
+    before(async () => {
+        run = await runStack("dev");
+        containers = new Map(ofType(run, CONTAINER).map((container) => [container.inputs.hostname as string, container]));
+    });
+
+    it("builds the component tree: cluster, secrets, PKI, primary, two replicas, pgpool, exporter", () => {
+        const count = (type: string) => run.resources.filter((resource) => resource.type === type).length;
+        assert.strictEqual(count("pg-ha:cluster:Cluster"), 1);
+        assert.strictEqual(count("pg-ha:secrets:ClusterSecrets"), 1);
+        assert.strictEqual(count("pg-ha:pki:ClusterPki"), 1);
+        assert.strictEqual(count("pg-ha:postgres:Primary"), 1);
+        assert.strictEqual(count("pg-ha:postgres:Replica"), 2);
+        assert.strictEqual(count("pg-ha:pgpool:Pgpool"), 1);
+        assert.strictEqual(count("pg-ha:exporter:Exporter"), 1);
+        assert.strictEqual(count("pg-ha:docker:DockerPlatform"), 1);
+        for (const type of ["pg-ha:secrets:ClusterSecrets", "pg-ha:pki:ClusterPki", "pg-ha:postgres:Primary", "pg-ha:postgres:Replica", "pg-ha:pgpool:Pgpool", "pg-ha:exporter:Exporter"]) {
+            for (const resource of run.resources.filter((candidate) => candidate.type === type)) {
+                assert.strictEqual(parentTypeOf(run, type, resource.name), "pg-ha:cluster:Cluster", `${resource.name} is parented to the cluster`);
+            }
+        }
+    });
+
+    it("runs five containers, each the child of its node component", () => {
+        assert.deepStrictEqual([...containers.keys()].sort(), ["exporter", "node0", "node1", "node2", "pgpool"]);
+        const expectedParent: Record<string, string> = {
+            node0: "pg-ha:postgres:Primary", node1: "pg-ha:postgres:Replica", node2: "pg-ha:postgres:Replica",
+            pgpool: "pg-ha:pgpool:Pgpool", exporter: "pg-ha:exporter:Exporter",
+        };
+        for (const [host, container] of containers) {
+            assert.strictEqual(parentTypeOf(run, CONTAINER, container.name), expectedParent[host], `${host}'s parent`);
+            assert.strictEqual(container.name, `pg-ha-${host}-container`, "named after its component");
+            assert.strictEqual(container.inputs.name, `pg-ha-dev-${host}`);
+        }
+    });
+
+    it("makes seven 32-character passwords of letters and digits", () => {
+        const passwords = ofType(run, "random:index/randomPassword:RandomPassword");
+        assert.strictEqual(passwords.length, 7);
+        for (const password of passwords) {
+            assert.strictEqual(password.inputs.length, 32);
+            assert.strictEqual(password.inputs.special, false);
+            assert.match(password.state.result as string, /^[A-Za-z0-9]{32}$/);
+        }
+    });
+
+    it("issues ECDSA certificates from one private CA, one per service, with the names clients use", () => {
+        const requests = ofType(run, "tls:index/certRequest:CertRequest");
+        assert.strictEqual(requests.length, 5);
+        for (const request of requests) {
+            const service = request.inputs.subject.commonName as string;
+            assert.deepStrictEqual(request.inputs.dnsNames, [service, "localhost"]);
+            assert.deepStrictEqual(request.inputs.ipAddresses, ["127.0.0.1"]);
+        }
+        assert.ok(ofType(run, "tls:index/privateKey:PrivateKey").every((key) => key.inputs.algorithm === "ECDSA" && key.inputs.ecdsaCurve === "P256"));
+        const [ca] = ofType(run, "tls:index/selfSignedCert:SelfSignedCert");
+        assert.strictEqual(ca?.inputs.isCaCertificate, true);
+    });
+
+    it("exports exactly the five outputs, connection strings secret with verify-full", async () => {
+        assert.deepStrictEqual(Object.keys(run.program).sort(), [...STACK_OUTPUT_KEYS].sort());
+        for (const key of ["pgpoolConnectionString", "primaryConnectionString", "replicaConnectionStrings"]) {
+            assert.strictEqual(await pulumi.isSecret(run.program[key]!), true, `${key} is secret`);
+        }
+        const password = ofType(run, "random:index/randomPassword:RandomPassword").find((resource) => resource.name.endsWith("-app"))!.state.result as string;
+        assert.strictEqual(await promiseOf(run.program.pgpoolConnectionString!), `postgresql://edufarm_app:${password}@127.0.0.1:5430/edufarm?sslmode=verify-full`);
+        assert.strictEqual(await promiseOf(run.program.primaryConnectionString!), `postgresql://edufarm_app:${password}@127.0.0.1:5432/edufarm?sslmode=verify-full`);
+        assert.deepStrictEqual(await promiseOf(run.program.replicaConnectionStrings!), [5433, 5434].map((port) => `postgresql://edufarm_app:${password}@127.0.0.1:${port}/edufarm?sslmode=verify-full`));
+        assert.strictEqual(await promiseOf(run.program.exporterMetricsUrl!), "https://127.0.0.1:9187/metrics");
+        const ca = ofType(run, "tls:index/selfSignedCert:SelfSignedCert")[0]!.state.certPem;
+        assert.strictEqual(await promiseOf(run.program.caCertificate!), ca);
+    });
+
+    it("publishes each service on 127.0.0.1 only, on the dev ports; PCP stays inside", () => {
+        const published = (host: string) => (containers.get(host)!.inputs.ports as { internal: number; external: number; ip: string }[]);
+        const expected: Record<string, number> = { pgpool: 5430, node0: 5432, node1: 5433, node2: 5434, exporter: 9187 };
+        for (const [host, port] of Object.entries(expected)) {
+            assert.deepStrictEqual(published(host).map((entry) => [entry.ip, entry.internal, entry.external]), [["127.0.0.1", port, port]], host);
+        }
+    });
+
+    it("limits CPU and memory to the budget: 7 CPU and 13 GB in all", () => {
+        const limits = [...containers.values()].map((container) => ({ cpus: Number(container.inputs.cpus), memory: container.inputs.memory as number, swap: container.inputs.memorySwap as number }));
+        for (const node of ["node0", "node1", "node2"]) {
+            assert.strictEqual(containers.get(node)!.inputs.cpus, "2");
+            assert.strictEqual(containers.get(node)!.inputs.memory, 4096);
+        }
+        assert.strictEqual(limits.reduce((sum, limit) => sum + limit.cpus, 0), 7);
+        assert.strictEqual(limits.reduce((sum, limit) => sum + limit.memory, 0), 13 * 1024);
+        assert.ok(limits.every((limit) => limit.swap === limit.memory), "no swap beyond the memory limit");
+        const config = loadStackFile("dev");
+        assert.deepStrictEqual(budgetTotals(config), { cpus: 7, memoryMb: 13 * 1024, diskGb: 300 });
+    });
+
+    it("keeps data in a named volume per PostgreSQL node", () => {
+        const volumes = ofType(run, "docker:index/volume:Volume");
+        assert.strictEqual(volumes.length, 3);
+        for (const node of ["node0", "node1", "node2"]) {
+            const mounts = containers.get(node)!.inputs.volumes as { volumeName: string; containerPath: string }[];
+            assert.strictEqual(mounts.length, 1);
+            assert.strictEqual(mounts[0]!.containerPath, "/var/lib/postgresql/data");
+            assert.ok(volumes.some((volume) => volume.inputs.name === mounts[0]!.volumeName), `${node} mounts its own volume`);
+        }
+    });
+
+    it("uploads the rendered files with the start script as entrypoint and secrets at 0600", () => {
+        for (const [host, container] of containers) {
+            assert.ok(container.secretInputs.has("uploads"), `${host}'s uploads are secret`);
+            const files = uploads(container);
+            assert.deepStrictEqual(container.inputs.entrypoints, ["/bin/bash", "/etc/pg-ha/start.sh"], host);
+            assert.ok(files.has("/etc/pg-ha/start.sh"), `${host} has start.sh`);
+            assert.strictEqual(files.get("/etc/pg-ha/server.key")?.permissions, "0600", `${host}'s key`);
+            assert.match(files.get("/etc/pg-ha/server.key")!.content, /BEGIN PRIVATE KEY/);
+        }
+        const node0 = uploads(containers.get("node0")!);
+        assert.match(node0.get("/etc/pg-ha/postgresql.conf")!.content, /^shared_buffers = '1024MB'$/m);
+        assert.match(node0.get("/etc/pg-ha/postgresql.conf")!.content, /^synchronous_standby_names = 'ANY 1 \(node0, node1, node2\)'$/m);
+        assert.match(node0.get("/etc/pg-ha/pg_hba.conf")!.content, /^hostssl\s+replication\s+replicator\s+172\.28\.40\.0\/24\s+scram-sha-256$/m);
+        assert.ok(node0.has("/etc/pg-ha/bootstrap.sql"));
+        assert.ok(!uploads(containers.get("node1")!).has("/etc/pg-ha/bootstrap.sql"), "replicas get no bootstrap SQL");
+        assert.match(uploads(containers.get("node1")!).get("/etc/pg-ha/postgresql.conf")!.content, /^primary_conninfo = '.*host=node0 port=5432 user=replicator .*sslmode=verify-full/m);
+        const pgpool = uploads(containers.get("pgpool")!);
+        assert.match(pgpool.get("/etc/pg-ha/pgpool.conf")!.content, /^backend_hostname2 = 'node2'$/m);
+        assert.match(pgpool.get("/etc/pg-ha/pool_passwd")!.content, /^edufarm_app:AES[A-Za-z0-9+/=]+$/m);
+        assert.strictEqual(pgpool.get("/etc/pg-ha/pool_passwd")!.permissions, "0600");
+    });
+
+    it("runs pinned images: the official postgres image and images built from Debian packages", () => {
+        const images = ofType(run, "docker:index/remoteImage:RemoteImage");
+        const postgres = images.find((image) => (image.inputs.name as string).startsWith("postgres:"));
+        assert.match(postgres!.inputs.name as string, /^postgres:15\.\d+-bookworm$/);
+        for (const image of images.filter((candidate) => candidate.inputs.build !== undefined)) {
+            const dockerfile = fs.readFileSync(image.inputs.build.dockerfile as string, "utf8");
+            assert.ok(path.resolve(image.inputs.build.context as string).startsWith(PROJECT_ROOT));
+            assert.match(dockerfile, /^FROM debian:bookworm-slim$/m);
+            assert.match(dockerfile, /^ARG \w+_VERSION=\S+$/m, "the Debian package version is pinned");
+        }
+        assert.ok(!images.some((image) => /bitnami/.test(image.inputs.name as string)), "no Bitnami images");
+    });
+
+    it("replaces containers delete-first (fixed names and host ports) and restarts them unless stopped", () => {
+        for (const container of containers.values()) {
+            assert.strictEqual(container.inputs.restart, "unless-stopped");
+            assert.strictEqual(container.inputs.wait, true);
+            assert.ok((container.inputs.healthcheck.tests as string[])[0] === "CMD");
+        }
+        assert.strictEqual(DEFAULTS.replicaCount, 2);
+    });
+});

@@ -1,0 +1,117 @@
+import { generateKeyPairSync, randomBytes } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { specialSecretSig } from "@pulumi/pulumi/runtime/rpc";
+import { readStackFileConfig } from "../../config/stackFile";
+
+/** A resource the program registered under mocks. */
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, any>;
+    readonly state: Record<string, any>;
+    readonly custom: boolean;
+    /** Top-level inputs that arrived marked secret. */
+    readonly secretInputs: ReadonlySet<string>;
+}
+
+function isSecretValue(value: unknown): value is { value: unknown } {
+    return typeof value === "object" && value !== null && Object.values(value).includes(specialSecretSig) && "value" in value;
+}
+
+/** Replaces secret wrappers with their values, recursively. */
+function unwrapSecrets(value: unknown): any {
+    if (isSecretValue(value)) return unwrapSecrets(value.value);
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, unwrapSecrets(inner)]));
+    }
+    return value;
+}
+
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply(resolve));
+}
+
+/** A throwaway PEM key made at test time, like the tls provider would return. */
+function throwawayKeyPem(): string {
+    return generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+}
+
+function throwawayPem(label: string, name: string): string {
+    return `-----BEGIN ${label}-----\n${Buffer.from(`${name}:${randomBytes(24).toString("hex")}`).toString("base64")}\n-----END ${label}-----\n`;
+}
+
+/** Realistic provider state for the resource types the program creates. */
+function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword": {
+            const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+            const length = Number(inputs.length);
+            return { ...inputs, result: Array.from(randomBytes(length), (byte) => alphabet[byte % alphabet.length]).join("") };
+        }
+        case "tls:index/privateKey:PrivateKey":
+            return { ...inputs, privateKeyPem: throwawayKeyPem() };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return { ...inputs, certPem: throwawayPem("CERTIFICATE", name) };
+        case "tls:index/certRequest:CertRequest":
+            return { ...inputs, certRequestPem: throwawayPem("CERTIFICATE REQUEST", name) };
+        case "docker:index/remoteImage:RemoteImage":
+            return { ...inputs, imageId: `sha256:${randomBytes(32).toString("hex")}`, repoDigest: `${inputs.name}@sha256:${randomBytes(32).toString("hex")}` };
+        case "docker:index/network:Network":
+            return { ...inputs, name: inputs.name ?? name };
+        default:
+            return { ...inputs };
+    }
+}
+
+export interface StackRun {
+    readonly resources: RecordedResource[];
+    /** URN of every registered resource; the type part names the parent's type ("Parent$Child"). */
+    readonly urns: string[];
+    readonly program: Record<string, pulumi.Output<any>>;
+}
+
+/**
+ * Runs index.ts under mocks with the config of Pulumi.<stack>.yaml. Call once per process: the
+ * program is a module and runs once.
+ */
+export async function runStack(stack: string, configOverrides: Record<string, unknown> = {}): Promise<StackRun> {
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries({ ...readStackFileConfig(stack), ...configOverrides })) {
+        config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    pulumi.runtime.setAllConfig(config);
+    const resources: RecordedResource[] = [];
+    await pulumi.runtime.setMocks({
+        newResource: (args) => {
+            const secretInputs = new Set(Object.entries(args.inputs as Record<string, unknown>).filter(([, value]) => isSecretValue(value)).map(([key]) => key));
+            const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
+            const state = mockState(args.type, args.name, inputs);
+            resources.push({ type: args.type, name: args.name, inputs, state, custom: args.custom ?? true, secretInputs });
+            return { id: `${args.name}-id`, state };
+        },
+        call: (args) => args.inputs,
+    }, "pg-ha", stack, false);
+    const program = (await import("../../index")) as Record<string, pulumi.Output<any>>;
+    await Promise.all(Object.values(program).map((output) => promiseOf(output)));
+    // Let every registration finish before anyone reads the records (waitForRPCs is internal to
+    // @pulumi/pulumi but exported; disconnect() uses it the same way).
+    const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as {
+        waitForRPCs(): Promise<void>;
+        getMonitor(): { getRegisteredResources(): Map<string, unknown> };
+    };
+    await settings.waitForRPCs();
+    const monitor = settings.getMonitor();
+    return { resources, urns: [...monitor.getRegisteredResources().keys()], program };
+}
+
+export function ofType(run: StackRun, type: string): RecordedResource[] {
+    return run.resources.filter((resource) => resource.type === type);
+}
+
+export function parentTypeOf(run: StackRun, type: string, name: string): string | undefined {
+    const urn = run.urns.find((candidate) => candidate.endsWith(`::${name}`) && candidate.split("::")[2]!.endsWith(type));
+    const qualified = urn?.split("::")[2]?.split("$");
+    return qualified !== undefined && qualified.length > 1 ? qualified[qualified.length - 2] : undefined;
+}
