@@ -5,6 +5,36 @@ function literal(value: string): string {
     return `'${value.replace(/'/g, "''")}'`;
 }
 
+/** Schema of the read-only health functions; `pg_` prefixes are reserved for the system. */
+export const STATUS_SCHEMA = "ha_status";
+
+/**
+ * Replication health for roles without pg_monitor (the application role that connection strings
+ * carry): SECURITY DEFINER functions that return only replication state, slots and lag.
+ */
+function replicationStatusFunctions(grantees: readonly string[]): string[] {
+    return [
+        `CREATE SCHEMA ${STATUS_SCHEMA};`,
+        `REVOKE ALL ON SCHEMA ${STATUS_SCHEMA} FROM PUBLIC;`,
+        `GRANT USAGE ON SCHEMA ${STATUS_SCHEMA} TO ${grantees.join(", ")};`,
+        `CREATE FUNCTION ${STATUS_SCHEMA}.replication()`,
+        "  RETURNS TABLE (application_name text, state text, sync_state text, slot_name text, slot_active boolean, lag_bytes numeric, replay_lag_seconds double precision)",
+        "  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$",
+        "    SELECT r.application_name::text, r.state::text, r.sync_state::text, s.slot_name::text, s.active,",
+        "           CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn) END,",
+        "           COALESCE(EXTRACT(EPOCH FROM r.replay_lag), 0)::double precision",
+        "    FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid",
+        "  $$;",
+        `CREATE FUNCTION ${STATUS_SCHEMA}.wal_receiver()`,
+        "  RETURNS TABLE (status text, slot_name text, sender_host text, sender_port integer)",
+        "  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$",
+        "    SELECT status::text, slot_name::text, sender_host::text, sender_port FROM pg_stat_wal_receiver",
+        "  $$;",
+        `REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${STATUS_SCHEMA} FROM PUBLIC;`,
+        `GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${STATUS_SCHEMA} TO ${grantees.join(", ")};`,
+    ];
+}
+
 /**
  * SQL the primary runs once, on its first start, as the superuser. Commits are local only:
  * no replica exists yet to acknowledge them.
@@ -26,6 +56,7 @@ export function renderBootstrapSql(context: RenderContext, passwords: ClusterPas
         `\\connect ${databaseName}`,
         "SET synchronous_commit = local;",
         "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;",
+        ...replicationStatusFunctions([appUser, ROLE_NAMES.monitoring]),
         "",
     ].join("\n");
 }

@@ -76,13 +76,12 @@ export interface StackRun {
  * Runs index.ts under mocks with the config of Pulumi.<stack>.yaml. Call once per process: the
  * program is a module and runs once.
  */
-export async function runStack(stack: string, configOverrides: Record<string, unknown> = {}): Promise<StackRun> {
+export async function runStack(stack: string, configOverrides: Record<string, unknown> = {}, resources: RecordedResource[] = []): Promise<StackRun> {
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...readStackFileConfig(stack), ...configOverrides })) {
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
     pulumi.runtime.setAllConfig(config);
-    const resources: RecordedResource[] = [];
     await pulumi.runtime.setMocks({
         newResource: (args) => {
             const secretInputs = new Set(Object.entries(args.inputs as Record<string, unknown>).filter(([, value]) => isSecretValue(value)).map(([key]) => key));

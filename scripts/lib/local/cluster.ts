@@ -69,7 +69,7 @@ function runningServices(stateDir: string): ServiceRecord[] {
     return (readState(stateDir)?.services ?? []).filter((service) => isSameProcess(service.pid, service.startTime));
 }
 
-function prepare(options: LocalUpOptions): LocalCluster {
+async function prepare(options: LocalUpOptions): Promise<LocalCluster> {
     const stateDir = path.resolve(options.stateDir);
     const stack = options.stack ?? "dev";
     const config = loadStackFile(stack);
@@ -82,12 +82,16 @@ function prepare(options: LocalUpOptions): LocalCluster {
     const serviceUser = serviceUserName();
     const owner = isRoot() ? ensureServiceUser(serviceUser) : undefined;
     const topology = buildTopology(config, () => "127.0.0.1", portOffset);
+    // Every check that can refuse comes before anything is written.
+    await Promise.all(topologyPorts(topology).map(([port, role]) => checkPortFree(port, role)));
     const context: RenderContext = { config, topology, layout: localLayout(stateDir, serviceUser, config.postgresVersion) };
-    fs.mkdirSync(stateDir, { recursive: true, mode: 0o755 });
     const socketPath = path.join(context.layout.postgres(topology.nodes[0]!.name).runDir, `.s.PGSQL.${topology.nodes[0]!.port}`);
     if (socketPath.length > 100) {
         throw new Error(`state dir ${stateDir} is too long: PostgreSQL's socket path ${socketPath} must stay under 100 characters`);
     }
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o755 });
+    // The service user must pass through the state dir to its own folder; listing it is not needed.
+    if (owner !== undefined) fs.chmodSync(stateDir, fs.statSync(stateDir).mode & 0o777 | 0o711);
     const secrets = readSecrets(stateDir) ?? newSecrets(stateDir, topology);
     return { stateDir, config, topology, context, secrets, serviceUser, owner };
 }
@@ -161,9 +165,8 @@ async function replicaStreams(replica: ConnectionParts, primary: ConnectionParts
 
 /** Starts every service of a local cluster from its rendered files; returns the outputs once healthy. */
 export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
-    const cluster = prepare(options);
+    const cluster = await prepare(options);
     const timeoutMs = options.waitTimeoutMs ?? 60_000;
-    await Promise.all(topologyPorts(cluster.topology).map(([port, role]) => checkPortFree(port, role)));
     const rendered = renderAll(cluster);
     for (const [service, { configDir, files }] of rendered) installFiles(cluster, service, configDir, files);
 

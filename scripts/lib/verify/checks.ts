@@ -1,0 +1,207 @@
+import { randomBytes } from "crypto";
+import { Client } from "pg";
+import { STATUS_SCHEMA } from "../../../components/render";
+import { httpsGet, metricSamples } from "../https";
+import { connect, ConnectionParts, withClient } from "../pg";
+import { logTail } from "../local/processes";
+import { LAG_LIMITS, VerifyTarget } from "./types";
+
+/** The outcome of one check before it is numbered and timed. */
+export interface Verdict {
+    readonly passed: boolean;
+    readonly figure: string;
+}
+
+export const VERIFY_TABLE = "ha_verify_probe";
+
+function label(target: VerifyTarget, parts: ConnectionParts): string {
+    if (parts === target.pgpool) return `pgpool ${parts.host}:${parts.port}`;
+    if (parts === target.primary) return `primary ${parts.host}:${parts.port}`;
+    return `replica ${parts.host}:${parts.port}`;
+}
+
+/** Adds the cause pgpool hides from clients ("backend authentication failed") from its log. */
+function explainPgpoolError(target: VerifyTarget, error: unknown): string {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!/backend authentication failed|unable to read|authentication/i.test(message)) return message;
+    const hint = "pgpool could not log in to a backend for this user: check that the user is in pool_passwd, that pgpool has the AES key (-k) and that the backends trust pgpool";
+    if (target.pgpoolLogFile === undefined) return `${message} (${hint}; the cause is in pgpool's log)`;
+    const causes = logTail(target.pgpoolLogFile, 200).split("\n").filter((line) => /ERROR|FATAL|WARNING/.test(line)).slice(-3);
+    return `${message} (${hint}; pgpool's log ${target.pgpoolLogFile} says: ${causes.join(" | ") || "nothing"})`;
+}
+
+async function connectThroughPgpool(target: VerifyTarget, applicationName: string): Promise<Client> {
+    try {
+        return await connect(target.pgpool, { caPem: target.caPem, applicationName });
+    } catch (error) {
+        throw new Error(explainPgpoolError(target, error));
+    }
+}
+
+/** 1. TLS verify-full works against the CA everywhere, and a plain connection is refused. */
+export async function checkTls(target: VerifyTarget): Promise<Verdict> {
+    const endpoints = [target.pgpool, target.primary, ...target.replicas];
+    const failures: string[] = [];
+    let secure = 0;
+    let refused = 0;
+    for (const endpoint of endpoints) {
+        try {
+            const ssl = await withClient(endpoint, { caPem: target.caPem }, async (client) => (await client.query<{ ssl: boolean | null }>("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")).rows[0]?.ssl);
+            // Through pgpool, pg_stat_ssl describes pgpool's own connection to the backend: both hops count.
+            if (ssl === true) secure++;
+            else failures.push(`${label(target, endpoint)}: ${endpoint === target.pgpool ? "pgpool's backend connection" : "session"} not encrypted`);
+        } catch (error) {
+            failures.push(`${label(target, endpoint)}: ${endpoint === target.pgpool ? explainPgpoolError(target, error) : (error as Error).message}`);
+        }
+        try {
+            await withClient(endpoint, {}, async () => undefined);
+            failures.push(`${label(target, endpoint)}: accepted a connection without TLS`);
+        } catch {
+            refused++;
+        }
+    }
+    return {
+        passed: failures.length === 0,
+        figure: `${secure}/${endpoints.length} verify-full, ${refused}/${endpoints.length} refuse plain${failures.length ? `; ${failures.join("; ")}` : ""}`,
+    };
+}
+
+interface ReplicationRow {
+    application_name: string;
+    state: string;
+    sync_state: string;
+    slot_name: string | null;
+    slot_active: boolean | null;
+    lag_bytes: string | null;
+    replay_lag_seconds: number;
+}
+
+async function replicationRows(target: VerifyTarget): Promise<ReplicationRow[]> {
+    return withClient(target.primary, { caPem: target.caPem }, async (client) => (await client.query<ReplicationRow>(`SELECT * FROM ${STATUS_SCHEMA}.replication() ORDER BY application_name`)).rows);
+}
+
+/** 2. The primary streams to every replica, each through its own active slot. */
+export async function checkReplication(target: VerifyTarget): Promise<Verdict> {
+    const rows = await replicationRows(target);
+    const streaming = rows.filter((row) => row.state === "streaming" && row.slot_name !== null && row.slot_active === true);
+    const slots = new Set(streaming.map((row) => row.slot_name));
+    const passed = streaming.length === target.replicas.length && slots.size === streaming.length;
+    const figure = rows.map((row) => `${row.application_name} ${row.state} slot ${row.slot_name ?? "none"}${row.slot_active ? "" : " (inactive)"} ${row.sync_state}`).join(", ");
+    return { passed, figure: `${streaming.length}/${target.replicas.length} streaming on own slots: ${figure || "no standby connected"}` };
+}
+
+interface PoolNode {
+    node_id: string;
+    hostname: string;
+    port: string;
+    status: string;
+    role: string;
+    replication_state: string;
+}
+
+/** 3. pgpool sees every node up and exactly one primary. */
+export async function checkPoolNodes(target: VerifyTarget): Promise<Verdict> {
+    const client = await connectThroughPgpool(target, "pg-ha-verify");
+    try {
+        const nodes = (await client.query<PoolNode>("SHOW POOL_NODES")).rows;
+        const up = nodes.filter((node) => node.status === "up" || node.status === "waiting");
+        const primaries = nodes.filter((node) => node.role === "primary");
+        const expected = 1 + target.replicas.length;
+        return {
+            passed: nodes.length === expected && up.length === expected && primaries.length === 1,
+            figure: `${up.length}/${expected} up, ${primaries.length} primary: ${nodes.map((node) => `${node.node_id}:${node.hostname}:${node.port} ${node.status} ${node.role}${node.replication_state ? ` ${node.replication_state}` : ""}`).join(", ")}`,
+        };
+    } finally {
+        await client.end().catch(() => undefined);
+    }
+}
+
+/** Server port → a name people know, from the connection strings. */
+function backendNames(target: VerifyTarget): Map<number, string> {
+    return new Map([[target.primary.port, "primary"], ...target.replicas.map((replica, i): [number, string] => [replica.port, `replica${i + 1}`])]);
+}
+
+/**
+ * 4. A write through pgpool lands on the primary; reads in new sessions through pgpool spread over
+ * at least two backends. inet_server_port() is stable, so pgpool may balance it (a volatile
+ * function such as pg_is_in_recovery() always goes to the primary).
+ */
+export async function checkReadWriteSplit(target: VerifyTarget, sessions: number): Promise<Verdict> {
+    const names = backendNames(target);
+    const token = randomBytes(8).toString("hex");
+    const writer = await connectThroughPgpool(target, "pg-ha-verify");
+    let writePort: number;
+    try {
+        await writer.query(`CREATE TABLE IF NOT EXISTS ${VERIFY_TABLE} (token text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT now())`);
+        writePort = (await writer.query<{ port: number }>(`INSERT INTO ${VERIFY_TABLE} (token) VALUES ($1) RETURNING inet_server_port() AS port`, [token])).rows[0]!.port;
+    } finally {
+        await writer.end().catch(() => undefined);
+    }
+    const onPrimary = await withClient(target.primary, { caPem: target.caPem }, async (client) => (await client.query(`SELECT 1 FROM ${VERIFY_TABLE} WHERE token = $1`, [token])).rowCount === 1);
+    const counts = new Map<string, number>();
+    for (let session = 0; session < sessions; session++) {
+        const reader = await connectThroughPgpool(target, "pg-ha-verify-read");
+        try {
+            const port = (await reader.query<{ port: number }>("SELECT inet_server_port() AS port")).rows[0]!.port;
+            const name = names.get(port) ?? `port ${port}`;
+            counts.set(name, (counts.get(name) ?? 0) + 1);
+        } finally {
+            await reader.end().catch(() => undefined);
+        }
+    }
+    const spread = [...counts.entries()].sort().map(([name, count]) => `${name} ${count}`).join(", ");
+    return {
+        passed: writePort === target.primary.port && onPrimary && counts.size >= 2,
+        figure: `write on ${names.get(writePort) ?? `port ${writePort}`}${onPrimary ? " (found on primary)" : " (NOT found on primary)"}; ${sessions} read sessions: ${spread}`,
+    };
+}
+
+/** 5. Read-your-writes: in one session, a read right after a write through pgpool sees it. */
+export async function checkReadYourWrites(target: VerifyTarget, sessions: number): Promise<Verdict> {
+    let seen = 0;
+    for (let session = 0; session < sessions; session++) {
+        const client = await connectThroughPgpool(target, "pg-ha-verify-ryw");
+        try {
+            const token = randomBytes(8).toString("hex");
+            await client.query(`INSERT INTO ${VERIFY_TABLE} (token) VALUES ($1)`, [token]);
+            if ((await client.query(`SELECT 1 FROM ${VERIFY_TABLE} WHERE token = $1`, [token])).rowCount === 1) seen++;
+        } finally {
+            await client.end().catch(() => undefined);
+        }
+    }
+    await withClient(target.primary, { caPem: target.caPem }, (client) => client.query(`DELETE FROM ${VERIFY_TABLE} WHERE written_at < now() - interval '1 hour'`));
+    return { passed: seen === sessions, figure: `${seen}/${sessions} sessions read their own write at once` };
+}
+
+/** 6. Every replica is within 100 MB and 60 s of the primary. */
+export async function checkLag(target: VerifyTarget): Promise<Verdict> {
+    const rows = await replicationRows(target);
+    const figures: string[] = [];
+    let passed = rows.length === target.replicas.length;
+    for (const replica of target.replicas) {
+        const seconds = await withClient(replica, { caPem: target.caPem }, async (client) => Number((await client.query<{ lag: string }>(
+            "SELECT CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 ELSE GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())) END AS lag",
+        )).rows[0]!.lag));
+        const streaming = await withClient(replica, { caPem: target.caPem }, async (client) => (await client.query<{ slot_name: string }>(`SELECT slot_name FROM ${STATUS_SCHEMA}.wal_receiver() WHERE status = 'streaming'`)).rows[0]?.slot_name);
+        const row = rows.find((candidate) => candidate.slot_name === streaming);
+        const bytes = row?.lag_bytes === null || row === undefined ? Number.NaN : Number(row.lag_bytes);
+        const ok = Number.isFinite(bytes) && bytes <= LAG_LIMITS.bytes && seconds <= LAG_LIMITS.seconds;
+        passed &&= ok;
+        figures.push(`${row?.application_name ?? `${replica.host}:${replica.port}`} ${Number.isFinite(bytes) ? bytes : "?"} B ${seconds.toFixed(3)} s`);
+    }
+    return { passed, figure: `${figures.join(", ")} (limits ${LAG_LIMITS.bytes / 1024 / 1024} MB, ${LAG_LIMITS.seconds} s)` };
+}
+
+/** 7. The exporter serves /metrics over TLS with pg_up 1 and replication lag for every replica. */
+export async function checkExporter(target: VerifyTarget): Promise<Verdict> {
+    const response = await httpsGet(target.outputs.exporterMetricsUrl, target.caPem);
+    if (response.status !== 200) return { passed: false, figure: `HTTP ${response.status}: ${response.body.slice(0, 200)}` };
+    const up = metricSamples(response.body, "pg_up");
+    const lag = metricSamples(response.body, "pg_ha_replication_lag_bytes");
+    const standbyLag = metricSamples(response.body, "pg_ha_standby_replay_lag_seconds");
+    const streaming = lag.filter((sample) => sample.labels.includes('state="streaming"'));
+    return {
+        passed: up.length > 0 && up.every((sample) => sample.value === 1) && streaming.length === target.replicas.length && standbyLag.length === 1 + target.replicas.length,
+        figure: `pg_up ${up.map((sample) => sample.value).join(",") || "missing"}; lag series: ${streaming.length} from the primary (max ${Math.max(0, ...lag.map((sample) => sample.value))} B), ${standbyLag.length} per-node replay lag`,
+    };
+}

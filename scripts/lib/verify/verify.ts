@@ -1,0 +1,83 @@
+import * as fs from "fs";
+import * as path from "path";
+import { StackOutputs, STACK_OUTPUT_KEYS } from "../../../components/render";
+import { parsePostgresUri } from "../pg";
+import { progress } from "../wait";
+import {
+    checkExporter, checkLag, checkPoolNodes, checkReadWriteSplit, checkReadYourWrites, checkReplication, checkTls, Verdict,
+} from "./checks";
+import { CheckResult, VerifyTarget } from "./types";
+
+export interface VerifyOptions {
+    /** New sessions opened through pgpool to measure the read spread. Defaults to 40. */
+    readonly readSessions?: number;
+    /** Sessions that each write then read at once. Defaults to 20. */
+    readonly readYourWritesSessions?: number;
+    /** pgpool's log, quoted when pgpool refuses a login. Defaults to none. */
+    readonly pgpoolLogFile?: string;
+    /** Report each check as it finishes. Defaults to progress lines on stderr. */
+    readonly onResult?: (result: CheckResult) => void;
+}
+
+/** Checks the outputs have every key, before anything connects. */
+export function assertStackOutputs(value: unknown, source: string): StackOutputs {
+    const outputs = value as Partial<Record<string, unknown>>;
+    const missing = STACK_OUTPUT_KEYS.filter((key) => outputs?.[key] === undefined);
+    if (missing.length > 0) throw new Error(`${source} lacks ${missing.join(", ")}: is it a pg-ha stack's outputs (with --show-secrets)?`);
+    if (String(outputs.pgpoolConnectionString).includes("[secret]")) throw new Error(`${source} holds [secret] placeholders: read it with --show-secrets`);
+    return outputs as unknown as StackOutputs;
+}
+
+export function targetFrom(outputs: StackOutputs, pgpoolLogFile?: string): VerifyTarget {
+    return {
+        outputs,
+        pgpool: parsePostgresUri(outputs.pgpoolConnectionString),
+        primary: parsePostgresUri(outputs.primaryConnectionString),
+        replicas: outputs.replicaConnectionStrings.map(parsePostgresUri),
+        caPem: outputs.caCertificate,
+        pgpoolLogFile,
+    };
+}
+
+/** On a local run, pgpool's log sits beside outputs.json. */
+export function localPgpoolLog(outputsFile: string): string | undefined {
+    const candidate = path.join(path.dirname(outputsFile), "pgpool", "pgpool.log");
+    return fs.existsSync(candidate) ? candidate : undefined;
+}
+
+/** Runs the seven checks in order; a check that throws is a FAIL with the error as its figure. */
+export async function verifyCluster(outputs: StackOutputs, options: VerifyOptions = {}): Promise<CheckResult[]> {
+    const target = targetFrom(outputs, options.pgpoolLogFile);
+    const report = options.onResult ?? ((result: CheckResult) => progress(`${result.passed ? "PASS" : "FAIL"} ${result.id}. ${result.name}`));
+    const checks: [string, () => Promise<Verdict>][] = [
+        ["TLS verify-full everywhere, plain refused", () => checkTls(target)],
+        ["every replica streams on its own slot", () => checkReplication(target)],
+        ["pgpool: all nodes up, one primary", () => checkPoolNodes(target)],
+        ["writes on primary, reads spread", () => checkReadWriteSplit(target, options.readSessions ?? 40)],
+        ["read-your-writes through pgpool", () => checkReadYourWrites(target, options.readYourWritesSessions ?? 20)],
+        ["replication lag under limits", () => checkLag(target)],
+        ["exporter: pg_up and lag metrics", () => checkExporter(target)],
+    ];
+    const results: CheckResult[] = [];
+    for (const [index, [name, run]] of checks.entries()) {
+        const started = Date.now();
+        let verdict: Verdict;
+        try {
+            verdict = await run();
+        } catch (error) {
+            verdict = { passed: false, figure: error instanceof Error ? error.message : String(error) };
+        }
+        const result: CheckResult = { id: index + 1, name, ...verdict, durationMs: Date.now() - started };
+        results.push(result);
+        report(result);
+    }
+    return results;
+}
+
+/** The results as a table, one row per check. */
+export function formatTable(results: readonly CheckResult[]): string {
+    const nameWidth = Math.max(...results.map((result) => result.name.length));
+    const lines = results.map((result) => `${String(result.id).padStart(2)}  ${result.name.padEnd(nameWidth)}  ${result.passed ? "PASS" : "FAIL"}  ${result.figure}`);
+    const passed = results.filter((result) => result.passed).length;
+    return [`${" #"}  ${"check".padEnd(nameWidth)}  result  figure`, ...lines, "", `verify: ${passed} passed, ${results.length - passed} failed`].join("\n");
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test of pg-ha-stack: type-check, unit tests, each stack under Pulumi mocks in its own
+# process, then the integration tests on real PostgreSQL, Pgpool-II and postgres_exporter.
+# Installs what the tests need first. Ends with one line: "tests: N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-test-deps.sh
+
+echo "== type-check and build (tsc, strict)"
+rm -rf build
+npx tsc -p .
+
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# One mocha process per group, so each stack's program runs in a process of its own.
+run_group() {
+    local title=$1
+    shift
+    echo "== $title"
+    local status=0
+    npx mocha --reporter spec "$@" 2>&1 | tee "$log" || status=$?
+    local group_passed group_failed
+    group_passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | grep -Eo '[0-9]+' || echo 0)
+    group_failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' || echo 0)
+    if [ "$status" != 0 ] && [ "$group_failed" = 0 ]; then group_failed=1; fi
+    if [ "$group_passed" = 0 ] && [ "$group_failed" = 0 ]; then
+        echo "$title ran no test" >&2
+        group_failed=1
+    fi
+    passed=$((passed + group_passed))
+    failed=$((failed + group_failed))
+}
+
+run_group "unit tests" 'build/tests/unit/**/*.test.js'
+run_group "dev stack under mocks" build/tests/stacks/dev.test.js
+run_group "bad config under mocks" build/tests/stacks/badConfig.test.js
+run_group "real servers (local run, verify)" --timeout 300000 'build/tests/integration/**/*.test.js'
+
+echo
+echo "tests: $passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,15 @@
+import * as path from "path";
+import { parseCommandLine, runMain } from "./lib/cli";
+import { readOutputsFile, readPulumiOutputs } from "./lib/verify/outputsSource";
+import { formatTable, localPgpoolLog, verifyCluster } from "./lib/verify/verify";
+
+const USAGE = "npm run verify -- [--outputs FILE | --stack NAME] [--json]";
+
+runMain(async () => {
+    const args = parseCommandLine({ outputs: { type: "string" }, stack: { type: "string" }, json: { type: "boolean" } }, USAGE);
+    const file = args.outputs === undefined ? undefined : path.resolve(args.outputs);
+    const outputs = file === undefined ? readPulumiOutputs(args.stack) : readOutputsFile(file);
+    const results = await verifyCluster(outputs, { pgpoolLogFile: file === undefined ? undefined : localPgpoolLog(file) });
+    process.stdout.write(args.json ? `${JSON.stringify({ passed: results.every((r) => r.passed), checks: results }, null, 2)}\n` : `${formatTable(results)}\n`);
+    return results.every((result) => result.passed) ? 0 : 1;
+});

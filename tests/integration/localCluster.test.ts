@@ -1,0 +1,140 @@
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { ROLE_NAMES } from "../../config";
+import { PROJECT_ROOT } from "../../config/projectRoot";
+import { StackOutputs, STACK_OUTPUT_KEYS } from "../../components/render";
+import { BUILT_IMAGES } from "../../components/platforms/docker/dockerPlatform";
+import { localDown, localStatus, localUp } from "../../scripts/lib/local/cluster";
+import { readSecrets, readState } from "../../scripts/lib/local/state";
+import { stopProcess } from "../../scripts/lib/local/processes";
+import { withClient } from "../../scripts/lib/pg";
+import { formatTable, localPgpoolLog, verifyCluster } from "../../scripts/lib/verify/verify";
+import { freePortBase } from "./ports";
+
+function readConfigNames(text: string): string[] {
+    return text.split("\n").map((line) => /^\s*#?\s*([a-z_][\w.]*)\s*=/.exec(line)?.[1]).filter((name): name is string => name !== undefined);
+}
+
+describe("local run on real PostgreSQL, Pgpool-II and postgres_exporter", function () {
+    this.timeout(180_000);
+    let stateDir: string;
+    let portBase: number;
+    let outputs: StackOutputs;
+
+    before(async () => {
+        stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-it-"));
+        portBase = await freePortBase();
+        outputs = await localUp({ stateDir, portBase });
+    });
+
+    after(async () => {
+        if (stateDir === undefined) return;
+        await localDown(stateDir);
+        fs.rmSync(stateDir, { recursive: true, force: true });
+    });
+
+    it("writes outputs.json with exactly the keys of the stack outputs, at mode 0600", () => {
+        const file = path.join(stateDir, "outputs.json");
+        assert.deepStrictEqual(Object.keys(JSON.parse(fs.readFileSync(file, "utf8"))).sort(), [...STACK_OUTPUT_KEYS].sort());
+        assert.strictEqual(fs.statSync(file).mode & 0o777, 0o600);
+        assert.strictEqual(outputs.pgpoolConnectionString.split("@")[1], `127.0.0.1:${portBase}/edufarm?sslmode=verify-full`);
+        assert.match(outputs.pgpoolConnectionString, /^postgresql:\/\/edufarm_app:[A-Za-z0-9]{32}@/);
+    });
+
+    it("passes every verification check", async () => {
+        const results = await verifyCluster(outputs, { pgpoolLogFile: localPgpoolLog(path.join(stateDir, "outputs.json")), onResult: () => undefined });
+        process.stderr.write(`${formatTable(results)}\n`);
+        assert.strictEqual(results.length, 7);
+        for (const result of results) assert.ok(result.passed, `${result.id}. ${result.name}: ${result.figure}`);
+    });
+
+    it("runs every service as an unprivileged user", () => {
+        for (const service of localStatus(stateDir)) {
+            assert.ok(service.running, `${service.name} runs`);
+            const uid = Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${service.pid}/status`, "utf8"))![1]);
+            assert.notStrictEqual(uid, 0, `${service.name} runs as uid ${uid}`);
+        }
+    });
+
+    it("keeps every secret file private to the service user", () => {
+        for (const file of ["node0/run/server.key", "node1/run/pgpass", "pgpool/run/pool_passwd", "pgpool/run/pgpoolkey", "exporter/run/pgpass", "secrets.json"]) {
+            assert.strictEqual(fs.statSync(path.join(stateDir, file)).mode & 0o077, 0, `${file} is readable by others`);
+        }
+        assert.ok(!fs.existsSync(path.join(stateDir, "node0/run/bootstrap.sql")), "bootstrap SQL is removed from the run folder after use");
+    });
+
+    it("refuses a second local:up on a running cluster's state dir", async () => {
+        await assert.rejects(localUp({ stateDir, portBase }), /the cluster in .* is still running \(node0 pid \d+/);
+    });
+
+    it("refuses to start when a port is taken, and starts nothing", async () => {
+        const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-it-busy-"));
+        const otherBase = await freePortBase();
+        const blocker = net.createServer();
+        await new Promise<void>((resolve) => blocker.listen(otherBase + 2, "127.0.0.1", resolve));
+        try {
+            await assert.rejects(localUp({ stateDir: otherDir, portBase: otherBase }), new RegExp(`port ${otherBase + 2} \\(node0\\) is already in use on 127.0.0.1`));
+            assert.strictEqual(readState(otherDir), undefined, "no process was started");
+            assert.deepStrictEqual(fs.readdirSync(otherDir), [], "nothing was written");
+        } finally {
+            blocker.close();
+            fs.rmSync(otherDir, { recursive: true, force: true });
+        }
+    });
+
+    it("renders pool_passwd exactly as pg_enc encrypts it", () => {
+        const secrets = readSecrets(stateDir)!;
+        const keyFile = path.join(stateDir, "pgpool", "run", "pgpoolkey");
+        const printed = execFileSync("pg_enc", ["-k", keyFile, secrets.passwords.app], { encoding: "utf8" });
+        const expected = /pool_passwd string: (AES\S+)/.exec(printed)![1];
+        const line = fs.readFileSync(path.join(stateDir, "pgpool", "run", "pool_passwd"), "utf8").split("\n").find((entry) => entry.startsWith("edufarm_app:"));
+        assert.strictEqual(line, `edufarm_app:${expected}`);
+    });
+
+    it("renders only pgpool.conf parameters that Pgpool-II 4.3 knows (it ignores unknown ones silently)", () => {
+        const known = new Set(readConfigNames(fs.readFileSync("/etc/pgpool2/pgpool.conf", "utf8")).map((name) => name.replace(/\d+$/, "")));
+        const rendered = readConfigNames(fs.readFileSync(path.join(stateDir, "pgpool", "config", "pgpool.conf"), "utf8"));
+        const unknown = rendered.filter((name) => !known.has(name.replace(/\d+$/, "")));
+        assert.deepStrictEqual(unknown, []);
+    });
+
+    it("renders only postgresql.conf parameters that the running server knows", async () => {
+        const secrets = readSecrets(stateDir)!;
+        const primary = new URL(outputs.primaryConnectionString);
+        const known = await withClient({ host: primary.hostname, port: Number(primary.port), user: ROLE_NAMES.superuser, password: secrets.passwords.superuser, database: "postgres" },
+            { caPem: outputs.caCertificate }, async (client) => new Set((await client.query<{ name: string }>("SELECT name FROM pg_settings")).rows.map((row) => row.name)));
+        const rendered = readConfigNames(fs.readFileSync(path.join(stateDir, "node1", "config", "postgresql.conf"), "utf8"));
+        assert.deepStrictEqual(rendered.filter((name) => !known.has(name)), []);
+    });
+
+    it("pins the Docker images to the Debian package versions tested here", () => {
+        const packages: Record<keyof typeof BUILT_IMAGES, string> = { pgpool: "pgpool2", exporter: "prometheus-postgres-exporter" };
+        for (const [image, debianPackage] of Object.entries(packages) as [keyof typeof BUILT_IMAGES, string][]) {
+            const dockerfile = fs.readFileSync(path.join(PROJECT_ROOT, BUILT_IMAGES[image].context, "Dockerfile"), "utf8");
+            const pinned = /^ARG \w+_VERSION=(\S+)$/m.exec(dockerfile)![1];
+            const installed = execFileSync("dpkg-query", ["-W", "-f", "${Version}", debianPackage], { encoding: "utf8" });
+            assert.strictEqual(pinned, installed, `${image} image pins ${debianPackage} ${pinned}, tests ran ${installed}`);
+        }
+    });
+
+    it("fails verification when a replica is down (the checks can fail)", async () => {
+        const node2 = readState(stateDir)!.services.find((service) => service.name === "node2")!;
+        assert.strictEqual(await stopProcess(node2.pid, "SIGINT", 20_000), "stopped");
+        const results = await verifyCluster(outputs, { onResult: () => undefined, readSessions: 6, readYourWritesSessions: 2 });
+        const failed = results.filter((result) => !result.passed).map((result) => result.id);
+        for (const id of [1, 2, 6]) assert.ok(failed.includes(id), `check ${id} fails with node2 down: ${formatTable(results)}`);
+    });
+
+    it("local:down stops every process and is safe to run twice", async () => {
+        const first = await localDown(stateDir);
+        assert.deepStrictEqual(first.map((entry) => entry.name), ["exporter", "pgpool", "node2", "node1", "node0"]);
+        assert.ok(first.filter((entry) => entry.name !== "node2").every((entry) => entry.result === "stopped"), JSON.stringify(first));
+        assert.ok(localStatus(stateDir).every((service) => !service.running));
+        const second = await localDown(stateDir);
+        assert.ok(second.every((entry) => entry.result === "not running"));
+    });
+});

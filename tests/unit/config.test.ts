@@ -1,0 +1,112 @@
+import * as assert from "assert";
+import { ConfigError, DEFAULTS, parseClusterConfig, projectKeys, RawConfig } from "../../config";
+import { loadStackFile } from "../../config/stackFile";
+
+function problemsOf(raw: RawConfig): readonly string[] {
+    try {
+        parseClusterConfig(raw);
+    } catch (error) {
+        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+        return error.problems;
+    }
+    assert.fail(`config ${JSON.stringify(raw)} was accepted`);
+}
+
+function assertRejected(raw: RawConfig, expected: string | RegExp): void {
+    const problems = problemsOf(raw);
+    const found = problems.some((problem) => (typeof expected === "string" ? problem === expected : expected.test(problem)));
+    assert.ok(found, `expected ${expected} among:\n  ${problems.join("\n  ")}`);
+}
+
+describe("config loader", () => {
+    it("applies every default to an empty config", () => {
+        const config = parseClusterConfig({});
+        assert.strictEqual(config.platform, "docker");
+        assert.strictEqual(config.replicaCount, 2);
+        assert.strictEqual(config.databaseName, "edufarm");
+        assert.deepStrictEqual(config.ports, { pgpool: 5430, primary: 5432, replicas: [5433, 5434], metrics: 9187, pcp: 9898 });
+        assert.strictEqual(config.bindAddress, "127.0.0.1");
+        assert.strictEqual(config.synchronousReplicas, 1);
+        assert.deepStrictEqual(config.nodeSizing, DEFAULTS.nodeSizing);
+        assert.match(config.postgresImage, /^postgres:15\./);
+    });
+
+    it("derives replica ports from the primary port when not listed", () => {
+        assert.deepStrictEqual(parseClusterConfig({ replicas: 3, ports: { primary: 6000 } }).ports.replicas, [6001, 6002, 6003]);
+    });
+
+    it("reads both stack files", () => {
+        assert.strictEqual(loadStackFile("dev").platform, "docker");
+        assert.strictEqual(loadStackFile("prod").platform, "ec2");
+    });
+
+    it("parses Pulumi's string values: JSON where it parses, plain strings otherwise", () => {
+        assert.deepStrictEqual(projectKeys({ "pg-ha:replicas": "3", "pg-ha:platform": "docker", "pg-ha:ports": "{\"pgpool\":6000}", "aws:region": "eu-west-1" }), {
+            replicas: 3, platform: "docker", ports: { pgpool: 6000 },
+        });
+    });
+
+    describe("rejects bad values with the key, the value and what is allowed", () => {
+        it("replica count out of range", () => {
+            assertRejected({ replicas: 7 }, "pg-ha:replicas must be an integer 1..5, got 7");
+            assertRejected({ replicas: 0 }, "pg-ha:replicas must be an integer 1..5, got 0");
+            assertRejected({ replicas: 1.5 }, "pg-ha:replicas must be an integer 1..5, got 1.5");
+            assertRejected({ replicas: "two" }, "pg-ha:replicas must be an integer 1..5, got \"two\"");
+        });
+        it("unknown platform", () => assertRejected({ platform: "kubernetes" }, "pg-ha:platform must be one of \"docker\", \"ec2\", got \"kubernetes\""));
+        it("unsupported PostgreSQL version", () => assertRejected({ postgresVersion: 12 }, /^pg-ha:postgresVersion must be one of 14, 15, 16, 17, got 12$/));
+        it("database and user names that are not identifiers or are reserved", () => {
+            assertRejected({ databaseName: "Edu-Farm" }, /^pg-ha:databaseName must be a PostgreSQL identifier .*got "Edu-Farm"$/);
+            assertRejected({ databaseName: "postgres" }, /^pg-ha:databaseName must not be a reserved name .*got "postgres"$/);
+            assertRejected({ appUser: "replicator" }, /^pg-ha:appUser must not be a reserved name .*got "replicator"$/);
+            assertRejected({ appUser: "pg_app" }, /^pg-ha:appUser must not be a reserved name/);
+            assertRejected({ appUser: "1app" }, /^pg-ha:appUser must be a PostgreSQL identifier/);
+            assertRejected({ appUser: "a".repeat(64) }, /^pg-ha:appUser must be a PostgreSQL identifier/);
+        });
+        it("bind address that is not an IPv4 address", () => {
+            assertRejected({ bindAddress: "localhost" }, "pg-ha:bindAddress must be an IPv4 address such as 127.0.0.1, got \"localhost\"");
+            assertRejected({ bindAddress: "300.0.0.1" }, /^pg-ha:bindAddress must be an IPv4 address/);
+        });
+        it("port clash between roles", () => {
+            assertRejected({ ports: { pgpool: 5432 } }, "pg-ha:ports.primary clashes with pg-ha:ports.pgpool: both are 5432");
+            assertRejected({ ports: { metrics: 5433 } }, "pg-ha:ports.replicas[0] clashes with pg-ha:ports.metrics: both are 5433");
+        });
+        it("ports out of range, or not one per replica", () => {
+            assertRejected({ ports: { pgpool: 80 } }, "pg-ha:ports.pgpool must be an integer 1024..65535, got 80");
+            assertRejected({ ports: { replicas: [5433] } }, "pg-ha:ports.replicas must list one port per replica (2), got [5433]");
+            assertRejected({ ports: { primary: 5432, pgbouncer: 6432 } }, /^pg-ha:ports.pgbouncer is not a known setting/);
+        });
+        it("bad CIDRs", () => {
+            assertRejected({ allowedClientCidrs: ["10.0.0.0/33"] }, "pg-ha:allowedClientCidrs[0] must be an IPv4 CIDR such as 10.0.0.0/16, got \"10.0.0.0/33\"");
+            assertRejected({ allowedClientCidrs: ["10.0.0.1/8"] }, "pg-ha:allowedClientCidrs[0] has host bits set beyond its /8 prefix: \"10.0.0.1/8\"");
+            assertRejected({ allowedClientCidrs: ["10.0.0.0"] }, /^pg-ha:allowedClientCidrs\[0\] must be an IPv4 CIDR/);
+            assertRejected({ allowedClientCidrs: [] }, /^pg-ha:allowedClientCidrs must be a non-empty list/);
+            assertRejected({ dockerNetworkCidr: "172.28.40.1/24" }, /^pg-ha:dockerNetworkCidr has host bits set/);
+        });
+        it("0.0.0.0/0 without the explicit opt-in", () => {
+            assertRejected({ allowedClientCidrs: ["0.0.0.0/0"] }, /^pg-ha:allowedClientCidrs\[0\] is "0.0.0.0\/0", which opens the cluster to every address; set pg-ha:allowPublicAccess/);
+            assert.deepStrictEqual(parseClusterConfig({ allowedClientCidrs: ["0.0.0.0/0"], allowPublicAccess: true }).allowedClientCidrs, ["0.0.0.0/0"]);
+        });
+        it("more synchronous replicas than replicas", () => assertRejected({ replicas: 2, synchronousReplicas: 3 }, "pg-ha:synchronousReplicas must be an integer 0..2, got 3"));
+        it("memory below what PostgreSQL needs, and other sizing", () => {
+            assertRejected({ nodeSizing: { memoryMb: 512 } }, /^pg-ha:nodeSizing.memoryMb must be at least 1024 \(PostgreSQL with 25% shared_buffers.*got 512$/);
+            assertRejected({ nodeSizing: { diskGb: 5 } }, "pg-ha:nodeSizing.diskGb must be an integer 10..65536, got 5");
+            assertRejected({ nodeSizing: { cpus: 0 } }, "pg-ha:nodeSizing.cpus must be a number 0.5..64, got 0");
+            assertRejected({ frontSizing: { memoryMb: 256 } }, /^pg-ha:frontSizing.memoryMb must be an integer 512\.\./);
+            assertRejected({ nodeSizing: { ram: 4096 } }, /^pg-ha:nodeSizing.ram is not a known setting/);
+        });
+        it("pool sizes", () => {
+            assertRejected({ pool: { maxPool: 0 } }, "pg-ha:pool.maxPool must be an integer 1..32, got 0");
+            assertRejected({ pool: { numInitChildren: 5000 } }, "pg-ha:pool.numInitChildren must be an integer 1..1000, got 5000");
+        });
+        it("image references", () => assertRejected({ postgresImage: "postgres latest" }, /^pg-ha:postgresImage must be an image reference/));
+        it("unknown keys (typos)", () => assertRejected({ replica: 2 }, /^pg-ha:replica is not a known setting \(known: platform, replicas,/));
+        it("objects where objects belong", () => assertRejected({ ports: 5430 }, "pg-ha:ports must be an object, got 5430"));
+    });
+
+    it("reports every problem at once", () => {
+        const problems = problemsOf({ replicas: 9, platform: "k8s", bindAddress: "x" });
+        assert.strictEqual(problems.length, 3);
+        assert.throws(() => parseClusterConfig({ replicas: 9, platform: "k8s" }), /^ConfigError: Invalid stack configuration:\n  - pg-ha:platform .*\n  - pg-ha:replicas/);
+    });
+});

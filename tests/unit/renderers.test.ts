@@ -1,0 +1,179 @@
+import * as assert from "assert";
+import { createHash } from "crypto";
+import { spawnSync } from "child_process";
+import {
+    conninfo, quoteConfString, renderExporterFiles, renderPcpConf, renderPgHbaConf, renderPgpass, renderPgpoolConf,
+    renderPgpoolFiles, renderPostgresNodeFiles, renderPostgresqlConf, renderPoolHbaConf, RenderedFile, shellQuote,
+} from "../../components/render";
+import { pgpoolAesPassword } from "../../components/render/poolPasswd";
+import { PROJECT_ROOT } from "../../config/projectRoot";
+import { dockerContext, settingsOf, testPasswords, testTls } from "./fixtures";
+
+describe("renderers", () => {
+    const context = dockerContext();
+    const [node0, node1] = context.topology.nodes;
+
+    describe("postgresql.conf", () => {
+        const primary = settingsOf(renderPostgresqlConf(context, node0!));
+        const replica = settingsOf(renderPostgresqlConf(context, node1!));
+
+        it("sets streaming replication up", () => {
+            assert.strictEqual(primary.get("wal_level"), "replica");
+            assert.strictEqual(primary.get("max_wal_senders"), "10");
+            assert.strictEqual(primary.get("max_replication_slots"), "10");
+            assert.strictEqual(primary.get("hot_standby"), "on");
+            assert.strictEqual(primary.get("wal_keep_size"), "1024MB");
+            assert.strictEqual(primary.get("wal_log_hints"), "on");
+        });
+        it("requires TLS material and SCRAM, and loads pg_stat_statements", () => {
+            assert.strictEqual(primary.get("ssl"), "on");
+            assert.strictEqual(primary.get("ssl_key_file"), "/var/run/postgresql/pg-ha/server.key");
+            assert.strictEqual(primary.get("password_encryption"), "scram-sha-256");
+            assert.strictEqual(primary.get("shared_preload_libraries"), "pg_stat_statements");
+        });
+        it("sizes memory from the budget", () => {
+            assert.strictEqual(primary.get("shared_buffers"), "1024MB");
+            assert.strictEqual(primary.get("effective_cache_size"), "3072MB");
+            assert.strictEqual(primary.get("max_connections"), "148");
+        });
+        it("uses quorum synchronous replication over every node, and none when set to 0", () => {
+            assert.strictEqual(primary.get("synchronous_standby_names"), "ANY 1 (node0, node1, node2)");
+            assert.strictEqual(settingsOf(renderPostgresqlConf(dockerContext({ synchronousReplicas: 0 }), node0!)).get("synchronous_standby_names"), "");
+        });
+        it("points each replica at the primary through its own slot, TLS verified", () => {
+            assert.strictEqual(primary.has("primary_conninfo"), false);
+            assert.strictEqual(replica.get("primary_slot_name"), "node1_slot");
+            assert.strictEqual(replica.get("primary_conninfo"), "host=node0 port=5432 user=replicator passfile=/var/run/postgresql/pg-ha/pgpass application_name=node1 sslmode=verify-full sslrootcert=/var/run/postgresql/pg-ha/ca.crt connect_timeout=2");
+            assert.strictEqual(replica.get("cluster_name"), "node1");
+        });
+    });
+
+    describe("pg_hba.conf", () => {
+        const hba = renderPgHbaConf(dockerContext({ allowedClientCidrs: ["10.1.0.0/16"] }));
+        const rules = hba.split("\n").filter((line) => line && !line.startsWith("#")).map((line) => line.split(/\s+/));
+        it("has TLS rules only (no plain host lines), all SCRAM", () => {
+            assert.ok(rules.every((rule) => rule[0] === "hostssl" || rule[0] === "local"), hba);
+            assert.ok(rules.every((rule) => rule[rule.length - 1] === "scram-sha-256"), hba);
+        });
+        it("allows replication for the replication role from the cluster network only", () => {
+            assert.deepStrictEqual(rules.filter((rule) => rule[1] === "replication"), [["hostssl", "replication", "replicator", "172.28.40.0/24", "scram-sha-256"]]);
+        });
+        it("allows the configured client networks", () => {
+            assert.ok(rules.some((rule) => rule.join(" ") === "hostssl all all 10.1.0.0/16 scram-sha-256"));
+        });
+    });
+
+    describe("pgpool.conf", () => {
+        const pgpool = settingsOf(renderPgpoolConf(context));
+        it("runs streaming-replication mode over every backend, application names matching", () => {
+            assert.strictEqual(pgpool.get("backend_clustering_mode"), "streaming_replication");
+            for (const node of context.topology.nodes) {
+                assert.strictEqual(pgpool.get(`backend_hostname${node.index}`), node.name);
+                assert.strictEqual(pgpool.get(`backend_port${node.index}`), String(node.port));
+                assert.strictEqual(pgpool.get(`backend_application_name${node.index}`), node.name);
+                assert.strictEqual(pgpool.get(`backend_flag${node.index}`), "ALLOW_TO_FAILOVER");
+            }
+        });
+        it("load-balances reads but keeps a session on the primary after it writes", () => {
+            assert.strictEqual(pgpool.get("load_balance_mode"), "on");
+            assert.strictEqual(pgpool.get("disable_load_balance_on_write"), "always");
+        });
+        it("turns health checks on (the stock period of 0 never fails over) and checks streaming", () => {
+            assert.ok(Number(pgpool.get("health_check_period")) > 0);
+            assert.strictEqual(pgpool.get("health_check_user"), "pgpool_check");
+            assert.strictEqual(pgpool.get("health_check_password"), "", "password comes from pool_passwd");
+            assert.ok(Number(pgpool.get("sr_check_period")) > 0);
+            assert.strictEqual(pgpool.get("sr_check_password"), "");
+            assert.strictEqual(pgpool.get("failover_on_backend_error"), "on");
+        });
+        it("pools as configured and serves TLS", () => {
+            assert.strictEqual(pgpool.get("num_init_children"), "32");
+            assert.strictEqual(pgpool.get("max_pool"), "4");
+            assert.strictEqual(pgpool.get("child_life_time"), "300");
+            assert.strictEqual(pgpool.get("ssl"), "on");
+            assert.strictEqual(pgpool.get("enable_pool_hba"), "on");
+        });
+        it("pool_hba.conf has TLS with SCRAM only", () => {
+            const lines = renderPoolHbaConf(["10.0.0.0/8"]).split("\n").filter((line) => line && !line.startsWith("#"));
+            assert.ok(lines.every((line) => /^(hostssl|local)\s.*scram-sha-256$/.test(line)), lines.join("\n"));
+        });
+    });
+
+    describe("password files", () => {
+        it("pool_passwd: AES-256-CBC of the password under the key file's text, base64", () => {
+            const entry = pgpoolAesPassword("secret-password", "the-aes-key");
+            assert.match(entry, /^AES[A-Za-z0-9+/]+=*$/);
+            assert.notStrictEqual(entry, pgpoolAesPassword("secret-password", "another-key"));
+            assert.strictEqual(entry, pgpoolAesPassword("secret-password", "the-aes-key"), "deterministic");
+            assert.strictEqual(Buffer.from(entry.slice(3), "base64").length, 16, "one padded AES block for a 15-byte password");
+        });
+        it("pcp.conf holds the MD5 of the PCP password", () => {
+            assert.strictEqual(renderPcpConf("pw").split("\n")[1], `pcpadmin:${createHash("md5").update("pw").digest("hex")}`);
+        });
+        it("pgpass escapes colons and backslashes", () => {
+            assert.strictEqual(renderPgpass([{ user: "u", password: "a:b\\c" }]), "*:*:*:u:a\\:b\\\\c\n");
+        });
+    });
+
+    describe("quoting", () => {
+        it("doubles single quotes in conf strings", () => assert.strictEqual(quoteConfString("it's"), "'it''s'"));
+        it("quotes shell words safely", () => assert.strictEqual(shellQuote("a'b"), "'a'\\''b'"));
+        it("quotes libpq values with spaces", () => assert.strictEqual(conninfo({ host: "h", options: "-c a=b" }), "host=h options='-c a=b'"));
+    });
+
+    describe("node file sets", () => {
+        const passwords = testPasswords();
+        const sets: [string, RenderedFile[]][] = [
+            ...context.topology.nodes.map((node): [string, RenderedFile[]] => [node.name, renderPostgresNodeFiles(context, node, passwords, testTls())]),
+            ["pgpool", renderPgpoolFiles(context, passwords, testTls())],
+            ["exporter", renderExporterFiles(context, passwords, testTls())],
+        ];
+
+        it("puts no password in a file that is not marked secret", () => {
+            for (const [service, files] of sets) {
+                for (const file of files.filter((candidate) => !candidate.secret)) {
+                    for (const [name, password] of Object.entries(passwords)) {
+                        assert.ok(!file.content.includes(password), `${service}/${file.name} holds the ${name} password`);
+                    }
+                }
+            }
+        });
+        it("gives every secret file mode 0600 and every start script 0755", () => {
+            for (const [service, files] of sets) {
+                for (const file of files) {
+                    if (file.secret) assert.strictEqual(file.mode, 0o600, `${service}/${file.name}`);
+                    if (file.name === "start.sh") assert.strictEqual(file.mode, 0o755);
+                }
+            }
+        });
+        it("only the initial primary gets bootstrap SQL, with every role", () => {
+            const sql = sets[0]![1].find((file) => file.name === "bootstrap.sql")!.content;
+            for (const role of ["replicator", "pgpool_check", "pgha_monitor", "edufarm_app"]) assert.match(sql, new RegExp(`CREATE ROLE ${role} WITH LOGIN`));
+            assert.match(sql, /CREATE DATABASE edufarm OWNER edufarm_app;/);
+            assert.match(sql, /CREATE EXTENSION IF NOT EXISTS pg_stat_statements;/);
+            assert.ok(sets.slice(1).every(([, files]) => !files.some((file) => file.name === "bootstrap.sql")));
+        });
+        it("start scripts pass bash -n and shellcheck", function () {
+            this.timeout(30_000);
+            const shellcheck = spawnSync("shellcheck", ["--version"]);
+            assert.strictEqual(shellcheck.status, 0, "shellcheck is missing: apt-get install -y shellcheck (npm test installs it)");
+            for (const [service, files] of sets) {
+                const script = files.find((file) => file.name === "start.sh")!.content;
+                const syntax = spawnSync("bash", ["-n"], { input: script });
+                assert.strictEqual(syntax.status, 0, `${service}/start.sh: ${syntax.stderr}`);
+                const lint = spawnSync("shellcheck", ["--shell=bash", "--severity=warning", "-"], { input: script, encoding: "utf8" });
+                assert.strictEqual(lint.status, 0, `${service}/start.sh:\n${lint.stdout}`);
+            }
+        });
+    });
+});
+
+describe("project shell scripts", () => {
+    it("pass shellcheck", function () {
+        this.timeout(30_000);
+        const scripts = ["scripts/test.sh", "scripts/install-test-deps.sh", "scripts/deploy-dev.sh", ".ci/run"].map((file) => `${PROJECT_ROOT}/${file}`);
+        const lint = spawnSync("shellcheck", ["--severity=warning", ...scripts], { encoding: "utf8" });
+        assert.strictEqual(lint.error, undefined, "shellcheck is missing: apt-get install -y shellcheck (npm test installs it)");
+        assert.strictEqual(lint.status, 0, lint.stdout);
+    });
+});

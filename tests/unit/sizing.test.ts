@@ -1,0 +1,35 @@
+import * as assert from "assert";
+import { budgetTotals, DEFAULTS, parseClusterConfig, pgpoolBackendConnections, postgresTuningFor, splitFrontBudget } from "../../config";
+
+describe("sizing", () => {
+    it("follows the documented budget: 7 CPU, 13 GB, 300 GB for the default topology", () => {
+        assert.deepStrictEqual(budgetTotals(parseClusterConfig({})), { cpus: 7, memoryMb: 13 * 1024, diskGb: 300 });
+    });
+
+    it("scales the totals with the replica count", () => {
+        assert.deepStrictEqual(budgetTotals(parseClusterConfig({ replicas: 3 })), { cpus: 9, memoryMb: 17 * 1024, diskGb: 400 });
+    });
+
+    it("gives PostgreSQL 25% of a 4 GB node as shared_buffers and 75% as effective cache", () => {
+        const tuning = postgresTuningFor(DEFAULTS.nodeSizing, DEFAULTS.pool);
+        assert.strictEqual(tuning.sharedBuffersMb, 1024);
+        assert.strictEqual(tuning.effectiveCacheSizeMb, 3072);
+        assert.strictEqual(tuning.maintenanceWorkMemMb, 256);
+        assert.ok(tuning.workMemMb >= 4);
+    });
+
+    it("keeps max_connections above what pgpool can open: num_init_children x max_pool plus reserve", () => {
+        const pool = { numInitChildren: 32, maxPool: 4, childLifeTimeSeconds: 300 };
+        const tuning = postgresTuningFor(DEFAULTS.nodeSizing, pool);
+        assert.strictEqual(pgpoolBackendConnections(pool), 128);
+        assert.ok(tuning.maxConnections - tuning.superuserReservedConnections >= 128 + 10, `max_connections ${tuning.maxConnections}`);
+        const bigger = postgresTuningFor(DEFAULTS.nodeSizing, { ...pool, numInitChildren: 100 });
+        assert.ok(bigger.maxConnections >= 400);
+    });
+
+    it("splits the front host between pgpool and the exporter without exceeding it", () => {
+        const split = splitFrontBudget(DEFAULTS.frontSizing);
+        assert.deepStrictEqual(split, { pgpool: { cpus: 0.75, memoryMb: 896 }, exporter: { cpus: 0.25, memoryMb: 128 } });
+        assert.strictEqual(split.pgpool.cpus + split.exporter.cpus, DEFAULTS.frontSizing.cpus);
+    });
+});
