@@ -12,6 +12,11 @@ import { ClusterPasswords, RenderContext, RenderedFile, TlsMaterial } from "./ty
 export const BOOTSTRAP_SQL_FILE = "bootstrap.sql";
 export const SUPERUSER_PASSWORD_FILE = "superuser.password";
 
+/** application_name of pg_basebackup's connections while it clones `nodeName`. */
+export function cloneApplicationName(nodeName: string): string {
+    return `${nodeName}_clone`;
+}
+
 /** Seconds a replica waits for the primary on its first start before giving up (and being restarted). */
 export const PRIMARY_WAIT_SECONDS = 300;
 
@@ -43,7 +48,9 @@ function replicaBody(context: RenderContext, node: PostgresEndpoint): string[] {
         port: primary.port,
         user: ROLE_NAMES.replication,
         dbname: database,
-        application_name: node.name,
+        // Not the standby's own name: pg_stat_replication must not mistake the clone's WAL
+        // stream for the standby streaming.
+        application_name: cloneApplicationName(node.name),
         sslmode: "verify-full",
         sslrootcert: `${context.layout.postgres(node.name).runDir}/${CA_CERT_FILE}`,
         connect_timeout: 2,
@@ -51,18 +58,20 @@ function replicaBody(context: RenderContext, node: PostgresEndpoint): string[] {
     return [
         "if [ ! -s \"$DATA_DIR/PG_VERSION\" ]; then",
         `    log "cloning ${node.name} from ${primary.host}:${primary.port} through slot ${slot}"`,
+        // The slot query fails until the primary answers: it is also the wait for the primary.
         `    for attempt in $(seq 1 ${PRIMARY_WAIT_SECONDS}); do`,
-        `        "$BIN_DIR/pg_isready" -q -h ${shellQuote(primary.host)} -p ${primary.port} -t 1 && break`,
-        `        if [ "$attempt" = ${PRIMARY_WAIT_SECONDS} ]; then log "primary not ready after ${PRIMARY_WAIT_SECONDS} s"; exit 1; fi`,
+        `        if slot_exists=$("$BIN_DIR/psql" -X -At -w -d ${shellQuote(connection("postgres"))} -c "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '${slot}'" 2>"$RUN_DIR/primary-wait.err"); then break; fi`,
+        `        if [ "$attempt" = ${PRIMARY_WAIT_SECONDS} ]; then log "primary ${primary.host}:${primary.port} did not answer within ${PRIMARY_WAIT_SECONDS} s: $(cat "$RUN_DIR/primary-wait.err")"; exit 1; fi`,
         "        sleep 1",
         "    done",
         "    staging=\"$DATA_DIR.bootstrap\"",
         "    rm -rf \"$staging\"",
-        `    slot_exists=$("$BIN_DIR/psql" -X -At -w -d ${shellQuote(connection("postgres"))} -c "SELECT 1 FROM pg_replication_slots WHERE slot_name = '${slot}'")`,
         "    create_slot=(--create-slot)",
         "    if [ \"$slot_exists\" = 1 ]; then create_slot=(); fi",
         `    "$BIN_DIR/pg_basebackup" -w -d ${shellQuote(connection("replication"))} -D "$staging" \\`,
-        `        -X stream -S ${slot} "\${create_slot[@]}" --checkpoint=fast >&2`,
+        // --no-sync: the clone's control file is not "shut down", so PostgreSQL fsyncs the whole
+        // data directory before it starts recovery; syncing here as well only doubles the wait.
+        `        -X stream -S ${slot} "\${create_slot[@]}" --checkpoint=fast --no-sync >&2`,
         "    touch \"$staging/standby.signal\"",
         "    mv \"$staging\" \"$DATA_DIR\"",
         `    log "${node.name} cloned"`,

@@ -23,9 +23,11 @@ export interface StartScriptInput {
  * then runs the body, which execs the server so that its pid is the script's.
  */
 export function renderStartScript(input: StartScriptInput): string {
-    const copies = input.files
-        .filter((file) => file.name !== START_SCRIPT)
-        .map((file) => `    copy_private ${shellQuote(file.name)} ${file.secret ? "600" : "644"}`);
+    const files = input.files.filter((file) => file.name !== START_SCRIPT);
+    const copy = (secret: boolean, mode: string): string[] => {
+        const names = files.filter((file) => file.secret === secret).map((file) => `"$CONFIG_DIR"/${shellQuote(file.name)}`);
+        return names.length === 0 ? [] : [`    install -m ${mode} "\${owner[@]}" -t "$RUN_DIR" ${names.join(" ")}`];
+    };
     const variables = Object.entries({
         CONFIG_DIR: input.paths.configDir,
         RUN_DIR: input.paths.runDir,
@@ -40,24 +42,24 @@ export function renderStartScript(input: StartScriptInput): string {
         "umask 077",
         ...variables,
         "",
-        "log() { printf '%s pg-ha start: %s\\n' \"$(date -u +%FT%TZ)\" \"$*\" >&2; }",
+        "log() { printf '%s pg-ha start: %s\\n' \"$(date -u +%FT%T.%3NZ)\" \"$*\" >&2; }",
         "",
-        "copy_private() {",
-        "    local owner=()",
-        "    if [ \"$(id -u)\" = 0 ]; then owner=(-o \"$SERVICE_USER\" -g \"$(id -gn \"$SERVICE_USER\")\"); fi",
-        "    install -m \"$2\" \"${owner[@]}\" \"$CONFIG_DIR/$1\" \"$RUN_DIR/$1\"",
-        "}",
-        "",
+        // One install per mode: where starting a process is slow, every fork counts.
         "if [ \"${PG_HA_RUN_PREPARED:-}\" != 1 ]; then",
+        "    owner=()",
         "    if [ \"$(id -u)\" = 0 ]; then",
-        "        install -d -m 700 -o \"$SERVICE_USER\" -g \"$(id -gn \"$SERVICE_USER\")\" \"$RUN_DIR\"",
-        "    else",
-        "        install -d -m 700 \"$RUN_DIR\"",
+        "        service_group=$(id -gn \"$SERVICE_USER\")",
+        "        owner=(-o \"$SERVICE_USER\" -g \"$service_group\")",
         "    fi",
-        ...copies,
-        "    if [ \"$(id -u)\" = 0 ]; then",
+        "    install -d -m 700 \"${owner[@]}\" \"$RUN_DIR\"",
+        ...copy(true, "600"),
+        ...copy(false, "644"),
+        "    if [ ${#owner[@]} -gt 0 ]; then",
         "        export PG_HA_RUN_PREPARED=1",
-        "        exec setpriv --reuid=\"$SERVICE_USER\" --regid=\"$(id -gn \"$SERVICE_USER\")\" --init-groups -- /bin/bash \"$0\" \"$@\"",
+        // Root's HOME stays set across setpriv, and libpq treats an unreadable
+        // ~/.postgresql/postgresql.crt as fatal: give the service user a home it owns.
+        "        export HOME=\"$RUN_DIR\"",
+        "        exec setpriv --reuid=\"$SERVICE_USER\" --regid=\"$service_group\" --init-groups -- /bin/bash \"$0\" \"$@\"",
         "    fi",
         "fi",
         "",

@@ -131,7 +131,7 @@ describe("local run on real PostgreSQL, Pgpool-II and postgres_exporter", functi
 
     it("local:down stops every process and is safe to run twice", async () => {
         const first = await localDown(stateDir);
-        assert.deepStrictEqual(first.map((entry) => entry.name), ["exporter", "pgpool", "node2", "node1", "node0"]);
+        assert.deepStrictEqual(first.map((entry) => entry.name), ["pgpool", "exporter", "node2", "node1", "node0"]);
         assert.ok(first.filter((entry) => entry.name !== "node2").every((entry) => entry.result === "stopped"), JSON.stringify(first));
         assert.ok(localStatus(stateDir).every((service) => !service.running));
         const second = await localDown(stateDir);

@@ -92,14 +92,14 @@ async function prepare(options: LocalUpOptions): Promise<LocalCluster> {
     fs.mkdirSync(stateDir, { recursive: true, mode: 0o755 });
     // The service user must pass through the state dir to its own folder; listing it is not needed.
     if (owner !== undefined) fs.chmodSync(stateDir, fs.statSync(stateDir).mode & 0o777 | 0o711);
-    const secrets = readSecrets(stateDir) ?? newSecrets(stateDir, topology);
+    const secrets = readSecrets(stateDir) ?? await newSecrets(stateDir, topology);
     return { stateDir, config, topology, context, secrets, serviceUser, owner };
 }
 
-function newSecrets(stateDir: string, topology: Topology): LocalSecrets {
+async function newSecrets(stateDir: string, topology: Topology): Promise<LocalSecrets> {
     progress("generating passwords and a private CA");
     const services = [...topology.nodes.map((node) => node.name), PGPOOL_SERVICE, EXPORTER_SERVICE];
-    const secrets: LocalSecrets = { passwords: generateClusterPasswords(), pki: generateLocalPki(path.join(stateDir, "pki"), services) };
+    const secrets: LocalSecrets = { passwords: generateClusterPasswords(), pki: await generateLocalPki(path.join(stateDir, "pki"), services) };
     writeSecrets(stateDir, secrets);
     return secrets;
 }
@@ -151,16 +151,14 @@ export function localOutputs(cluster: { topology: Topology; config: ClusterConfi
 }
 
 /**
- * A replica streams when its own WAL receiver says so and its slot on the primary is active.
- * pg_stat_replication alone is not enough: pg_basebackup's WAL stream shows there under the
- * replica's application_name before the replica has even started.
+ * Replicas streaming from the primary through their own slots, seen from the primary in one
+ * query. The clone's WAL stream uses the slot too, but under another application_name.
  */
-async function replicaStreams(replica: ConnectionParts, primary: ConnectionParts, name: string, caPem: string): Promise<boolean> {
-    const receiving = await withClient(replica, { caPem, connectTimeoutMs: 1000 }, async (client) =>
-        (await client.query("SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'")).rowCount === 1);
-    if (!receiving) return false;
-    return withClient(primary, { caPem, connectTimeoutMs: 1000 }, async (client) =>
-        (await client.query("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active", [replicationSlotName(name)])).rowCount === 1);
+async function streamingReplicas(primary: ConnectionParts, caPem: string): Promise<Set<string>> {
+    const rows = await withClient(primary, { caPem, connectTimeoutMs: 1000 }, async (client) => (await client.query<{ application_name: string; slot_name: string }>(
+        "SELECT r.application_name, s.slot_name FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE r.state = 'streaming'",
+    )).rows);
+    return new Set(rows.filter((row) => row.slot_name === replicationSlotName(row.application_name)).map((row) => row.application_name));
 }
 
 /** Starts every service of a local cluster from its rendered files; returns the outputs once healthy. */
@@ -200,20 +198,19 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
         progress(`starting ${primary.name} (primary) on 127.0.0.1:${primary.port}`);
         start(primary.name, primary.port, "SIGINT");
         let took = await waitUntil(`${primary.name} to accept TLS connections`, () => withClient(superuser(primary.host, primary.port), { caPem: ca, connectTimeoutMs: 1000 }, async (client) => (await client.query("SELECT 1")).rowCount === 1), { timeoutMs, abortIf: abortIfExited(primary.name) });
-        progress(`${primary.name} ready after ${took} ms; cloning ${replicas.map((node) => node.name).join(", ")}`);
+        progress(`${primary.name} ready after ${took} ms; cloning ${replicas.map((node) => node.name).join(", ")}, starting the exporter on ${topology.exporter.port}`);
 
         for (const replica of replicas) start(replica.name, replica.port, "SIGINT");
-        took = await waitUntil("every replica to stream from the primary through its slot", async () => {
-            const notStreaming: string[] = [];
-            for (const replica of replicas) {
-                if (!(await replicaStreams(superuser(replica.host, replica.port), superuser(primary.host, primary.port), replica.name, ca))) notStreaming.push(replica.name);
-            }
-            return notStreaming.length === 0 || `not streaming yet: ${notStreaming.join(", ")}`;
-        }, { timeoutMs, abortIf: abortIfExited(...replicas.map((node) => node.name)) });
-        progress(`replicas streaming after ${took} ms; starting pgpool on ${topology.pgpool.port} and the exporter on ${topology.exporter.port}`);
-
-        start(PGPOOL_SERVICE, topology.pgpool.port, "SIGINT");
         start(EXPORTER_SERVICE, topology.exporter.port, "SIGTERM");
+        took = await waitUntil("every replica to stream from the primary through its slot", async () => {
+            const streaming = await streamingReplicas(superuser(primary.host, primary.port), ca);
+            const missing = replicas.filter((node) => !streaming.has(node.name)).map((node) => node.name);
+            return missing.length === 0 || `not streaming yet: ${missing.join(", ")}`;
+        }, { timeoutMs, abortIf: abortIfExited(...replicas.map((node) => node.name)) });
+        progress(`replicas streaming after ${took} ms; starting pgpool on ${topology.pgpool.port}`);
+
+        // pgpool last: started before the replicas stream, its health check would detach them.
+        start(PGPOOL_SERVICE, topology.pgpool.port, "SIGINT");
         const outputs = localOutputs(cluster);
         const app: ConnectionParts = { host: topology.pgpool.host, port: topology.pgpool.port, user: cluster.config.appUser, password: secrets.passwords.app, database: cluster.config.databaseName };
         took = await waitUntil("pgpool to see every node up with one primary", () => withClient(app, { caPem: ca, connectTimeoutMs: 1000 }, async (client) => {

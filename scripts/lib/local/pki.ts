@@ -1,4 +1,4 @@
-import { execFileSync } from "child_process";
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -12,18 +12,20 @@ export interface LocalPki {
     readonly certificates: Readonly<Record<string, IssuedCertificate>>;
 }
 
-function openssl(args: readonly string[], cwd: string): void {
-    execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+function openssl(args: readonly string[], cwd: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+        execFile("openssl", args, { cwd }, (error, _stdout, stderr) => (error ? reject(new Error(`openssl ${args[0]} failed: ${stderr || error.message}`)) : resolve()));
+    });
 }
 
 /**
  * A fresh private CA (ECDSA P-256, like the Pulumi PKI component) and one server certificate per
  * service, for 127.0.0.1 and localhost. Made with the openssl CLI in `dir` (mode 0700).
  */
-export function generateLocalPki(dir: string, services: readonly string[]): LocalPki {
+export async function generateLocalPki(dir: string, services: readonly string[]): Promise<LocalPki> {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ca.key"], dir);
-    openssl([
+    await openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ca.key"], dir);
+    await openssl([
         "req", "-x509", "-new", "-key", "ca.key", "-sha256", "-days", "3650", "-subj", "/CN=pg-ha local CA",
         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", "ca.crt",
     ], dir);
@@ -35,17 +37,17 @@ export function generateLocalPki(dir: string, services: readonly string[]): Loca
         "",
     ].join("\n"));
     const certificates: Record<string, IssuedCertificate> = {};
-    for (const service of services) {
-        openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${service}.key`], dir);
-        openssl(["req", "-new", "-key", `${service}.key`, "-subj", `/CN=${service}`, "-out", `${service}.csr`], dir);
-        openssl([
-            "x509", "-req", "-in", `${service}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-set_serial", `0x${Date.now().toString(16)}${services.indexOf(service)}`,
+    await Promise.all(services.map(async (service, index) => {
+        await openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${service}.key`], dir);
+        await openssl(["req", "-new", "-key", `${service}.key`, "-subj", `/CN=${service}`, "-out", `${service}.csr`], dir);
+        await openssl([
+            "x509", "-req", "-in", `${service}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-set_serial", `0x${Date.now().toString(16)}${index}`,
             "-days", "825", "-sha256", "-extfile", "server.ext", "-out", `${service}.crt`,
         ], dir);
         certificates[service] = {
             certPem: fs.readFileSync(path.join(dir, `${service}.crt`), "utf8"),
             keyPem: fs.readFileSync(path.join(dir, `${service}.key`), "utf8"),
         };
-    }
+    }));
     return { caCertPem: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"), certificates };
 }

@@ -14,7 +14,7 @@ export interface StartedProcess {
  */
 export function startDetached(script: string, logFile: string, env: NodeJS.ProcessEnv = {}): StartedProcess {
     const log = fs.openSync(logFile, "a", 0o640);
-    const child = spawn("/bin/bash", [script], { detached: true, stdio: ["ignore", log, log], env: { PATH: process.env.PATH, LANG: "C.UTF-8", ...env } });
+    const child = spawn("/bin/bash", [script], { detached: true, stdio: ["ignore", log, log], env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8", ...env } });
     fs.closeSync(log);
     let exit: number | null | undefined;
     child.on("exit", (code, signal) => { exit = code ?? (signal ? -1 : null); });

@@ -14,6 +14,23 @@ export interface Verdict {
 
 export const VERIFY_TABLE = "ha_verify_probe";
 
+/** Sessions opened at once; well under pgpool's num_init_children, so none waits for a child. */
+export const SESSION_CONCURRENCY = 8;
+
+/** Runs `count` independent sessions, SESSION_CONCURRENCY at a time: a worker takes the next as it finishes one. */
+async function inParallel<T>(count: number, session: () => Promise<T>): Promise<T[]> {
+    const results: T[] = [];
+    let started = 0;
+    const worker = async (): Promise<void> => {
+        while (started < count) {
+            started++;
+            results.push(await session());
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(SESSION_CONCURRENCY, count) }, worker));
+    return results;
+}
+
 function label(target: VerifyTarget, parts: ConnectionParts): string {
     if (parts === target.pgpool) return `pgpool ${parts.host}:${parts.port}`;
     if (parts === target.primary) return `primary ${parts.host}:${parts.port}`;
@@ -138,16 +155,18 @@ export async function checkReadWriteSplit(target: VerifyTarget, sessions: number
         await writer.end().catch(() => undefined);
     }
     const onPrimary = await withClient(target.primary, { caPem: target.caPem }, async (client) => (await client.query(`SELECT 1 FROM ${VERIFY_TABLE} WHERE token = $1`, [token])).rowCount === 1);
-    const counts = new Map<string, number>();
-    for (let session = 0; session < sessions; session++) {
+    const ports = await inParallel(sessions, async () => {
         const reader = await connectThroughPgpool(target, "pg-ha-verify-read");
         try {
-            const port = (await reader.query<{ port: number }>("SELECT inet_server_port() AS port")).rows[0]!.port;
-            const name = names.get(port) ?? `port ${port}`;
-            counts.set(name, (counts.get(name) ?? 0) + 1);
+            return (await reader.query<{ port: number }>("SELECT inet_server_port() AS port")).rows[0]!.port;
         } finally {
             await reader.end().catch(() => undefined);
         }
+    });
+    const counts = new Map<string, number>();
+    for (const port of ports) {
+        const name = names.get(port) ?? `port ${port}`;
+        counts.set(name, (counts.get(name) ?? 0) + 1);
     }
     const spread = [...counts.entries()].sort().map(([name, count]) => `${name} ${count}`).join(", ");
     return {
@@ -156,21 +175,29 @@ export async function checkReadWriteSplit(target: VerifyTarget, sessions: number
     };
 }
 
+/** Write-then-read pairs in each read-your-writes session. */
+export const WRITES_PER_SESSION = 3;
+
 /** 5. Read-your-writes: in one session, a read right after a write through pgpool sees it. */
 export async function checkReadYourWrites(target: VerifyTarget, sessions: number): Promise<Verdict> {
-    let seen = 0;
-    for (let session = 0; session < sessions; session++) {
+    const outcomes = await inParallel(sessions, async () => {
         const client = await connectThroughPgpool(target, "pg-ha-verify-ryw");
         try {
-            const token = randomBytes(8).toString("hex");
-            await client.query(`INSERT INTO ${VERIFY_TABLE} (token) VALUES ($1)`, [token]);
-            if ((await client.query(`SELECT 1 FROM ${VERIFY_TABLE} WHERE token = $1`, [token])).rowCount === 1) seen++;
+            let seen = 0;
+            for (let write = 0; write < WRITES_PER_SESSION; write++) {
+                const token = randomBytes(8).toString("hex");
+                await client.query(`INSERT INTO ${VERIFY_TABLE} (token) VALUES ($1)`, [token]);
+                if ((await client.query(`SELECT 1 FROM ${VERIFY_TABLE} WHERE token = $1`, [token])).rowCount === 1) seen++;
+            }
+            return seen;
         } finally {
             await client.end().catch(() => undefined);
         }
-    }
+    });
+    const seen = outcomes.reduce((sum, count) => sum + count, 0);
+    const writes = sessions * WRITES_PER_SESSION;
     await withClient(target.primary, { caPem: target.caPem }, (client) => client.query(`DELETE FROM ${VERIFY_TABLE} WHERE written_at < now() - interval '1 hour'`));
-    return { passed: seen === sessions, figure: `${seen}/${sessions} sessions read their own write at once` };
+    return { passed: seen === writes, figure: `${seen}/${writes} writes read back at once (${sessions} sessions)` };
 }
 
 /** 6. Every replica is within 100 MB and 60 s of the primary. */

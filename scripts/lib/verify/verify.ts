@@ -9,9 +9,12 @@ import {
 import { CheckResult, VerifyTarget } from "./types";
 
 export interface VerifyOptions {
-    /** New sessions opened through pgpool to measure the read spread. Defaults to 40. */
+    /**
+     * New sessions opened through pgpool to measure the read spread. Defaults to 24: with three
+     * equally weighted backends all 24 land on one with probability 3 x 3^-24, about 1e-11.
+     */
     readonly readSessions?: number;
-    /** Sessions that each write then read at once. Defaults to 20. */
+    /** Sessions that each write then read at once, three times. Defaults to 8. */
     readonly readYourWritesSessions?: number;
     /** pgpool's log, quoted when pgpool refuses a login. Defaults to none. */
     readonly pgpoolLogFile?: string;
@@ -53,8 +56,8 @@ export async function verifyCluster(outputs: StackOutputs, options: VerifyOption
         ["TLS verify-full everywhere, plain refused", () => checkTls(target)],
         ["every replica streams on its own slot", () => checkReplication(target)],
         ["pgpool: all nodes up, one primary", () => checkPoolNodes(target)],
-        ["writes on primary, reads spread", () => checkReadWriteSplit(target, options.readSessions ?? 40)],
-        ["read-your-writes through pgpool", () => checkReadYourWrites(target, options.readYourWritesSessions ?? 20)],
+        ["writes on primary, reads spread", () => checkReadWriteSplit(target, options.readSessions ?? 24)],
+        ["read-your-writes through pgpool", () => checkReadYourWrites(target, options.readYourWritesSessions ?? 8)],
         ["replication lag under limits", () => checkLag(target)],
         ["exporter: pg_up and lag metrics", () => checkExporter(target)],
     ];
