@@ -11,3 +11,6 @@ export * from "./postgresNodeFiles";
 export * from "./pgpoolFiles";
 export * from "./exporterFiles";
 export * from "./stackOutputs";
+export * from "./clusterShell";
+export * from "./failoverScripts";
+export * from "./rejoinScript";

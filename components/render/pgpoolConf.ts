@@ -1,5 +1,6 @@
 import { ROLE_NAMES } from "../../config";
 import { ConfValue, renderSettings } from "./confSyntax";
+import { FAILOVER_SCRIPT, FOLLOW_PRIMARY_SCRIPT } from "./failoverScripts";
 import { CA_CERT_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./postgresqlConf";
 import { RenderContext } from "./types";
 
@@ -101,7 +102,11 @@ export function renderPgpoolConf(context: RenderContext): string {
             health_check_retry_delay: HEALTH_CHECK.retryDelaySeconds,
             connect_timeout: HEALTH_CHECK.connectTimeoutMs,
             failover_on_backend_error: true,
+            failover_command: `${paths.configDir}/${FAILOVER_SCRIPT} %d %h %p %D %m %H %M %P %r %R %N %S`,
+            follow_primary_command: `${paths.configDir}/${FOLLOW_PRIMARY_SCRIPT} %d %h %p %D %m %H %M %P %r %R`,
             search_primary_node_timeout: 30,
+            // A former primary that comes back claiming to be primary is detached, not written to.
+            detach_false_primary: true,
             auto_failback: false,
         }],
         ["Logging", {

@@ -1,9 +1,10 @@
 import { ROLE_NAMES } from "../../config";
-import { md5Hex } from "./passwordFiles";
+import { renderFailoverScript, renderFollowPrimaryScript, FAILOVER_SCRIPT, FOLLOW_PRIMARY_SCRIPT } from "./failoverScripts";
+import { md5Hex, renderPgpass } from "./passwordFiles";
 import { allowedNetworks } from "./pgHba";
 import { POOL_PASSWD_FILE, renderPgpoolConf, renderPoolHbaConf } from "./pgpoolConf";
 import { renderPoolPasswd } from "./poolPasswd";
-import { CA_CERT_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./postgresqlConf";
+import { CA_CERT_FILE, PGPASS_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./postgresqlConf";
 import { renderStartScript, START_SCRIPT } from "./startScript";
 import { ClusterPasswords, RenderContext, RenderedFile, TlsMaterial } from "./types";
 
@@ -39,6 +40,10 @@ export function renderPgpoolFiles(context: RenderContext, passwords: ClusterPass
         },
         { name: PGPOOL_KEY_FILE, content: passwords.pgpoolAesKey, mode: 0o600, secret: true },
         { name: PCPPASS_FILE, content: renderPcppass(context.topology.pgpool.pcpPort, passwords.pcpAdmin), mode: 0o600, secret: true },
+        // The failover scripts promote and re-point nodes as the superuser.
+        { name: PGPASS_FILE, content: renderPgpass([{ user: ROLE_NAMES.superuser, password: passwords.superuser }]), mode: 0o600, secret: true },
+        { name: FAILOVER_SCRIPT, content: renderFailoverScript(context), mode: 0o755, secret: false },
+        { name: FOLLOW_PRIMARY_SCRIPT, content: renderFollowPrimaryScript(context), mode: 0o755, secret: false },
         { name: CA_CERT_FILE, content: tls.caCertPem, mode: 0o644, secret: false },
         { name: SERVER_CERT_FILE, content: tls.certPem, mode: 0o644, secret: false },
         { name: SERVER_KEY_FILE, content: tls.keyPem, mode: 0o600, secret: true },
@@ -51,6 +56,7 @@ export function renderPgpoolFiles(context: RenderContext, passwords: ClusterPass
         variables: { PGPOOL: context.layout.pgpoolBinary },
         body: [
             "export PCPPASSFILE=\"$RUN_DIR/" + PCPPASS_FILE + "\"",
+            "export PGPASSFILE=\"$RUN_DIR/" + PGPASS_FILE + "\"",
             // -D: forget the node states of a previous run; health checks establish them afresh.
             "exec \"$PGPOOL\" -n -D -f \"$CONFIG_DIR/pgpool.conf\" -F \"$RUN_DIR/pcp.conf\" -a \"$CONFIG_DIR/pool_hba.conf\" -k \"$RUN_DIR/" + PGPOOL_KEY_FILE + "\"",
         ],

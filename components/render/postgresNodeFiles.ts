@@ -6,6 +6,7 @@ import { renderPgHbaConf } from "./pgHba";
 import {
     CA_CERT_FILE, PGPASS_FILE, renderPostgresqlConf, replicationSlotName, SERVER_CERT_FILE, SERVER_KEY_FILE,
 } from "./postgresqlConf";
+import { REJOIN_SCRIPT, renderRejoinScript } from "./rejoinScript";
 import { renderStartScript, START_SCRIPT } from "./startScript";
 import { ClusterPasswords, RenderContext, RenderedFile, TlsMaterial } from "./types";
 
@@ -79,6 +80,29 @@ function replicaBody(context: RenderContext, node: PostgresEndpoint): string[] {
     ];
 }
 
+/**
+ * Fencing on start: a node about to run as primary (no standby.signal) first asks its peers; when
+ * one of them already is primary (a failover happened while this node was down), it refuses to
+ * start, so a restarted old primary never takes writes beside the new one. It must be rejoined.
+ */
+function splitBrainGuard(context: RenderContext, node: PostgresEndpoint): string[] {
+    const peers = context.topology.nodes.filter((peer) => peer.index !== node.index);
+    const caPath = `${context.layout.postgres(node.name).runDir}/${CA_CERT_FILE}`;
+    return [
+        "if [ ! -f \"$DATA_DIR/standby.signal\" ]; then",
+        ...peers.map((peer) => {
+            const peerConninfo = conninfo({ host: peer.host, port: peer.port, user: ROLE_NAMES.replication, dbname: "postgres", sslmode: "verify-full", sslrootcert: caPath, connect_timeout: 2, application_name: `${node.name}_fence` });
+            return [
+                `    if [ "$("$BIN_DIR/psql" -X -At -w -d ${shellQuote(peerConninfo)} -c "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; then`,
+                `        log "refusing to start ${node.name} as a second primary: ${peer.name} is the primary now; rejoin ${node.name} as its standby (rejoin.sh ${peer.index}) first"`,
+                "        exit 1",
+                "    fi",
+            ].join("\n");
+        }),
+        "fi",
+    ];
+}
+
 /** Every file a PostgreSQL node needs, the start script last. */
 export function renderPostgresNodeFiles(
     context: RenderContext, node: PostgresEndpoint, passwords: ClusterPasswords, tls: TlsMaterial,
@@ -117,8 +141,13 @@ export function renderPostgresNodeFiles(
         body: [
             "export PGPASSFILE=\"$RUN_DIR/" + PGPASS_FILE + "\"",
             ...(isInitialPrimary ? primaryBody(node) : replicaBody(context, node)),
+            ...splitBrainGuard(context, node),
             "exec \"$BIN_DIR/postgres\" -D \"$DATA_DIR\" -c config_file=\"$CONFIG_DIR/postgresql.conf\"",
         ],
     });
-    return [...files, { name: START_SCRIPT, content: script, mode: 0o755, secret: false }];
+    return [
+        ...files,
+        { name: REJOIN_SCRIPT, content: renderRejoinScript(context, node), mode: 0o755, secret: false },
+        { name: START_SCRIPT, content: script, mode: 0o755, secret: false },
+    ];
 }

@@ -23,7 +23,8 @@ export interface StartScriptInput {
  * then runs the body, which execs the server so that its pid is the script's.
  */
 export function renderStartScript(input: StartScriptInput): string {
-    const files = input.files.filter((file) => file.name !== START_SCRIPT);
+    // Scripts run from the config folder; only data files need private copies.
+    const files = input.files.filter((file) => file.name !== START_SCRIPT && (file.mode & 0o111) === 0);
     const copy = (secret: boolean, mode: string): string[] => {
         const names = files.filter((file) => file.secret === secret).map((file) => `"$CONFIG_DIR"/${shellQuote(file.name)}`);
         return names.length === 0 ? [] : [`    install -m ${mode} "\${owner[@]}" -t "$RUN_DIR" ${names.join(" ")}`];

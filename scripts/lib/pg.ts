@@ -65,3 +65,22 @@ export async function withClient<T>(parts: ConnectionParts, options: ConnectOpti
         await client.end().catch(() => undefined);
     }
 }
+
+/** Errors pgpool gives while it restarts its children (after a failover or an attach): worth one more try. */
+const TRANSIENT = /Connection terminated|ECONNRESET|ECONNREFUSED|server closed the connection|terminating connection|failover or failback|timeout expired/i;
+
+/**
+ * Runs `work` again when pgpool drops the session in a restart of its children, up to `attempts`
+ * times `delayMs` apart; any other error, or the last one, is thrown. Clients of pgpool must do the
+ * same: a failover or an attach briefly closes every session.
+ */
+export async function retryingTransient<T>(work: () => Promise<T>, attempts = 5, delayMs = 200): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await work();
+        } catch (error) {
+            if (attempt >= attempts || !TRANSIENT.test(error instanceof Error ? error.message : String(error))) throw error;
+            await new Promise((resolve) => setTimeout(resolve, delayMs));
+        }
+    }
+}

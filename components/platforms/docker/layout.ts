@@ -14,6 +14,8 @@ export function dockerLayout(postgresVersion: number, networkCidr: string): Host
         clusterCidrs: [networkCidr],
         serviceUser: "postgres",
         pgpoolBinary: "/usr/sbin/pgpool",
+        clientBinDir: `/usr/lib/postgresql/${postgresVersion}/bin`,
+        pcpBinDir: "/usr/sbin",
         exporterBinary: "/usr/bin/prometheus-postgres-exporter",
         postgres: (): PostgresPaths => ({
             ...service("/var/run/postgresql/pg-ha"),

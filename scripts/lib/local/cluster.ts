@@ -15,11 +15,11 @@ import { localLayout, serviceDir } from "./layout";
 import { generateClusterPasswords } from "./passwords";
 import { generateLocalPki } from "./pki";
 import {
-    checkBinaries, checkPortFree, checkReachable, ensureServiceUser, isRoot, serviceUserName, UserIds,
+    checkBinaries, checkPortFree, checkReachable, ensureServiceUser, isRoot, serviceUserName, UserIds, userIds,
 } from "./prerequisites";
 import { isSameProcess, logTail, startDetached, StartedProcess, startTime, stopProcess } from "./processes";
 import {
-    LocalSecrets, readSecrets, readState, ServiceRecord, writeOutputs, writeSecrets, writeState,
+    LocalSecrets, LocalState, readSecrets, readState, ServiceRecord, writeOutputs, writeSecrets, writeState,
 } from "./state";
 
 export interface LocalUpOptions {
@@ -33,7 +33,7 @@ export interface LocalUpOptions {
 }
 
 /** A local cluster being started: its config, where things are, and the secrets. */
-interface LocalCluster {
+export interface LocalCluster {
     readonly stateDir: string;
     readonly config: ClusterConfig;
     readonly topology: Topology;
@@ -65,6 +65,26 @@ export function topologyPorts(topology: Topology): [number, string][] {
     ];
 }
 
+function localTopology(config: ClusterConfig, portOffset: number): Topology {
+    return buildTopology(config, () => "127.0.0.1", portOffset);
+}
+
+function localContext(stateDir: string, config: ClusterConfig, topology: Topology, serviceUser: string): RenderContext {
+    return { config, topology, layout: localLayout(stateDir, serviceUser, config.postgresVersion) };
+}
+
+/** A local cluster that local:up started, as its state dir records it. */
+export function openLocalCluster(stateDirGiven: string): LocalCluster & { readonly state: LocalState } {
+    const stateDir = path.resolve(stateDirGiven);
+    const state = readState(stateDir);
+    const secrets = readSecrets(stateDir);
+    if (state === undefined || secrets === undefined) throw new Error(`${stateDir} holds no local cluster (no state.json or secrets.json): start one with npm run local:up`);
+    const config = loadStackFile(state.stack);
+    const topology = localTopology(config, state.portOffset);
+    const owner = isRoot() ? userIds(state.serviceUser) : undefined;
+    return { stateDir, config, topology, context: localContext(stateDir, config, topology, state.serviceUser), secrets, serviceUser: state.serviceUser, owner, state };
+}
+
 function runningServices(stateDir: string): ServiceRecord[] {
     return (readState(stateDir)?.services ?? []).filter((service) => isSameProcess(service.pid, service.startTime));
 }
@@ -81,10 +101,10 @@ async function prepare(options: LocalUpOptions): Promise<LocalCluster> {
     checkBinaries(config.postgresVersion);
     const serviceUser = serviceUserName();
     const owner = isRoot() ? ensureServiceUser(serviceUser) : undefined;
-    const topology = buildTopology(config, () => "127.0.0.1", portOffset);
+    const topology = localTopology(config, portOffset);
     // Every check that can refuse comes before anything is written.
     await Promise.all(topologyPorts(topology).map(([port, role]) => checkPortFree(port, role)));
-    const context: RenderContext = { config, topology, layout: localLayout(stateDir, serviceUser, config.postgresVersion) };
+    const context = localContext(stateDir, config, topology, serviceUser);
     const socketPath = path.join(context.layout.postgres(topology.nodes[0]!.name).runDir, `.s.PGSQL.${topology.nodes[0]!.port}`);
     if (socketPath.length > 100) {
         throw new Error(`state dir ${stateDir} is too long: PostgreSQL's socket path ${socketPath} must stay under 100 characters`);
@@ -154,7 +174,7 @@ export function localOutputs(cluster: { topology: Topology; config: ClusterConfi
  * Replicas streaming from the primary through their own slots, seen from the primary in one
  * query. The clone's WAL stream uses the slot too, but under another application_name.
  */
-async function streamingReplicas(primary: ConnectionParts, caPem: string): Promise<Set<string>> {
+export async function streamingReplicas(primary: ConnectionParts, caPem: string): Promise<Set<string>> {
     const rows = await withClient(primary, { caPem, connectTimeoutMs: 1000 }, async (client) => (await client.query<{ application_name: string; slot_name: string }>(
         "SELECT r.application_name, s.slot_name FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE r.state = 'streaming'",
     )).rows);

@@ -25,6 +25,8 @@ export function localLayout(stateDir: string, serviceUser: string, postgresVersi
         clusterCidrs: ["127.0.0.1/32"],
         serviceUser,
         pgpoolBinary: PGPOOL_BINARY,
+        clientBinDir: postgresBinDir(postgresVersion),
+        pcpBinDir: "/usr/sbin",
         exporterBinary: EXPORTER_BINARY,
         postgres: (nodeName: string): PostgresPaths => ({
             ...servicePaths(stateDir, nodeName),

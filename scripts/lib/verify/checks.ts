@@ -2,9 +2,10 @@ import { randomBytes } from "crypto";
 import { Client } from "pg";
 import { STATUS_SCHEMA } from "../../../components/render";
 import { httpsGet, metricSamples } from "../https";
-import { connect, ConnectionParts, withClient } from "../pg";
+import { connect, ConnectionParts, retryingTransient, withClient } from "../pg";
 import { logTail } from "../local/processes";
 import { LAG_LIMITS, VerifyTarget } from "./types";
+import { sleep } from "../wait";
 
 /** The outcome of one check before it is numbered and timed. */
 export interface Verdict {
@@ -49,7 +50,7 @@ function explainPgpoolError(target: VerifyTarget, error: unknown): string {
 
 async function connectThroughPgpool(target: VerifyTarget, applicationName: string): Promise<Client> {
     try {
-        return await connect(target.pgpool, { caPem: target.caPem, applicationName });
+        return await retryingTransient(() => connect(target.pgpool, { caPem: target.caPem, applicationName }));
     } catch (error) {
         throw new Error(explainPgpoolError(target, error));
     }
@@ -219,16 +220,28 @@ export async function checkLag(target: VerifyTarget): Promise<Verdict> {
     return { passed, figure: `${figures.join(", ")} (limits ${LAG_LIMITS.bytes / 1024 / 1024} MB, ${LAG_LIMITS.seconds} s)` };
 }
 
-/** 7. The exporter serves /metrics over TLS with pg_up 1 and replication lag for every replica. */
+/** Scrapes check 7 may take: the exporter drops a connection to a restarted server on one scrape and reopens it on the next. */
+export const EXPORTER_SCRAPES = 3;
+
+/** 7. The exporter serves /metrics over TLS with pg_up 1 and replication lag for every node. */
 export async function checkExporter(target: VerifyTarget): Promise<Verdict> {
-    const response = await httpsGet(target.outputs.exporterMetricsUrl, target.caPem);
-    if (response.status !== 200) return { passed: false, figure: `HTTP ${response.status}: ${response.body.slice(0, 200)}` };
-    const up = metricSamples(response.body, "pg_up");
-    const lag = metricSamples(response.body, "pg_ha_replication_lag_bytes");
-    const standbyLag = metricSamples(response.body, "pg_ha_standby_replay_lag_seconds");
-    const streaming = lag.filter((sample) => sample.labels.includes('state="streaming"'));
-    return {
-        passed: up.length > 0 && up.every((sample) => sample.value === 1) && streaming.length === target.replicas.length && standbyLag.length === 1 + target.replicas.length,
-        figure: `pg_up ${up.map((sample) => sample.value).join(",") || "missing"}; lag series: ${streaming.length} from the primary (max ${Math.max(0, ...lag.map((sample) => sample.value))} B), ${standbyLag.length} per-node replay lag`,
-    };
+    let verdict: Verdict = { passed: false, figure: "no scrape" };
+    for (let scrape = 1; scrape <= EXPORTER_SCRAPES; scrape++) {
+        if (scrape > 1) await sleep(500);
+        const response = await httpsGet(target.outputs.exporterMetricsUrl, target.caPem);
+        if (response.status !== 200) {
+            verdict = { passed: false, figure: `HTTP ${response.status}: ${response.body.slice(0, 200)}` };
+            continue;
+        }
+        const up = metricSamples(response.body, "pg_up");
+        const lag = metricSamples(response.body, "pg_ha_replication_lag_bytes");
+        const standbyLag = metricSamples(response.body, "pg_ha_standby_replay_lag_seconds");
+        const streaming = lag.filter((sample) => sample.labels.includes('state="streaming"'));
+        verdict = {
+            passed: up.length > 0 && up.every((sample) => sample.value === 1) && streaming.length === target.replicas.length && standbyLag.length === 1 + target.replicas.length,
+            figure: `pg_up ${up.map((sample) => sample.value).join(",") || "missing"}; lag series: ${streaming.length} from the primary (max ${Math.max(0, ...lag.map((sample) => sample.value))} B), ${standbyLag.length} per-node replay lag; scrape ${scrape}`,
+        };
+        if (verdict.passed) break;
+    }
+    return verdict;
 }

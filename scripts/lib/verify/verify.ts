@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { StackOutputs, STACK_OUTPUT_KEYS } from "../../../components/render";
-import { parsePostgresUri } from "../pg";
+import { parsePostgresUri, withClient } from "../pg";
 import { progress } from "../wait";
 import {
     checkExporter, checkLag, checkPoolNodes, checkReadWriteSplit, checkReadYourWrites, checkReplication, checkTls, Verdict,
@@ -42,6 +42,20 @@ export function targetFrom(outputs: StackOutputs, pgpoolLogFile?: string): Verif
     };
 }
 
+/**
+ * After a failover the node that started as primary (primaryConnectionString) is a standby:
+ * ask every node and let the one that is not in recovery play the primary in the checks. When
+ * that is not exactly one node, the outputs' roles stay and the checks say what is wrong.
+ */
+export async function resolveRoles(target: VerifyTarget): Promise<VerifyTarget> {
+    const nodes = [target.primary, ...target.replicas];
+    const inRecovery = await Promise.all(nodes.map((node) => withClient(node, { caPem: target.caPem, connectTimeoutMs: 3000 }, async (client) =>
+        (await client.query<{ standby: boolean }>("SELECT pg_is_in_recovery() AS standby")).rows[0]!.standby).catch(() => undefined)));
+    const primaries = nodes.filter((_, index) => inRecovery[index] === false);
+    if (primaries.length !== 1) return target;
+    return { ...target, primary: primaries[0]!, replicas: nodes.filter((node) => node !== primaries[0]) };
+}
+
 /** On a local run, pgpool's log sits beside outputs.json. */
 export function localPgpoolLog(outputsFile: string): string | undefined {
     const candidate = path.join(path.dirname(outputsFile), "pgpool", "pgpool.log");
@@ -50,7 +64,7 @@ export function localPgpoolLog(outputsFile: string): string | undefined {
 
 /** Runs the seven checks in order; a check that throws is a FAIL with the error as its figure. */
 export async function verifyCluster(outputs: StackOutputs, options: VerifyOptions = {}): Promise<CheckResult[]> {
-    const target = targetFrom(outputs, options.pgpoolLogFile);
+    const target = await resolveRoles(targetFrom(outputs, options.pgpoolLogFile));
     const report = options.onResult ?? ((result: CheckResult) => progress(`${result.passed ? "PASS" : "FAIL"} ${result.id}. ${result.name}`));
     const checks: [string, () => Promise<Verdict>][] = [
         ["TLS verify-full everywhere, plain refused", () => checkTls(target)],

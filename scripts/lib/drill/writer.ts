@@ -1,0 +1,72 @@
+import { Client } from "pg";
+import { connect, ConnectionParts, retryingTransient } from "../pg";
+import { sleep } from "../wait";
+
+/** One write that the cluster acknowledged: its id, when, and which server committed it. */
+export interface AckedWrite {
+    readonly id: number;
+    readonly at: number;
+    readonly serverPort: number;
+}
+
+export const DRILL_TABLE = "ha_drill_writes";
+
+/** Pause before reconnecting after an error: fine enough to time recovery, gentler than a busy loop. */
+export const RETRY_DELAY_MS = 25;
+
+/**
+ * Inserts numbered rows through pgpool one after another, reconnecting after every error, and
+ * records each acknowledged id. A write whose outcome is unknown (the connection broke) is not
+ * counted as acknowledged.
+ */
+export class NumberedWriter {
+    public readonly acked: AckedWrite[] = [];
+    public errors = 0;
+    /** Every error with its time, for explaining a slow recovery. */
+    public readonly errorLog: { at: number; message: string }[] = [];
+    private nextId = 1;
+    private stopped = false;
+    private running: Promise<void> | undefined;
+
+    constructor(private readonly target: ConnectionParts, private readonly caPem: string) {}
+
+    public async prepare(): Promise<void> {
+        this.nextId = await retryingTransient(async () => {
+            const client = await connect(this.target, { caPem: this.caPem, applicationName: "pg-ha-drill" });
+            try {
+                await client.query(`CREATE TABLE IF NOT EXISTS ${DRILL_TABLE} (id bigint PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
+                return Number((await client.query<{ next: string }>(`SELECT COALESCE(max(id), 0) + 1 AS next FROM ${DRILL_TABLE}`)).rows[0]!.next);
+            } finally {
+                await client.end().catch(() => undefined);
+            }
+        });
+    }
+
+    public start(): void {
+        this.running = this.loop();
+    }
+
+    public async stop(): Promise<void> {
+        this.stopped = true;
+        await this.running;
+    }
+
+    private async loop(): Promise<void> {
+        let client: Client | undefined;
+        while (!this.stopped) {
+            try {
+                client ??= await connect(this.target, { caPem: this.caPem, applicationName: "pg-ha-drill", connectTimeoutMs: 2000 });
+                const id = this.nextId++;
+                const result = await client.query<{ port: number }>(`INSERT INTO ${DRILL_TABLE} (id) VALUES ($1) RETURNING inet_server_port() AS port`, [id]);
+                this.acked.push({ id, at: Date.now(), serverPort: result.rows[0]!.port });
+            } catch (error) {
+                this.errors++;
+                this.errorLog.push({ at: Date.now(), message: error instanceof Error ? error.message : String(error) });
+                await client?.end().catch(() => undefined);
+                client = undefined;
+                await sleep(RETRY_DELAY_MS);
+            }
+        }
+        await client?.end().catch(() => undefined);
+    }
+}

@@ -1,0 +1,42 @@
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { PostgresEndpoint, ROLE_NAMES } from "../../../config";
+import { PCPPASS_FILE } from "../../../components/render";
+import { ConnectionParts, retryingTransient, withClient } from "../pg";
+import { LocalCluster } from "./cluster";
+
+export interface PoolNodeState {
+    readonly nodeId: number;
+    readonly status: string;
+    readonly role: string;
+}
+
+/** pgpool's view, through pgpool itself as the application user. */
+export async function poolNodes(cluster: LocalCluster): Promise<PoolNodeState[]> {
+    const { topology, config, secrets } = cluster;
+    const app: ConnectionParts = { host: topology.pgpool.host, port: topology.pgpool.port, user: config.appUser, password: secrets.passwords.app, database: config.databaseName };
+    return retryingTransient(() => withClient(app, { caPem: secrets.pki.caCertPem, connectTimeoutMs: 2000 }, async (client) => (await client.query<{ node_id: string; status: string; role: string }>("SHOW POOL_NODES")).rows
+        .map((row) => ({ nodeId: Number(row.node_id), status: row.status, role: row.role }))));
+}
+
+/** The node pgpool sends writes to. */
+export async function currentPrimary(cluster: LocalCluster): Promise<PostgresEndpoint> {
+    const primaries = (await poolNodes(cluster)).filter((node) => node.role === "primary" && node.status !== "down");
+    const node = cluster.topology.nodes[primaries[0]?.nodeId ?? -1];
+    if (primaries.length !== 1 || node === undefined) throw new Error(`pgpool sees ${primaries.length} live primaries`);
+    return node;
+}
+
+/** Superuser connection to a node, for the scripts' own checks. */
+export function superuserOn(cluster: LocalCluster, node: PostgresEndpoint): ConnectionParts {
+    return { host: node.host, port: node.port, user: ROLE_NAMES.superuser, password: cluster.secrets.passwords.superuser, database: "postgres" };
+}
+
+/** pcp_attach_node with pgpool's own .pcppass. */
+export function attachNode(cluster: LocalCluster, node: PostgresEndpoint): void {
+    const pcppass = path.join(cluster.context.layout.pgpool().runDir, PCPPASS_FILE);
+    const result = spawnSync(path.join(cluster.context.layout.pcpBinDir, "pcp_attach_node"), ["-h", "localhost", "-p", String(cluster.topology.pgpool.pcpPort), "-U", ROLE_NAMES.pcpAdmin, "-w", "-n", String(node.index)], {
+        env: { PATH: process.env.PATH, PCPPASSFILE: pcppass }, encoding: "utf8", timeout: 30_000,
+    });
+    if (result.status !== 0) throw new Error(`pcp_attach_node ${node.name} failed: ${result.stderr || result.stdout}`);
+}

@@ -1,0 +1,57 @@
+import * as fs from "fs";
+import * as path from "path";
+import { REJOIN_SCRIPT, START_SCRIPT } from "../../../components/render";
+import { progress, waitUntil } from "../wait";
+import { openLocalCluster, streamingReplicas } from "./cluster";
+import { serviceDir } from "./layout";
+import { attachNode, currentPrimary, poolNodes, superuserOn } from "./pgpoolControl";
+import { isSameProcess, startDetached, startTime, stopProcess } from "./processes";
+import { runAsServiceUser } from "./serviceUser";
+import { writeState } from "./state";
+
+export interface RejoinResult {
+    readonly node: string;
+    readonly primary: string;
+    readonly durationMs: number;
+}
+
+/**
+ * Brings a node of a local cluster back as a standby of the current primary: stops it if it runs
+ * (a former primary that came back would be a false primary), runs its rendered rejoin.sh
+ * (pg_rewind), starts it, waits until it streams, and attaches it to pgpool.
+ */
+export async function localRejoin(stateDir: string, nodeName: string, timeoutMs = 60_000): Promise<RejoinResult> {
+    const started = Date.now();
+    const cluster = openLocalCluster(stateDir);
+    const node = cluster.topology.nodes.find((candidate) => candidate.name === nodeName);
+    if (node === undefined) throw new Error(`no node ${nodeName} in this cluster (nodes: ${cluster.topology.nodes.map((candidate) => candidate.name).join(", ")})`);
+    const primary = await currentPrimary(cluster);
+    if (primary.name === node.name) throw new Error(`${node.name} is the primary: nothing to rejoin`);
+    const record = cluster.state.services.find((service) => service.name === node.name);
+    if (record !== undefined && isSameProcess(record.pid, record.startTime)) {
+        progress(`stopping ${node.name} (pid ${record.pid}) before rewinding it`);
+        await stopProcess(record.pid, "SIGINT", 30_000);
+    }
+    const configDir = cluster.context.layout.postgres(node.name).configDir;
+    progress(`rewinding ${node.name} onto ${primary.name}`);
+    const rejoinLog = path.join(serviceDir(cluster.stateDir, node.name), "rejoin.log");
+    try {
+        fs.appendFileSync(rejoinLog, await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, ["/bin/bash", path.join(configDir, REJOIN_SCRIPT), String(primary.index)], timeoutMs));
+    } catch (error) {
+        fs.appendFileSync(rejoinLog, `${(error as Error).message}\n`);
+        throw error;
+    }
+
+    const logFile = path.join(serviceDir(cluster.stateDir, node.name), `${node.name}.log`);
+    const process = startDetached(path.join(configDir, START_SCRIPT), logFile);
+    const services = cluster.state.services.filter((service) => service.name !== node.name);
+    writeState(cluster.stateDir, { ...cluster.state, services: [...services, { name: node.name, pid: process.pid, startTime: startTime(process.pid) ?? "", port: node.port, logFile, stopSignal: "SIGINT" }] });
+    await waitUntil(`${node.name} to stream from ${primary.name}`, async () => (await streamingReplicas(superuserOn(cluster, primary), cluster.secrets.pki.caCertPem)).has(node.name), {
+        timeoutMs,
+        abortIf: () => { if (process.exitCode() !== undefined) throw new Error(`${node.name} exited while starting; see ${logFile}`); },
+    });
+    attachNode(cluster, node);
+    await waitUntil(`pgpool to see ${node.name} up`, async () => (await poolNodes(cluster)).some((entry) => entry.nodeId === node.index && entry.status !== "down"), { timeoutMs });
+    progress(`${node.name} streams from ${primary.name} and is attached to pgpool`);
+    return { node: node.name, primary: primary.name, durationMs: Date.now() - started };
+}

@@ -1,0 +1,89 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { START_SCRIPT } from "../../components/render";
+import { formatDrillReport, runFailoverDrill } from "../../scripts/lib/drill/failoverDrill";
+import { localDown, localUp, openLocalCluster } from "../../scripts/lib/local/cluster";
+import { serviceDir } from "../../scripts/lib/local/layout";
+import { currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
+import { startDetached } from "../../scripts/lib/local/processes";
+import { localRejoin } from "../../scripts/lib/local/rejoin";
+import { withClient } from "../../scripts/lib/pg";
+import { waitUntil } from "../../scripts/lib/wait";
+import { formatTable, verifyCluster } from "../../scripts/lib/verify/verify";
+import { freePortBase } from "./ports";
+
+describe("failover on real servers: promote, follow, fence, rejoin", function () {
+    this.timeout(240_000);
+    let stateDir: string;
+    let outputsFile: string;
+    let killed: string;
+    let promoted: string;
+
+    before(async () => {
+        stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-failover-"));
+        await localUp({ stateDir, portBase: await freePortBase() });
+        outputsFile = path.join(stateDir, "outputs.json");
+    });
+
+    after(async () => {
+        if (stateDir === undefined) return;
+        await localDown(stateDir);
+        fs.rmSync(stateDir, { recursive: true, force: true });
+    });
+
+    it("fails over when the primary is SIGKILLed, losing no acknowledged write, and the other standby follows", async () => {
+        const report = await runFailoverDrill(outputsFile, { rejoin: false });
+        process.stderr.write(`${formatDrillReport(report)}\n`);
+        killed = report.killed;
+        promoted = report.newPrimary;
+        assert.strictEqual(killed, "node0");
+        assert.notStrictEqual(promoted, killed);
+        assert.ok(report.acknowledged > 0, "the writer got writes through before and after");
+        assert.deepStrictEqual(report.lost, [], "acknowledged writes missing on the new primary");
+        assert.ok(report.rtoMs > 0 && report.rtoMs < 30_000);
+        assert.strictEqual(report.followers.length, 1);
+    });
+
+    it("keeps a restarted old primary from running beside the new one (split-brain guard)", async () => {
+        const cluster = openLocalCluster(stateDir);
+        const node = cluster.topology.nodes.find((candidate) => candidate.name === killed)!;
+        const logFile = path.join(serviceDir(stateDir, killed), "restart-as-is.log");
+        const restarted = startDetached(path.join(cluster.context.layout.postgres(killed).configDir, START_SCRIPT), logFile);
+        await waitUntil(`${killed}'s start script to give up`, async () => restarted.exitCode() !== undefined, { timeoutMs: 30_000 });
+        assert.notStrictEqual(restarted.exitCode(), 0);
+        assert.match(fs.readFileSync(logFile, "utf8"), new RegExp(`refusing to start ${killed} as a second primary: ${promoted} is the primary now`));
+        await assert.rejects(withClient(superuserOn(cluster, node), { caPem: cluster.secrets.pki.caCertPem, connectTimeoutMs: 1000 }, async () => undefined), "nothing listens on the old primary's port");
+        assert.strictEqual((await currentPrimary(cluster)).name, promoted);
+        assert.strictEqual((await poolNodes(cluster)).find((entry) => entry.nodeId === node.index)?.status, "down");
+    });
+
+    it("rejoins the old primary with pg_rewind, after which verify passes with every node up", async () => {
+        const result = await localRejoin(stateDir, killed);
+        assert.strictEqual(result.primary, promoted);
+        const outputs = JSON.parse(fs.readFileSync(outputsFile, "utf8"));
+        const results = await verifyCluster(outputs, { onResult: () => undefined });
+        process.stderr.write(`${formatTable(results)}\n`);
+        for (const check of results) assert.ok(check.passed, `${check.id}. ${check.name}: ${check.figure}`);
+    });
+
+    it("survives a second failover, the new primary killed in turn", async () => {
+        const report = await runFailoverDrill(outputsFile);
+        process.stderr.write(`${formatDrillReport(report)}\n`);
+        assert.strictEqual(report.killed, promoted);
+        assert.deepStrictEqual(report.lost, []);
+        for (const check of report.verify!) assert.ok(check.passed, `${check.id}. ${check.name}: ${check.figure}`);
+    });
+
+    it("is back on quorum commit after the failovers, with every standby a quorum candidate", async () => {
+        const cluster = openLocalCluster(stateDir);
+        const primary = await currentPrimary(cluster);
+        const settings = await withClient(superuserOn(cluster, primary), { caPem: cluster.secrets.pki.caCertPem }, async (client) => ({
+            names: (await client.query<{ synchronous_standby_names: string }>("SHOW synchronous_standby_names")).rows[0]!.synchronous_standby_names,
+            states: (await client.query<{ sync_state: string }>("SELECT sync_state FROM pg_stat_replication")).rows.map((row) => row.sync_state),
+        }));
+        assert.strictEqual(settings.names, "ANY 1 (node0, node1, node2)");
+        assert.deepStrictEqual(settings.states, ["quorum", "quorum"]);
+    });
+});
