@@ -31,6 +31,7 @@ export function renderClusterShellLib(context: RenderContext, runDir: string, cl
         "declare -rA UPSTREAM_CONNINFO=(",
         ...upstreamLines,
         ")",
+        "# shellcheck disable=SC2034 # read by the failover and follow scripts only",
         `readonly SYNCHRONOUS_REPLICAS=${context.config.synchronousReplicas}`,
         "",
         "# Milliseconds since the epoch without a fork: on a busy host during failover every fork counts.",

@@ -101,7 +101,6 @@ export function renderFollowPrimaryScript(context: RenderContext): string {
     return [
         ...header("pgpool follow_primary_command: re-point one standby at the new primary and re-attach it."),
         "readonly SCRIPT=follow_primary",
-        `readonly RUN_DIR=${shellQuote(pgpool.runDir)}`,
         `readonly PCP_ATTACH=${shellQuote(`${context.layout.pcpBinDir}/pcp_attach_node`)}`,
         `readonly PCP_PORT=${context.topology.pgpool.pcpPort}`,
         ...renderClusterShellLib(context, pgpool.runDir, context.layout.clientBinDir),

@@ -9,6 +9,7 @@ import { serviceDir } from "../../scripts/lib/local/layout";
 import { currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
 import { startDetached } from "../../scripts/lib/local/processes";
 import { localRejoin } from "../../scripts/lib/local/rejoin";
+import { localSwitchover, SwitchoverRefused } from "../../scripts/lib/local/switchover";
 import { withClient } from "../../scripts/lib/pg";
 import { waitUntil } from "../../scripts/lib/wait";
 import { formatTable, verifyCluster } from "../../scripts/lib/verify/verify";
@@ -85,5 +86,41 @@ describe("failover on real servers: promote, follow, fence, rejoin", function ()
         }));
         assert.strictEqual(settings.names, "ANY 1 (node0, node1, node2)");
         assert.deepStrictEqual(settings.states, ["quorum", "quorum"]);
+    });
+
+    describe("planned switchover", () => {
+        it("refuses an unknown node, the primary itself and a lagging standby, changing nothing", async () => {
+            const cluster = openLocalCluster(stateDir);
+            const primary = await currentPrimary(cluster);
+            const standby = cluster.topology.nodes.find((node) => node.index !== primary.index)!;
+            await assert.rejects(localSwitchover(stateDir, "node9"), (error: Error) => error instanceof SwitchoverRefused && /no node node9/.test(error.message));
+            await assert.rejects(localSwitchover(stateDir, primary.name), (error: Error) => error instanceof SwitchoverRefused && /is already the primary/.test(error.message));
+            const ca = cluster.secrets.pki.caCertPem;
+            await withClient(superuserOn(cluster, standby), { caPem: ca }, (client) => client.query("SELECT pg_wal_replay_pause()"));
+            try {
+                await withClient(superuserOn(cluster, primary), { caPem: ca }, (client) => client.query("CREATE TABLE IF NOT EXISTS lag_maker AS SELECT g, repeat('x', 100) AS filler FROM generate_series(1, 20000) g"));
+                await assert.rejects(localSwitchover(stateDir, standby.name, { maxLagBytes: 1000 }), (error: Error) => error instanceof SwitchoverRefused && new RegExp(`${standby.name} is \\d+ bytes behind`).test(error.message));
+            } finally {
+                await withClient(superuserOn(cluster, standby), { caPem: ca }, (client) => client.query("SELECT pg_wal_replay_resume()"));
+            }
+            assert.strictEqual((await currentPrimary(cluster)).name, primary.name, "the primary is unchanged");
+            assert.ok((await poolNodes(cluster)).every((entry) => entry.status !== "down"), "every node is still up");
+        });
+
+        it("promotes the chosen standby with no data loss and rejoins the old primary", async () => {
+            const cluster = openLocalCluster(stateDir);
+            const before = await currentPrimary(cluster);
+            const target = cluster.topology.nodes.find((node) => node.index !== before.index)!;
+            const ca = cluster.secrets.pki.caCertPem;
+            await withClient(superuserOn(cluster, before), { caPem: ca }, (client) => client.query("CREATE TABLE IF NOT EXISTS switchover_marker (written_at timestamptz); INSERT INTO switchover_marker VALUES (now())"));
+            const result = await localSwitchover(stateDir, target.name);
+            process.stderr.write(`switchover ${result.from} -> ${result.to}: writes paused ${result.writeOutageMs} ms\n`);
+            assert.strictEqual(result.to, target.name);
+            assert.strictEqual((await currentPrimary(cluster)).name, target.name);
+            const rows = await withClient(superuserOn(cluster, target), { caPem: ca }, async (client) => (await client.query("SELECT * FROM switchover_marker")).rowCount);
+            assert.strictEqual(rows, 1, "the write made before the switchover is on the new primary");
+            const outputs = JSON.parse(fs.readFileSync(outputsFile, "utf8"));
+            for (const check of await verifyCluster(outputs, { onResult: () => undefined })) assert.ok(check.passed, `${check.id}. ${check.name}: ${check.figure}`);
+        });
     });
 });

@@ -86,6 +86,12 @@ describe("renderers", () => {
             assert.strictEqual(pgpool.get("sr_check_password"), "");
             assert.strictEqual(pgpool.get("failover_on_backend_error"), "on");
         });
+        it("runs the rendered failover and follow scripts and detaches false primaries", () => {
+            assert.strictEqual(pgpool.get("failover_command"), "/etc/pg-ha/failover.sh %d %h %p %D %m %H %M %P %r %R %N %S");
+            assert.strictEqual(pgpool.get("follow_primary_command"), "/etc/pg-ha/follow_primary.sh %d %h %p %D %m %H %M %P %r %R");
+            assert.strictEqual(pgpool.get("detach_false_primary"), "on");
+            assert.strictEqual(pgpool.get("auto_failback"), "off");
+        });
         it("pools as configured and serves TLS", () => {
             assert.strictEqual(pgpool.get("num_init_children"), "32");
             assert.strictEqual(pgpool.get("max_pool"), "4");
@@ -153,17 +159,30 @@ describe("renderers", () => {
             assert.match(sql, /CREATE EXTENSION IF NOT EXISTS pg_stat_statements;/);
             assert.ok(sets.slice(1).every(([, files]) => !files.some((file) => file.name === "bootstrap.sql")));
         });
-        it("start scripts pass bash -n and shellcheck", function () {
-            this.timeout(30_000);
+        it("every script (start, failover, follow_primary, rejoin) passes bash -n and shellcheck", function () {
+            this.timeout(60_000);
             const shellcheck = spawnSync("shellcheck", ["--version"]);
             assert.strictEqual(shellcheck.status, 0, "shellcheck is missing: apt-get install -y shellcheck (npm test installs it)");
-            for (const [service, files] of sets) {
-                const script = files.find((file) => file.name === "start.sh")!.content;
+            const scripts = sets.flatMap(([service, files]) => files.filter((file) => file.mode === 0o755).map((file) => [`${service}/${file.name}`, file.content] as const));
+            assert.deepStrictEqual(scripts.map(([name]) => name).filter((name) => !name.endsWith("start.sh")).sort(),
+                ["node0/rejoin.sh", "node1/rejoin.sh", "node2/rejoin.sh", "pgpool/failover.sh", "pgpool/follow_primary.sh"]);
+            for (const [name, script] of scripts) {
                 const syntax = spawnSync("bash", ["-n"], { input: script });
-                assert.strictEqual(syntax.status, 0, `${service}/start.sh: ${syntax.stderr}`);
+                assert.strictEqual(syntax.status, 0, `${name}: ${syntax.stderr}`);
                 const lint = spawnSync("shellcheck", ["--shell=bash", "--severity=warning", "-"], { input: script, encoding: "utf8" });
-                assert.strictEqual(lint.status, 0, `${service}/start.sh:\n${lint.stdout}`);
+                assert.strictEqual(lint.status, 0, `${name}:\n${lint.stdout}`);
             }
+        });
+        it("fences: a node without standby.signal asks every peer before it starts as primary", () => {
+            const script = sets[0]![1].find((file) => file.name === "start.sh")!.content;
+            for (const peer of ["node1", "node2"]) assert.match(script, new RegExp(`refusing to start node0 as a second primary: ${peer} is the primary now`));
+            assert.ok(script.indexOf("refusing to start") < script.indexOf("exec \"$BIN_DIR/postgres\""));
+        });
+        it("failover.sh promotes the most advanced standby and turns quorum commit off on it first", () => {
+            const script = sets.find(([service]) => service === "pgpool")![1].find((file) => file.name === "failover.sh")!.content;
+            assert.match(script, /pg_last_wal_receive_lsn\(\)/);
+            assert.ok(script.indexOf("synchronous_standby_names = ''") < script.indexOf("pg_promote(false)"));
+            assert.doesNotMatch(script, /^\s*(\S+=\S+\s+)?ssh\s/m, "no ssh command");
         });
     });
 });
