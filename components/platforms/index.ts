@@ -3,6 +3,7 @@ import { DockerPlatform } from "./docker";
 import { Platform } from "./platform";
 
 export * from "./platform";
+export * from "./serviceArgs";
 export * from "./docker";
 
 /** The one place that maps `pg-ha:platform` to a substrate. */

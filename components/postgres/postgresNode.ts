@@ -1,29 +1,20 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PostgresEndpoint } from "../../config";
-import { ClusterPasswords, RenderContext, renderPostgresNodeFiles, TlsMaterial } from "../render";
-import { DeployedService, Platform, ServiceSpec } from "../platforms/platform";
+import { renderPostgresNodeFiles } from "../render";
+import { DeployedService, ServiceSpec } from "../platforms/platform";
+import { RenderedServiceArgs, renderSecretFiles } from "../platforms/serviceArgs";
 
-export interface PostgresNodeArgs {
-    /** Config, topology and host layout the node's files are rendered from. */
-    readonly context: RenderContext;
+export interface PostgresNodeArgs extends RenderedServiceArgs {
     /** This node in the topology (index 0 starts as the primary). */
     readonly node: PostgresEndpoint;
-    /** The cluster's passwords, secret. */
-    readonly passwords: pulumi.Input<ClusterPasswords>;
-    /** The node's CA, certificate and key, secret. */
-    readonly tls: pulumi.Input<TlsMaterial>;
-    /** Where the node runs. */
-    readonly platform: Platform;
-    /** Resources that must be up first (replicas wait for the primary). Defaults to none. */
-    readonly after?: readonly pulumi.Resource[];
 }
 
 /** The service a PostgreSQL node runs: its rendered files, port, budget and data volume. */
 export function postgresServiceSpec(args: PostgresNodeArgs): ServiceSpec {
     const { context, node } = args;
     const paths = context.layout.postgres(node.name);
-    const files = pulumi.secret(pulumi.all([args.passwords, args.tls]).apply(([passwords, tls]) => renderPostgresNodeFiles(context, node, passwords, tls)));
+    const files = renderSecretFiles(args, (renderContext, passwords, tls) => renderPostgresNodeFiles(renderContext, node, passwords, tls));
     return {
         name: node.name,
         kind: "postgres",
