@@ -11,3 +11,4 @@ export const primaryConnectionString = cluster.primaryConnectionString;
 export const replicaConnectionStrings = cluster.replicaConnectionStrings;
 export const exporterMetricsUrl = cluster.exporterMetricsUrl;
 export const caCertificate = cluster.caCertificate;
+export const backupBucketName = platform.backupBucketName;

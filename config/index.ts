@@ -4,3 +4,6 @@ export * from "./load";
 export * from "./sizing";
 export * from "./topology";
 export * from "./roles";
+export * from "./ec2";
+export * from "./instanceTypes";
+export * from "./prices";

@@ -1,4 +1,5 @@
 import { CONFIG_NAMESPACE, DEFAULTS, LIMITS, POSTGRES_IMAGES } from "./defaults";
+import { parseBackupSettings, parseEc2Settings } from "./ec2";
 import { ROLE_NAMES } from "./roles";
 import { ClusterConfig, FrontSizing, NodeSizing, PlatformName, PoolSettings, PortSettings } from "./types";
 import {
@@ -15,7 +16,7 @@ const RESERVED_DATABASES = ["postgres", "template0", "template1"] as const;
 const KNOWN_KEYS = [
     "platform", "replicas", "postgresVersion", "databaseName", "appUser", "bindAddress", "ports",
     "allowedClientCidrs", "allowPublicAccess", "synchronousReplicas", "nodeSizing", "frontSizing",
-    "pool", "dockerNetworkCidr", "postgresImage",
+    "pool", "dockerNetworkCidr", "postgresImage", "ec2", "backup",
 ] as const;
 
 /** Thrown for bad stack configuration; the message lists every problem found. */
@@ -195,6 +196,12 @@ export function parseClusterConfig(raw: RawConfig): ClusterConfig {
         problems.push(`${key("postgresImage")} must be an image reference such as postgres:15.15-bookworm, got ${show(postgresImage)}`);
     }
 
+    const nodeSizing = parseNodeSizing(problems, raw.nodeSizing);
+    const frontSizing = parseFrontSizing(problems, raw.frontSizing);
+    const onEc2 = platform === "ec2";
+    if (!onEc2 && (raw.ec2 !== undefined || raw.backup !== undefined)) {
+        problems.push(`${key("ec2")} and ${key("backup")} apply to platform "ec2" only; ${key("platform")} is ${show(platform)}`);
+    }
     const config: ClusterConfig = {
         platform,
         replicaCount: safeReplicaCount,
@@ -206,11 +213,13 @@ export function parseClusterConfig(raw: RawConfig): ClusterConfig {
         allowedClientCidrs,
         allowPublicAccess: allowPublicAccess === true,
         synchronousReplicas,
-        nodeSizing: parseNodeSizing(problems, raw.nodeSizing),
-        frontSizing: parseFrontSizing(problems, raw.frontSizing),
+        nodeSizing,
+        frontSizing,
         pool: parsePool(problems, raw.pool),
         dockerNetworkCidr,
         postgresImage,
+        ec2: onEc2 ? parseEc2Settings(problems, raw.ec2, nodeSizing, frontSizing, allowPublicAccess === true) : undefined,
+        backup: onEc2 ? parseBackupSettings(problems, raw.backup, "pg-ha") : undefined,
     };
     if (problems.length > 0) throw new ConfigError(problems);
     return config;

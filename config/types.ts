@@ -1,3 +1,5 @@
+import { BackupSettings, Ec2Settings } from "./ec2";
+
 /** Where the cluster runs. `docker` is the dev stack, `ec2` the prod stack. */
 export type PlatformName = "docker" | "ec2";
 
@@ -47,4 +49,8 @@ export interface ClusterConfig {
     readonly pool: PoolSettings;
     readonly dockerNetworkCidr: string;
     readonly postgresImage: string;
+    /** Prod on EC2 only: where and on what it runs. */
+    readonly ec2?: Ec2Settings;
+    /** Prod on EC2 only: the backup bucket's prefix and retention. */
+    readonly backup?: BackupSettings;
 }

@@ -37,6 +37,7 @@ run_group() {
 
 run_group "unit tests" 'build/tests/unit/**/*.test.js'
 run_group "dev stack under mocks" build/tests/stacks/dev.test.js
+run_group "prod stack under mocks" build/tests/stacks/prod.test.js
 run_group "bad config under mocks" build/tests/stacks/badConfig.test.js
 run_group "real servers (local run, verify)" --timeout 300000 'build/tests/integration/**/*.test.js'
 

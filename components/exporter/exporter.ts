@@ -22,6 +22,7 @@ export class Exporter extends pulumi.ComponentResource {
             cpus: budget.cpus,
             memoryMb: budget.memoryMb,
             healthCheck: ["curl", "-fsS", "-o", "/dev/null", "--cacert", `${context.layout.exporter().runDir}/${CA_CERT_FILE}`, `https://localhost:${port}/metrics`],
+            stopSignal: "SIGTERM",
         }, this, args.after ?? []);
         this.registerOutputs({});
     }

@@ -21,6 +21,7 @@ export class Pgpool extends pulumi.ComponentResource {
             cpus: budget.cpus,
             memoryMb: budget.memoryMb,
             healthCheck: ["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(context.topology.pgpool.port)],
+            stopSignal: "SIGINT",
         }, this, args.after ?? []);
         this.registerOutputs({});
     }

@@ -1,10 +1,12 @@
-import { ClusterConfig, CONFIG_NAMESPACE } from "../../config";
+import { ClusterConfig } from "../../config";
 import { DockerPlatform } from "./docker";
+import { Ec2Platform } from "./ec2";
 import { Platform } from "./platform";
 
 export * from "./platform";
 export * from "./serviceArgs";
 export * from "./docker";
+export * from "./ec2";
 
 /** The one place that maps `pg-ha:platform` to a substrate. */
 export function createPlatform(config: ClusterConfig, name: string): Platform {
@@ -12,6 +14,6 @@ export function createPlatform(config: ClusterConfig, name: string): Platform {
         case "docker":
             return new DockerPlatform(`${name}-docker`, { config });
         case "ec2":
-            throw new Error(`${CONFIG_NAMESPACE}:platform "ec2" (the prod stack) is not built yet; deploy the dev stack (platform "docker") for now`);
+            return new Ec2Platform(`${name}-ec2`, { config });
     }
 }

@@ -26,6 +26,8 @@ export interface ServiceSpec {
     readonly data?: { readonly mountPath: string; readonly sizeGb: number };
     /** Command that exits 0 while the service is healthy. */
     readonly healthCheck: readonly string[];
+    /** Signal for a fast stop: SIGINT makes PostgreSQL and pgpool stop without waiting for clients. */
+    readonly stopSignal: "SIGINT" | "SIGTERM";
 }
 
 /** Where a service ended up. */
@@ -39,6 +41,8 @@ export interface DeployedService {
 export interface Platform {
     /** Paths, users and listen addresses on this platform's hosts. */
     readonly layout: HostLayout;
+    /** The bucket backups go to, where the platform makes one. */
+    readonly backupBucketName?: pulumi.Output<string>;
     /** Address cluster members use to reach a service. */
     hostFor(service: string): string;
     /** Address clients outside the cluster use (connection string outputs). */

@@ -25,6 +25,7 @@ export function postgresServiceSpec(args: PostgresNodeArgs): ServiceSpec {
         memoryMb: context.config.nodeSizing.memoryMb,
         data: { mountPath: path.posix.dirname(paths.dataDir), sizeGb: context.config.nodeSizing.diskGb },
         healthCheck: [`${paths.binDir}/pg_isready`, "-q", "-h", "127.0.0.1", "-p", String(node.port)],
+        stopSignal: "SIGINT",
     };
 }
 

@@ -14,3 +14,4 @@ export * from "./stackOutputs";
 export * from "./clusterShell";
 export * from "./failoverScripts";
 export * from "./rejoinScript";
+export * from "./cloudInit";

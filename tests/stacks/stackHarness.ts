@@ -60,6 +60,15 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
             return { ...inputs, imageId: `sha256:${randomBytes(32).toString("hex")}`, repoDigest: `${inputs.name}@sha256:${randomBytes(32).toString("hex")}` };
         case "docker:index/network:Network":
             return { ...inputs, name: inputs.name ?? name };
+        case "aws:s3/bucket:Bucket":
+            return { ...inputs, bucket: `${name}-${randomBytes(4).toString("hex")}`, arn: `arn:aws:s3:::${name}` };
+        case "aws:ec2/instance:Instance":
+            return { ...inputs, privateIp: `10.42.${randomBytes(1)[0]}.${1 + (randomBytes(1)[0]! % 250)}` };
+        case "aws:route53/zone:Zone":
+            return { ...inputs, zoneId: "Z0123456789TEST" };
+        case "aws:iam/role:Role":
+        case "aws:iam/instanceProfile:InstanceProfile":
+            return { ...inputs, name, arn: `arn:aws:iam::123456789012:role/${name}` };
         default:
             return { ...inputs };
     }
@@ -90,10 +99,10 @@ export async function runStack(stack: string, configOverrides: Record<string, un
             resources.push({ type: args.type, name: args.name, inputs, state, custom: args.custom ?? true, secretInputs });
             return { id: `${args.name}-id`, state };
         },
-        call: (args) => args.inputs,
+        call: (args) => (args.token === "aws:ec2/getAmi:getAmi" ? { ...args.inputs, id: "ami-0123456789abcdef0" } : args.inputs),
     }, "pg-ha", stack, false);
     const program = (await import("../../index")) as Record<string, pulumi.Output<any>>;
-    await Promise.all(Object.values(program).map((output) => promiseOf(output)));
+    await Promise.all(Object.values(program).filter((output) => output !== undefined).map((output) => promiseOf(output)));
     // Let every registration finish before anyone reads the records (waitForRPCs is internal to
     // @pulumi/pulumi but exported; disconnect() uses it the same way).
     const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as {

@@ -109,4 +109,32 @@ describe("config loader", () => {
         assert.strictEqual(problems.length, 3);
         assert.throws(() => parseClusterConfig({ replicas: 9, platform: "k8s" }), /^ConfigError: Invalid stack configuration:\n  - pg-ha:platform .*\n  - pg-ha:replicas/);
     });
+
+    describe("prod (platform ec2)", () => {
+        const prod = { platform: "ec2", ec2: { availabilityZones: ["eu-west-1a", "eu-west-1b"] } };
+        it("maps the budget to instance types through one table", () => {
+            const config = parseClusterConfig(prod);
+            assert.strictEqual(config.ec2!.nodeInstanceType, "t3.medium");
+            assert.strictEqual(config.ec2!.frontInstanceType, "t2.micro");
+            assert.strictEqual(parseClusterConfig({ ...prod, nodeSizing: { cpus: 2, memoryMb: 8192 } }).ec2!.nodeInstanceType, "t3.large");
+            assert.deepStrictEqual(config.backup, { prefix: "pg-ha", retentionDays: 14 });
+        });
+        it("rejects an unknown instance type", () => assertRejected({ ...prod, ec2: { ...prod.ec2, nodeInstanceType: "t9.huge" } }, /^pg-ha:ec2.nodeInstanceType must be a known instance type \(.*t3\.medium.*\), got "t9.huge"$/));
+        it("rejects a budget no known type fits", () => assertRejected({ ...prod, nodeSizing: { cpus: 3 } }, /^pg-ha:ec2.nodeInstanceType: no known instance type has 3 vCPU/));
+        it("rejects fewer zones than needed, for a new VPC and for existing subnets", () => {
+            assertRejected({ platform: "ec2", ec2: { availabilityZones: ["eu-west-1a"] } }, /^pg-ha:ec2.availabilityZones must list at least 2 zones/);
+            assertRejected({ platform: "ec2", ec2: { vpcId: "vpc-0123abcd", subnets: [{ id: "subnet-0123abcd", availabilityZone: "eu-west-1a" }, { id: "subnet-0456abcd", availabilityZone: "eu-west-1a" }] } },
+                "pg-ha:ec2.subnets must be private subnets in at least 2 availability zones (nodes are spread over zones), got 1 zone(s)");
+            assertRejected({ platform: "ec2", ec2: { vpcId: "vpc-0123abcd", subnets: [{ id: "sub-1", availabilityZone: "eu-west-1a" }] } }, /^pg-ha:ec2.subnets\[0\].id must be a subnet id/);
+        });
+        it("rejects 0.0.0.0/0 for clients or monitoring without the explicit opt-in", () => {
+            assertRejected({ ...prod, allowedClientCidrs: ["0.0.0.0/0"] }, /^pg-ha:allowedClientCidrs\[0\] is "0.0.0.0\/0"/);
+            assertRejected({ ...prod, ec2: { ...prod.ec2, monitoringCidrs: ["0.0.0.0/0"] } }, /^pg-ha:ec2.monitoringCidrs\[0\] is "0.0.0.0\/0", which opens the metrics to every address/);
+        });
+        it("rejects a retention of 0 days and a bad prefix", () => {
+            assertRejected({ ...prod, backup: { retentionDays: 0 } }, "pg-ha:backup.retentionDays must be an integer 1..3650, got 0");
+            assertRejected({ ...prod, backup: { prefix: "/abs/" } }, /^pg-ha:backup.prefix must be a key prefix/);
+        });
+        it("rejects ec2 settings on the docker platform", () => assertRejected({ ec2: {} }, /^pg-ha:ec2 and pg-ha:backup apply to platform "ec2" only/));
+    });
 });

@@ -103,8 +103,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             memorySwap: spec.memoryMb,
             shmSize: isPostgres ? this.postgresShmSizeMb : undefined,
             restart: "unless-stopped",
-            // Fast shutdown for PostgreSQL and pgpool: SIGTERM would wait for every client to leave.
-            stopSignal: spec.kind === "exporter" ? "SIGTERM" : "SIGINT",
+            stopSignal: spec.stopSignal,
             stopTimeout: 60,
             healthcheck: {
                 tests: ["CMD", ...spec.healthCheck],

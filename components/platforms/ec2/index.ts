@@ -1,0 +1,3 @@
+export * from "./ec2Platform";
+export * from "./layout";
+export * from "./network";

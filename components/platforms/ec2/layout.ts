@@ -1,0 +1,28 @@
+import { HostLayout, PostgresPaths, ServicePaths } from "../../render";
+
+/**
+ * Paths on the EC2 hosts. Each service keeps its files in /etc/pg-ha/<service> (the front host
+ * runs two), data one level below the data volume's mount point, as in the containers.
+ */
+export function ec2Layout(postgresVersion: number, vpcCidr: string): HostLayout {
+    const service = (name: string): ServicePaths => ({ configDir: `/etc/pg-ha/${name}`, runDir: `/run/pg-ha/${name}` });
+    return {
+        listenAddress: "*",
+        clusterCidrs: [vpcCidr],
+        serviceUser: "postgres",
+        pgpoolBinary: "/usr/sbin/pgpool",
+        clientBinDir: `/usr/lib/postgresql/${postgresVersion}/bin`,
+        pcpBinDir: "/usr/sbin",
+        exporterBinary: "/usr/bin/prometheus-postgres-exporter",
+        postgres: (nodeName: string): PostgresPaths => ({
+            ...service(nodeName),
+            dataDir: "/var/lib/postgresql/data/pgdata",
+            binDir: `/usr/lib/postgresql/${postgresVersion}/bin`,
+        }),
+        pgpool: () => service("pgpool"),
+        exporter: () => service("exporter"),
+    };
+}
+
+/** The data volume's mount point: the parent of the data directory. */
+export const EC2_DATA_MOUNT = "/var/lib/postgresql/data";

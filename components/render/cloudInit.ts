@@ -1,0 +1,132 @@
+import { gzipSync } from "zlib";
+import { stringify } from "yaml";
+import { RenderedFile } from "./types";
+
+/** One service of a host: its rendered files land in configDir, start.sh runs under systemd. */
+export interface HostService {
+    readonly name: string;
+    readonly configDir: string;
+    readonly files: readonly RenderedFile[];
+    /** Signal for a fast stop (SIGINT for PostgreSQL and pgpool). */
+    readonly stopSignal: string;
+}
+
+export interface CloudInitInput {
+    readonly hostname: string;
+    /** Debian packages to install (PostgreSQL's from the PGDG repository). */
+    readonly packages: readonly string[];
+    /** Debian services the packages start on their own and that would take our ports. */
+    readonly conflictingServices: readonly string[];
+    /** The data volume: found by EBS volume id, formatted only when it has no filesystem. */
+    readonly dataVolume?: { readonly volumeId: string; readonly mountPath: string };
+    readonly serviceUser: string;
+    readonly services: readonly HostService[];
+}
+
+/** Where Debian puts an attached EBS volume on Nitro instances, by volume id. */
+export function ebsDevicePath(volumeId: string): string {
+    return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
+}
+
+export const MOUNT_DATA_SCRIPT = "/usr/local/sbin/pg-ha-mount-data";
+
+/** Seconds the first boot waits for the data volume to be attached. */
+export const VOLUME_WAIT_SECONDS = 600;
+
+/**
+ * Mounts the data volume: waits for the attachment, creates a filesystem only when the volume
+ * has none (a volume kept from a replaced instance keeps its data), mounts it by UUID with nofail.
+ */
+export function renderMountDataScript(): string {
+    return [
+        "#!/bin/bash",
+        "# Rendered by pg-ha-stack: mount the PostgreSQL data volume, formatting it only when empty.",
+        "set -euo pipefail",
+        "device=$1",
+        "mount_point=$2",
+        "owner=$3",
+        `for _ in $(seq 1 ${VOLUME_WAIT_SECONDS}); do`,
+        "    [ -e \"$device\" ] && break",
+        "    sleep 1",
+        "done",
+        `[ -e "$device" ] || { echo "data volume $device was not attached within ${VOLUME_WAIT_SECONDS} s" >&2; exit 1; }`,
+        "if ! blkid \"$device\" >/dev/null 2>&1; then",
+        "    echo \"formatting the new, empty data volume $device\" >&2",
+        "    mkfs.ext4 -q -L pgdata \"$device\"",
+        "fi",
+        "uuid=$(blkid -s UUID -o value \"$device\")",
+        "mkdir -p \"$mount_point\"",
+        "grep -q \" $mount_point \" /etc/fstab || echo \"UUID=$uuid $mount_point ext4 defaults,nofail,noatime 0 2\" >> /etc/fstab",
+        "mountpoint -q \"$mount_point\" || mount \"$mount_point\"",
+        "chown \"$owner:$owner\" \"$mount_point\"",
+        "",
+    ].join("\n");
+}
+
+function systemdUnit(service: HostService, afterMount: boolean): string {
+    return [
+        "[Unit]",
+        `Description=pg-ha ${service.name}`,
+        "Wants=network-online.target",
+        `After=network-online.target${afterMount ? " local-fs.target" : ""}`,
+        "",
+        "[Service]",
+        "Type=simple",
+        `ExecStart=/bin/bash ${service.configDir}/start.sh`,
+        `KillSignal=${service.stopSignal}`,
+        "TimeoutStopSec=90",
+        "Restart=on-failure",
+        "RestartSec=5",
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ].join("\n");
+}
+
+/** The #cloud-config document of one host: files, packages, data volume, systemd units. */
+export function renderCloudConfig(input: CloudInitInput): string {
+    const writeFiles: Record<string, unknown>[] = [
+        // Before the packages: no default cluster on 5432 beside ours.
+        { path: "/etc/postgresql-common/createcluster.conf", content: "create_main_cluster = false\n", permissions: "0644" },
+        // Pgpool-II from Debian (4.3, the version the project's tests run), not PGDG's newer one.
+        { path: "/etc/apt/preferences.d/pg-ha-pgpool", content: "Package: pgpool2 libpgpool2\nPin: release o=Debian\nPin-Priority: 1001\n", permissions: "0644" },
+        { path: MOUNT_DATA_SCRIPT, content: renderMountDataScript(), permissions: "0755" },
+    ];
+    for (const service of input.services) {
+        for (const file of service.files) {
+            writeFiles.push({ path: `${service.configDir}/${file.name}`, encoding: "b64", content: Buffer.from(file.content, "utf8").toString("base64"), permissions: `0${file.mode.toString(8)}`, owner: "root:root" });
+        }
+        writeFiles.push({ path: `/etc/systemd/system/pg-ha-${service.name}.service`, content: systemdUnit(service, input.dataVolume !== undefined), permissions: "0644" });
+    }
+    const units = input.services.map((service) => `pg-ha-${service.name}.service`);
+    const runcmd: string[][] = [
+        ["sh", "-c", `id -u ${input.serviceUser} >/dev/null 2>&1 || useradd --system --user-group --home-dir /var/lib/postgresql ${input.serviceUser}`],
+        ...(input.conflictingServices.length > 0 ? [["systemctl", "disable", "--now", ...input.conflictingServices]] : []),
+        ...(input.dataVolume ? [[MOUNT_DATA_SCRIPT, ebsDevicePath(input.dataVolume.volumeId), input.dataVolume.mountPath, input.serviceUser]] : []),
+        ["systemctl", "daemon-reload"],
+        ["systemctl", "enable", "--now", ...units],
+    ];
+    const document = {
+        hostname: input.hostname,
+        preserve_hostname: false,
+        apt: {
+            sources: {
+                pgdg: {
+                    source: "deb http://apt.postgresql.org/pub/repos/apt $RELEASE-pgdg main",
+                    keyid: "B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8",
+                },
+            },
+        },
+        package_update: true,
+        packages: [...input.packages],
+        write_files: writeFiles,
+        runcmd,
+    };
+    return `#cloud-config\n${stringify(document, { lineWidth: 0 })}`;
+}
+
+/** EC2 user data: the cloud-config gzipped (cloud-init detects it), base64 for userDataBase64. */
+export function gzipUserData(cloudConfig: string): string {
+    return gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9 }).toString("base64");
+}

@@ -1,0 +1,125 @@
+import * as assert from "assert";
+import { gunzipSync } from "zlib";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { INSTANCE_TYPES } from "../../config";
+import { STACK_OUTPUT_KEYS } from "../../components/render";
+import { ofType, parentTypeOf, promiseOf, RecordedResource, runStack, StackRun } from "./stackHarness";
+
+const INSTANCE = "aws:ec2/instance:Instance";
+
+function cloudConfigOf(instance: RecordedResource): { write_files: { path: string; content: string; encoding?: string; permissions: string }[]; packages: string[]; runcmd: string[][] } {
+    const text = gunzipSync(Buffer.from(instance.inputs.userDataBase64 as string, "base64")).toString("utf8");
+    assert.ok(text.startsWith("#cloud-config\n"));
+    return parseYaml(text);
+}
+
+function fileIn(instance: RecordedResource, path: string): string | undefined {
+    const file = cloudConfigOf(instance).write_files.find((entry) => entry.path === path);
+    return file === undefined ? undefined : file.encoding === "b64" ? Buffer.from(file.content, "base64").toString("utf8") : file.content;
+}
+
+describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
+    this.timeout(60_000);
+    let run: StackRun;
+    let instances: Map<string, RecordedResource>;
+
+    before(async () => {
+        run = await runStack("prod");
+        instances = new Map(ofType(run, INSTANCE).map((instance) => [instance.inputs.tags.Name as string, instance]));
+    });
+
+    it("runs one instance per PostgreSQL node and one front instance, under their components", () => {
+        assert.deepStrictEqual([...instances.keys()].sort(), ["front.pg-ha.internal", "node0.pg-ha.internal", "node1.pg-ha.internal", "node2.pg-ha.internal"]);
+        for (const instance of instances.values()) {
+            const parent = parentTypeOf(run, INSTANCE, instance.name);
+            assert.ok(["pg-ha:postgres:Primary", "pg-ha:postgres:Replica", "pg-ha:pgpool:Pgpool"].includes(parent!), `${instance.name} under ${parent}`);
+        }
+    });
+
+    it("sizes instances and volumes to the budget: 7 vCPU, 13 GiB, 300 GB", () => {
+        const types = [...instances.values()].map((instance) => INSTANCE_TYPES[instance.inputs.instanceType as string]!);
+        assert.strictEqual(types.reduce((sum, type) => sum + type.vcpus, 0), 7);
+        assert.strictEqual(types.reduce((sum, type) => sum + type.memoryMib, 0), 13 * 1024);
+        assert.strictEqual(instances.get("node0.pg-ha.internal")!.inputs.instanceType, "t3.medium");
+        assert.strictEqual(instances.get("front.pg-ha.internal")!.inputs.instanceType, "t2.micro");
+        const volumes = ofType(run, "aws:ebs/volume:Volume");
+        assert.deepStrictEqual(volumes.map((volume) => [volume.inputs.size, volume.inputs.type]), [[100, "gp3"], [100, "gp3"], [100, "gp3"]]);
+    });
+
+    it("encrypts every volume, requires IMDSv2 and sets no SSH key", () => {
+        for (const volume of ofType(run, "aws:ebs/volume:Volume")) assert.strictEqual(volume.inputs.encrypted, true);
+        for (const instance of instances.values()) {
+            assert.strictEqual(instance.inputs.rootBlockDevice.encrypted, true);
+            assert.strictEqual(instance.inputs.metadataOptions.httpTokens, "required");
+            assert.strictEqual(instance.inputs.keyName, undefined);
+            assert.strictEqual(instance.inputs.userDataReplaceOnChange, true);
+            assert.ok(instance.secretInputs.has("userDataBase64"), "user data holds secrets");
+            assert.ok(Buffer.from(instance.inputs.userDataBase64 as string, "base64").length < 16 * 1024, "under EC2's 16 KB user data limit");
+        }
+    });
+
+    it("spreads the PostgreSQL nodes over different zones, each data volume in its node's zone", () => {
+        const subnets = ["node0", "node1", "node2"].map((node) => instances.get(`${node}.pg-ha.internal`)!.inputs.subnetId);
+        assert.strictEqual(new Set(subnets).size, 3);
+        const zones = ofType(run, "aws:ebs/volume:Volume").map((volume) => volume.inputs.availabilityZone);
+        assert.deepStrictEqual(zones, ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+    });
+
+    it("opens nothing to 0.0.0.0/0 and no port 22; PostgreSQL only from pgpool and the nodes", () => {
+        const groups = ofType(run, "aws:ec2/securityGroup:SecurityGroup");
+        assert.strictEqual(groups.length, 2);
+        for (const group of groups) {
+            for (const rule of group.inputs.ingress as { fromPort: number; toPort: number; cidrBlocks?: string[] }[]) {
+                assert.ok(!(rule.cidrBlocks ?? []).includes("0.0.0.0/0"), `${group.name} ingress from 0.0.0.0/0`);
+                assert.ok(!(rule.fromPort <= 22 && rule.toPort >= 22), `${group.name} opens port 22`);
+            }
+        }
+        const database = groups.find((group) => group.inputs.description === "pg-ha PostgreSQL nodes")!;
+        assert.ok((database.inputs.ingress as { cidrBlocks?: string[] }[]).every((rule) => rule.cidrBlocks === undefined), "no CIDR reaches PostgreSQL directly");
+        const front = groups.find((group) => group.inputs.description === "pg-ha pgpool and exporter")!;
+        assert.deepStrictEqual((front.inputs.ingress as { fromPort: number; cidrBlocks: string[] }[]).map((rule) => [rule.fromPort, rule.cidrBlocks]), [[5430, ["10.42.0.0/16"]], [9187, ["10.42.0.0/16"]]]);
+    });
+
+    it("makes a versioned, encrypted, private, TLS-only backup bucket with retention", () => {
+        assert.strictEqual(ofType(run, "aws:s3/bucketVersioning:BucketVersioning")[0]!.inputs.versioningConfiguration.status, "Enabled");
+        assert.strictEqual(ofType(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0]!.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+        const block = ofType(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]!.inputs;
+        assert.ok(block.blockPublicAcls && block.blockPublicPolicy && block.ignorePublicAcls && block.restrictPublicBuckets);
+        const policy = JSON.parse(ofType(run, "aws:s3/bucketPolicy:BucketPolicy")[0]!.inputs.policy as string);
+        assert.deepStrictEqual(policy.Statement[0].Condition, { Bool: { "aws:SecureTransport": "false" } });
+        assert.strictEqual(policy.Statement[0].Effect, "Deny");
+        const rule = ofType(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0]!.inputs.rules[0];
+        assert.strictEqual(rule.noncurrentVersionExpiration.noncurrentDays, 14);
+    });
+
+    it("lets the instances read and write only the cluster's prefix of that bucket", () => {
+        const policy = JSON.parse(ofType(run, "aws:iam/rolePolicy:RolePolicy")[0]!.inputs.policy as string);
+        const bucketArn = ofType(run, "aws:s3/bucket:Bucket")[0]!.state.arn as string;
+        assert.deepStrictEqual(policy.Statement.map((statement: { Action: unknown; Resource: unknown }) => [statement.Action, statement.Resource]), [
+            ["s3:ListBucket", bucketArn],
+            [["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], `${bucketArn}/pg-ha/*`],
+        ]);
+        assert.deepStrictEqual(policy.Statement[0].Condition, { StringLike: { "s3:prefix": ["pg-ha/*", "pg-ha"] } });
+        assert.ok(ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").some((attachment) => /AmazonSSMManagedInstanceCore$/.test(attachment.inputs.policyArn as string)));
+    });
+
+    it("writes the same rendered files into user data, and mounts the data volume", () => {
+        const node1 = instances.get("node1.pg-ha.internal")!;
+        assert.match(fileIn(node1, "/etc/pg-ha/node1/postgresql.conf")!, /^primary_conninfo = '.*host=node0\.pg-ha\.internal port=5432 /m);
+        assert.match(fileIn(node1, "/etc/pg-ha/node1/pg_hba.conf")!, /^hostssl\s+replication\s+replicator\s+10\.42\.0\.0\/16/m);
+        assert.ok(fileIn(node1, "/etc/systemd/system/pg-ha-node1.service")!.includes("ExecStart=/bin/bash /etc/pg-ha/node1/start.sh"));
+        assert.ok(cloudConfigOf(node1).runcmd.some((command) => command[0] === "/usr/local/sbin/pg-ha-mount-data" && /nvme-Amazon_Elastic_Block_Store_/.test(command[1]!)));
+        const front = instances.get("front.pg-ha.internal")!;
+        assert.match(fileIn(front, "/etc/pg-ha/pgpool/pgpool.conf")!, /^backend_hostname2 = 'node2\.pg-ha\.internal'$/m);
+        assert.ok(fileIn(front, "/etc/pg-ha/exporter/queries.yaml") !== undefined, "the exporter shares the front instance");
+        assert.deepStrictEqual(cloudConfigOf(front).packages, ["pgpool2", "postgresql-client-15", "prometheus-postgres-exporter"]);
+    });
+
+    it("exports the connection strings on private names (secret) and the bucket name", async () => {
+        assert.deepStrictEqual(Object.keys(run.program).filter((key) => run.program[key] !== undefined).sort(), [...STACK_OUTPUT_KEYS, "backupBucketName"].sort());
+        assert.strictEqual(await pulumi.isSecret(run.program.pgpoolConnectionString!), true);
+        assert.match(await promiseOf(run.program.pgpoolConnectionString!), /@pgpool\.pg-ha\.internal:5430\/edufarm\?sslmode=verify-full$/);
+        assert.strictEqual(await promiseOf(run.program.backupBucketName!), ofType(run, "aws:s3/bucket:Bucket")[0]!.state.bucket);
+    });
+});
