@@ -1,7 +1,8 @@
 import { spawn } from "child_process";
+import { debianProgramPaths } from "../../components/platforms/debianPaths";
 import { ConnectionParts } from "./pg";
 
-export const PGBENCH = (postgresVersion: number): string => `/usr/lib/postgresql/${postgresVersion}/bin/pgbench`;
+export const PGBENCH = (postgresVersion: number): string => `${debianProgramPaths(postgresVersion).clientBinDir}/pgbench`;
 
 export interface PgbenchRun {
     readonly tps: number;

@@ -1,3 +1,4 @@
+import { debianProgramPaths } from "../debianPaths";
 import { HostLayout, PostgresPaths, ServicePaths } from "../../render";
 
 /** Rendered files are uploaded here in every container. */
@@ -9,18 +10,19 @@ export const CONTAINER_CONFIG_DIR = "/etc/pg-ha";
  */
 export function dockerLayout(postgresVersion: number, networkCidr: string): HostLayout {
     const service = (runDir: string): ServicePaths => ({ configDir: CONTAINER_CONFIG_DIR, runDir });
+    const programs = debianProgramPaths(postgresVersion);
     return {
         listenAddress: "*",
         clusterCidrs: [networkCidr],
         serviceUser: "postgres",
-        pgpoolBinary: "/usr/sbin/pgpool",
-        clientBinDir: `/usr/lib/postgresql/${postgresVersion}/bin`,
-        pcpBinDir: "/usr/sbin",
-        exporterBinary: "/usr/bin/prometheus-postgres-exporter",
+        pgpoolBinary: programs.pgpoolBinary,
+        clientBinDir: programs.clientBinDir,
+        pcpBinDir: programs.pcpBinDir,
+        exporterBinary: programs.exporterBinary,
         postgres: (): PostgresPaths => ({
             ...service("/var/run/postgresql/pg-ha"),
             dataDir: "/var/lib/postgresql/data/pgdata",
-            binDir: `/usr/lib/postgresql/${postgresVersion}/bin`,
+            binDir: programs.postgresBinDir,
         }),
         pgpool: () => service("/run/pg-ha"),
         exporter: () => service("/run/pg-ha"),

@@ -1,3 +1,4 @@
+import { debianProgramPaths } from "../debianPaths";
 import { HostLayout, PostgresPaths, ServicePaths } from "../../render";
 
 /**
@@ -6,18 +7,19 @@ import { HostLayout, PostgresPaths, ServicePaths } from "../../render";
  */
 export function ec2Layout(postgresVersion: number, vpcCidr: string): HostLayout {
     const service = (name: string): ServicePaths => ({ configDir: `/etc/pg-ha/${name}`, runDir: `/run/pg-ha/${name}` });
+    const programs = debianProgramPaths(postgresVersion);
     return {
         listenAddress: "*",
         clusterCidrs: [vpcCidr],
         serviceUser: "postgres",
-        pgpoolBinary: "/usr/sbin/pgpool",
-        clientBinDir: `/usr/lib/postgresql/${postgresVersion}/bin`,
-        pcpBinDir: "/usr/sbin",
-        exporterBinary: "/usr/bin/prometheus-postgres-exporter",
+        pgpoolBinary: programs.pgpoolBinary,
+        clientBinDir: programs.clientBinDir,
+        pcpBinDir: programs.pcpBinDir,
+        exporterBinary: programs.exporterBinary,
         postgres: (nodeName: string): PostgresPaths => ({
             ...service(nodeName),
             dataDir: "/var/lib/postgresql/data/pgdata",
-            binDir: `/usr/lib/postgresql/${postgresVersion}/bin`,
+            binDir: programs.postgresBinDir,
         }),
         pgpool: () => service("pgpool"),
         exporter: () => service("exporter"),

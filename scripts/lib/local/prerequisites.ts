@@ -2,15 +2,16 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
-import { EXPORTER_BINARY, PGPOOL_BINARY, postgresBinDir } from "./layout";
+import { debianProgramPaths } from "../../../components/platforms/debianPaths";
 
 /** The Debian package that brings each binary the local run needs. */
 export function requiredBinaries(postgresVersion: number): { path: string; debianPackage: string }[] {
-    const bin = postgresBinDir(postgresVersion);
+    const programs = debianProgramPaths(postgresVersion);
     return [
-        ...["initdb", "pg_ctl", "postgres", "psql", "pg_basebackup", "pg_isready"].map((name) => ({ path: `${bin}/${name}`, debianPackage: `postgresql-${postgresVersion}` })),
-        { path: PGPOOL_BINARY, debianPackage: "pgpool2" },
-        { path: EXPORTER_BINARY, debianPackage: "prometheus-postgres-exporter" },
+        ...["initdb", "pg_ctl", "postgres", "psql", "pg_basebackup", "pg_isready", "pg_rewind"].map((name) => ({ path: `${programs.postgresBinDir}/${name}`, debianPackage: `postgresql-${postgresVersion}` })),
+        { path: programs.pgpoolBinary, debianPackage: "pgpool2" },
+        { path: `${programs.pcpBinDir}/pcp_attach_node`, debianPackage: "pgpool2" },
+        { path: programs.exporterBinary, debianPackage: "prometheus-postgres-exporter" },
         { path: "/usr/bin/openssl", debianPackage: "openssl" },
         { path: "/usr/bin/setpriv", debianPackage: "util-linux" },
     ];
