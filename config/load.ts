@@ -199,8 +199,8 @@ export function parseClusterConfig(raw: RawConfig): ClusterConfig {
     const nodeSizing = parseNodeSizing(problems, raw.nodeSizing);
     const frontSizing = parseFrontSizing(problems, raw.frontSizing);
     const onEc2 = platform === "ec2";
-    if (!onEc2 && (raw.ec2 !== undefined || raw.backup !== undefined)) {
-        problems.push(`${key("ec2")} and ${key("backup")} apply to platform "ec2" only; ${key("platform")} is ${show(platform)}`);
+    if (!onEc2 && raw.ec2 !== undefined) {
+        problems.push(`${key("ec2")} applies to platform "ec2" only; ${key("platform")} is ${show(platform)}`);
     }
     const config: ClusterConfig = {
         platform,
@@ -219,7 +219,7 @@ export function parseClusterConfig(raw: RawConfig): ClusterConfig {
         dockerNetworkCidr,
         postgresImage,
         ec2: onEc2 ? parseEc2Settings(problems, raw.ec2, nodeSizing, frontSizing, allowPublicAccess === true) : undefined,
-        backup: onEc2 ? parseBackupSettings(problems, raw.backup, "pg-ha") : undefined,
+        backup: parseBackupSettings(problems, raw.backup, "pg-ha"),
     };
     if (problems.length > 0) throw new ConfigError(problems);
     return config;

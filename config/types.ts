@@ -51,6 +51,6 @@ export interface ClusterConfig {
     readonly postgresImage: string;
     /** Prod on EC2 only: where and on what it runs. */
     readonly ec2?: Ec2Settings;
-    /** Prod on EC2 only: the backup bucket's prefix and retention. */
-    readonly backup?: BackupSettings;
+    /** Backups: the repository prefix and how long full backups are kept. */
+    readonly backup: BackupSettings;
 }

@@ -15,3 +15,4 @@ export * from "./clusterShell";
 export * from "./failoverScripts";
 export * from "./rejoinScript";
 export * from "./cloudInit";
+export * from "./pgbackrestConf";

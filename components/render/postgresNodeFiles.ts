@@ -6,6 +6,7 @@ import { renderPgHbaConf } from "./pgHba";
 import {
     CA_CERT_FILE, PGPASS_FILE, renderPostgresqlConf, replicationSlotName, SERVER_CERT_FILE, SERVER_KEY_FILE,
 } from "./postgresqlConf";
+import { PGBACKREST_CONF_FILE, renderPgbackrestConf } from "./pgbackrestConf";
 import { REJOIN_SCRIPT, renderRejoinScript } from "./rejoinScript";
 import { renderStartScript, START_SCRIPT } from "./startScript";
 import { ClusterPasswords, RenderContext, RenderedFile, TlsMaterial } from "./types";
@@ -30,7 +31,7 @@ function primaryBody(node: PostgresEndpoint): string[] {
         "    \"$BIN_DIR/initdb\" -D \"$staging\" -U " + ROLE_NAMES.superuser + " --pwfile=\"$RUN_DIR/" + SUPERUSER_PASSWORD_FILE + "\" \\",
         "        --auth-local=scram-sha-256 --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 --data-checksums >&2",
         "    \"$BIN_DIR/pg_ctl\" -D \"$staging\" -w -t 120 -l \"$RUN_DIR/bootstrap.log\" \\",
-        "        -o \"-c config_file=$CONFIG_DIR/postgresql.conf -c listen_addresses='' -c synchronous_standby_names=''\" start >&2",
+        "        -o \"-c config_file=$CONFIG_DIR/postgresql.conf -c listen_addresses='' -c synchronous_standby_names='' -c archive_mode=off\" start >&2",
         `    "$BIN_DIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$RUN_DIR" -p ${node.port} -U ${ROLE_NAMES.superuser} -d postgres -f "$RUN_DIR/${BOOTSTRAP_SQL_FILE}" >&2`,
         "    \"$BIN_DIR/pg_ctl\" -D \"$staging\" -w -t 120 -m fast stop >&2",
         "    rm -f \"$RUN_DIR/" + BOOTSTRAP_SQL_FILE + "\" \"$RUN_DIR/" + SUPERUSER_PASSWORD_FILE + "\"",
@@ -126,6 +127,16 @@ export function renderPostgresNodeFiles(
             secret: true,
         },
     ];
+    if (context.backup !== undefined) {
+        // S3 keys of a shared key pair would be in it.
+        const secret = context.backup.repository.type === "s3" && context.backup.repository.keyType === "shared";
+        files.push({
+            name: PGBACKREST_CONF_FILE,
+            content: renderPgbackrestConf(context, node, context.backup.repository, context.backup.retentionDays),
+            mode: secret ? 0o600 : 0o644,
+            secret,
+        });
+    }
     if (isInitialPrimary) {
         files.push(
             { name: BOOTSTRAP_SQL_FILE, content: renderBootstrapSql(context, passwords), mode: 0o600, secret: true },
@@ -142,6 +153,7 @@ export function renderPostgresNodeFiles(
             "export PGPASSFILE=\"$RUN_DIR/" + PGPASS_FILE + "\"",
             ...(isInitialPrimary ? primaryBody(node) : replicaBody(context, node)),
             ...splitBrainGuard(context, node),
+            ...(context.backup !== undefined ? ["install -d -m 700 \"$RUN_DIR/pgbackrest\""] : []),
             "exec \"$BIN_DIR/postgres\" -D \"$DATA_DIR\" -c config_file=\"$CONFIG_DIR/postgresql.conf\"",
         ],
     });

@@ -1,5 +1,6 @@
 import { postgresTuningFor, PostgresEndpoint, ROLE_NAMES } from "../../config";
 import { conninfo, renderSettings } from "./confSyntax";
+import { archiveCommand } from "./pgbackrestConf";
 import { RenderContext } from "./types";
 
 export const SERVER_CERT_FILE = "server.crt";
@@ -61,6 +62,12 @@ export function renderPostgresqlConf(context: RenderContext, node: PostgresEndpo
         synchronous_standby_names: synchronousStandbyNames(context),
         synchronous_commit: "on",
     };
+    if (context.backup !== undefined) {
+        replication.archive_mode = true;
+        replication.archive_command = archiveCommand(context, node);
+        // A quiet primary still closes a WAL segment a minute, bounding what an archive restore can miss.
+        replication.archive_timeout = "60s";
+    }
     if (node.index !== 0 && primary !== undefined) {
         replication.primary_conninfo = primaryConninfo(context, node.name, primary);
         replication.primary_slot_name = replicationSlotName(node.name);

@@ -1,4 +1,5 @@
 import { ClusterConfig, Topology } from "../../config";
+import { BackupRepository } from "./pgbackrestConf";
 
 /** A file that lands on a host, relative to the service's config folder. */
 export interface RenderedFile {
@@ -64,9 +65,17 @@ export interface HostLayout {
     readonly exporterBinary: string;
 }
 
+/** Where a cluster's backups and archived WAL go, and how long full backups are kept. */
+export interface BackupPlan {
+    readonly repository: BackupRepository;
+    readonly retentionDays: number;
+}
+
 /** Everything a renderer may need that is not secret. */
 export interface RenderContext {
     readonly config: ClusterConfig;
     readonly topology: Topology;
     readonly layout: HostLayout;
+    /** When set, every node archives WAL into the repository and gets a pgbackrest.conf. */
+    readonly backup?: BackupPlan;
 }

@@ -135,6 +135,6 @@ describe("config loader", () => {
             assertRejected({ ...prod, backup: { retentionDays: 0 } }, "pg-ha:backup.retentionDays must be an integer 1..3650, got 0");
             assertRejected({ ...prod, backup: { prefix: "/abs/" } }, /^pg-ha:backup.prefix must be a key prefix/);
         });
-        it("rejects ec2 settings on the docker platform", () => assertRejected({ ec2: {} }, /^pg-ha:ec2 and pg-ha:backup apply to platform "ec2" only/));
+        it("rejects ec2 settings on the docker platform", () => assertRejected({ ec2: {} }, /^pg-ha:ec2 applies to platform "ec2" only/));
     });
 });

@@ -53,7 +53,7 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
         super("pg-ha:ec2:Ec2Platform", name, {}, opts);
         const settings = args.config.ec2;
         const backup = args.config.backup;
-        if (settings === undefined || backup === undefined) throw new Error("the ec2 platform needs the pg-ha:ec2 and pg-ha:backup settings");
+        if (settings === undefined) throw new Error("the ec2 platform needs the pg-ha:ec2 settings");
         this.settings = settings;
         this.config = args.config;
         this.layout = ec2Layout(args.config.postgresVersion, settings.vpcCidr);

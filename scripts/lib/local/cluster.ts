@@ -11,6 +11,7 @@ import {
 import { httpsGet, metricSamples } from "../https";
 import { ConnectionParts, withClient } from "../pg";
 import { progress, waitUntil } from "../wait";
+import { ensureStanza } from "./backup";
 import { localLayout, serviceDir } from "./layout";
 import { generateClusterPasswords } from "./passwords";
 import { generateLocalPki } from "./pki";
@@ -69,8 +70,18 @@ function localTopology(config: ClusterConfig, portOffset: number): Topology {
     return buildTopology(config, () => "127.0.0.1", portOffset);
 }
 
+/** The local run's backup repository: a folder in the state dir (pgBackRest posix repository). */
+export function localBackupRepository(stateDir: string): string {
+    return path.join(stateDir, "backups");
+}
+
 function localContext(stateDir: string, config: ClusterConfig, topology: Topology, serviceUser: string): RenderContext {
-    return { config, topology, layout: localLayout(stateDir, serviceUser, config.postgresVersion) };
+    return {
+        config,
+        topology,
+        layout: localLayout(stateDir, serviceUser, config.postgresVersion),
+        backup: { repository: { type: "posix", path: localBackupRepository(stateDir) }, retentionDays: config.backup.retentionDays },
+    };
 }
 
 /** A local cluster that local:up started, as its state dir records it. */
@@ -187,6 +198,8 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
     const timeoutMs = options.waitTimeoutMs ?? 60_000;
     const rendered = renderAll(cluster);
     for (const [service, { configDir, files }] of rendered) installFiles(cluster, service, configDir, files);
+    fs.mkdirSync(localBackupRepository(cluster.stateDir), { recursive: true, mode: 0o750 });
+    if (cluster.owner) fs.chownSync(localBackupRepository(cluster.stateDir), cluster.owner.uid, cluster.owner.gid);
 
     const started: ServiceRecord[] = [];
     const processes = new Map<string, StartedProcess>();
@@ -222,11 +235,15 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
 
         for (const replica of replicas) start(replica.name, replica.port, "SIGINT");
         start(EXPORTER_SERVICE, topology.exporter.port, "SIGTERM");
+        // The stanza must exist before the primary can archive; made while the replicas clone.
+        const stanza = ensureStanza(cluster, primary).then(() => undefined, (error: Error) => error);
         took = await waitUntil("every replica to stream from the primary through its slot", async () => {
             const streaming = await streamingReplicas(superuser(primary.host, primary.port), ca);
             const missing = replicas.filter((node) => !streaming.has(node.name)).map((node) => node.name);
             return missing.length === 0 || `not streaming yet: ${missing.join(", ")}`;
         }, { timeoutMs, abortIf: abortIfExited(...replicas.map((node) => node.name)) });
+        const stanzaError = await stanza;
+        if (stanzaError !== undefined) throw new Error(`creating the backup stanza failed: ${stanzaError.message}`);
         progress(`replicas streaming after ${took} ms; starting pgpool on ${topology.pgpool.port}`);
 
         // pgpool last: started before the replicas stream, its health check would detach them.

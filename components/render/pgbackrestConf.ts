@@ -1,0 +1,82 @@
+import { PostgresEndpoint } from "../../config";
+import { RenderContext } from "./types";
+
+/** Where backups and archived WAL go: a folder (a volume in dev) or an S3 bucket (prod). */
+export type BackupRepository =
+    | { readonly type: "posix"; readonly path: string }
+    | {
+        readonly type: "s3";
+        readonly bucket: string;
+        /** Key prefix inside the bucket; only this prefix is ever written. */
+        readonly path: string;
+        readonly endpoint: string;
+        readonly region: string;
+        /** "auto": the instance role's credentials (EC2); "shared": the key pair below. */
+        readonly keyType: "auto" | "shared";
+        readonly key?: string;
+        readonly secretKey?: string;
+        /** "path" for S3-compatible servers on one host name, "host" for AWS. */
+        readonly uriStyle: "host" | "path";
+        /** CA to verify the endpoint with, when it is not a public one. */
+        readonly caFile?: string;
+    };
+
+export const PGBACKREST_CONF_FILE = "pgbackrest.conf";
+/** One stanza per cluster: every node archives into and restores from the same one. */
+export const STANZA = "pg-ha";
+
+/** The start script's private copy in the run folder, readable by the service user (the config folder may not be). */
+export function pgbackrestConfPath(context: RenderContext, node: PostgresEndpoint): string {
+    return `${context.layout.postgres(node.name).runDir}/${PGBACKREST_CONF_FILE}`;
+}
+
+/**
+ * archive_command for every node: archive_mode "on" archives only while the node is primary,
+ * so WAL keeps flowing into the repository from whichever node is primary after a failover.
+ */
+export function archiveCommand(context: RenderContext, node: PostgresEndpoint): string {
+    return `pgbackrest --config=${pgbackrestConfPath(context, node)} --stanza=${STANZA} archive-push %p`;
+}
+
+/**
+ * pgbackrest.conf for one node. Full backups are kept for the retention in days (retention by
+ * time), and differentials and archived WAL with them. Logs and locks stay in the run folder.
+ */
+export function renderPgbackrestConf(context: RenderContext, node: PostgresEndpoint, repository: BackupRepository, retentionDays: number): string {
+    const paths = context.layout.postgres(node.name);
+    const repo: string[] = repository.type === "posix"
+        ? ["repo1-type=posix", `repo1-path=${repository.path}`]
+        : [
+            "repo1-type=s3",
+            `repo1-path=/${repository.path}`,
+            `repo1-s3-bucket=${repository.bucket}`,
+            `repo1-s3-endpoint=${repository.endpoint}`,
+            `repo1-s3-region=${repository.region}`,
+            `repo1-s3-key-type=${repository.keyType}`,
+            ...(repository.keyType === "shared" ? [`repo1-s3-key=${repository.key ?? ""}`, `repo1-s3-key-secret=${repository.secretKey ?? ""}`] : []),
+            `repo1-s3-uri-style=${repository.uriStyle}`,
+            ...(repository.caFile ? [`repo1-s3-ca-file=${repository.caFile}`] : []),
+        ];
+    return [
+        `# pgbackrest.conf for ${node.name}, rendered by pg-ha-stack.`,
+        "[global]",
+        ...repo,
+        "repo1-retention-full-type=time",
+        `repo1-retention-full=${retentionDays}`,
+        "start-fast=y",
+        "process-max=2",
+        "compress-type=lz4",
+        `log-path=${paths.runDir}/pgbackrest`,
+        `lock-path=${paths.runDir}/pgbackrest`,
+        `spool-path=${paths.runDir}/pgbackrest`,
+        "log-level-console=warn",
+        "log-level-file=info",
+        "",
+        `[${STANZA}]`,
+        `pg1-path=${paths.dataDir}`,
+        `pg1-port=${node.port}`,
+        `pg1-socket-path=${paths.runDir}`,
+        "pg1-user=postgres",
+        "",
+    ].join("\n");
+}

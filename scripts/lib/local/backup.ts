@@ -1,0 +1,135 @@
+import * as fs from "fs";
+import * as path from "path";
+import { PostgresEndpoint } from "../../../config";
+import {
+    CA_CERT_FILE, PGPASS_FILE, pgbackrestConfPath, renderPgHbaConf, renderPostgresqlConf, RenderContext, SERVER_CERT_FILE, SERVER_KEY_FILE, STANZA,
+} from "../../../components/render";
+import { progress, waitUntil } from "../wait";
+import type { LocalCluster } from "./cluster";
+import { currentPrimary } from "./pgpoolControl";
+import { checkReachable } from "./prerequisites";
+import { runAsServiceUser } from "./serviceUser";
+
+/** Runs pgBackRest as the service user with a node's rendered configuration. */
+export function pgbackrest(cluster: LocalCluster, node: PostgresEndpoint, args: readonly string[], timeoutMs = 600_000): Promise<string> {
+    const runDir = cluster.context.layout.postgres(node.name).runDir;
+    return runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, ["pgbackrest", `--config=${pgbackrestConfPath(cluster.context, node)}`, `--stanza=${STANZA}`, ...args], timeoutMs, {
+        PGPASSFILE: path.join(runDir, PGPASS_FILE), HOME: runDir,
+    });
+}
+
+/** Creates the stanza on the primary (again is harmless: pgBackRest checks it matches). */
+export async function ensureStanza(cluster: LocalCluster, primary: PostgresEndpoint): Promise<void> {
+    await pgbackrest(cluster, primary, ["stanza-create"]);
+}
+
+export interface BackupInfo {
+    readonly label: string;
+    readonly type: string;
+    readonly startedAt: Date;
+    readonly stoppedAt: Date;
+    readonly databaseBytes: number;
+    readonly repositoryBytes: number;
+}
+
+/** The repository's backups, oldest first. */
+export async function listBackups(cluster: LocalCluster, node: PostgresEndpoint): Promise<BackupInfo[]> {
+    const info = JSON.parse(await pgbackrest(cluster, node, ["info", "--output=json"])) as { name: string; status: { code: number; message: string }; backup: { label: string; type: string; timestamp: { start: number; stop: number }; info: { size: number; repository: { delta: number } } }[] }[];
+    const stanza = info.find((entry) => entry.name === STANZA);
+    if (stanza === undefined || stanza.status.code === 1) throw new Error(`no stanza ${STANZA} in the repository${stanza ? `: ${stanza.status.message}` : ""}; take a backup first (npm run backup)`);
+    return stanza.backup.map((backup) => ({
+        label: backup.label, type: backup.type,
+        startedAt: new Date(backup.timestamp.start * 1000), stoppedAt: new Date(backup.timestamp.stop * 1000),
+        databaseBytes: backup.info.size, repositoryBytes: backup.info.repository.delta,
+    }));
+}
+
+export interface BackupResult {
+    readonly node: string;
+    readonly backup: BackupInfo;
+    readonly durationMs: number;
+}
+
+/** Takes a backup now on whichever node is primary (full when none exists yet, else `type`). */
+export async function localBackup(cluster: LocalCluster, type: "full" | "diff" | "incr" = "full"): Promise<BackupResult> {
+    const started = Date.now();
+    const primary = await currentPrimary(cluster);
+    await ensureStanza(cluster, primary);
+    progress(`taking a ${type} backup on ${primary.name}`);
+    await pgbackrest(cluster, primary, ["backup", `--type=${type}`]);
+    const backups = await listBackups(cluster, primary);
+    return { node: primary.name, backup: backups[backups.length - 1]!, durationMs: Date.now() - started };
+}
+
+export interface RestoreOptions {
+    /** Recover to this moment; the latest archived WAL when absent. */
+    readonly targetTime?: Date;
+    /** A new, empty (or absent) data directory. */
+    readonly into: string;
+    readonly port: number;
+}
+
+export interface RestoredServer {
+    readonly dataDir: string;
+    readonly port: number;
+    readonly restoreMs: number;
+    /** Stops the restored server. */
+    stop(): Promise<void>;
+}
+
+/**
+ * Restores the repository into a new data directory and starts it as a standalone server on
+ * 127.0.0.1:port with the cluster's credentials and CA. Refuses, touching nothing, when the target
+ * folder is not empty or the target time is before the first backup ended. The copy runs with
+ * archiving off, so it never pushes WAL into the live repository.
+ */
+export async function localRestore(cluster: LocalCluster, options: RestoreOptions): Promise<RestoredServer> {
+    const started = Date.now();
+    const dataDir = path.resolve(options.into);
+    if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) throw new Error(`${dataDir} is not empty: restore needs a new data directory`);
+    const source = await currentPrimary(cluster);
+    const backups = await listBackups(cluster, source);
+    if (backups.length === 0) throw new Error("the repository holds no backup yet: take one with npm run backup");
+    if (options.targetTime !== undefined && options.targetTime.getTime() < backups[0]!.stoppedAt.getTime()) {
+        throw new Error(`no backup ends before ${options.targetTime.toISOString()}: the first one ended at ${backups[0]!.stoppedAt.toISOString()}`);
+    }
+    const runDir = `${dataDir}.run`;
+    fs.mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o755 });
+    for (const dir of [dataDir, runDir]) {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        if (cluster.owner) fs.chownSync(dir, cluster.owner.uid, cluster.owner.gid);
+    }
+    if (cluster.owner) checkReachable(dataDir, cluster.serviceUser);
+    const target = options.targetTime === undefined ? ["--type=default"] : ["--type=time", `--target=${options.targetTime.toISOString().replace("T", " ").replace("Z", "+00")}`, "--target-action=promote"];
+    progress(`restoring ${options.targetTime ? `to ${options.targetTime.toISOString()}` : "the latest state"} into ${dataDir}`);
+    await pgbackrest(cluster, source, ["restore", `--pg1-path=${dataDir}`, "--archive-mode=off", ...target]);
+
+    // A standalone server: one node, no standbys to wait for, no archiving, the source's TLS files.
+    const restored: PostgresEndpoint = { name: "restored", index: 0, host: "127.0.0.1", port: options.port };
+    const sourcePaths = cluster.context.layout.postgres(source.name);
+    const context: RenderContext = {
+        config: { ...cluster.config, synchronousReplicas: 0 },
+        topology: { ...cluster.topology, nodes: [restored] },
+        layout: { ...cluster.context.layout, postgres: () => ({ configDir: runDir, runDir, dataDir, binDir: sourcePaths.binDir }) },
+    };
+    const write = (name: string, content: string, mode: number) => {
+        fs.writeFileSync(path.join(runDir, name), content, { mode });
+        if (cluster.owner) fs.chownSync(path.join(runDir, name), cluster.owner.uid, cluster.owner.gid);
+    };
+    write("postgresql.conf", renderPostgresqlConf(context, restored), 0o600);
+    write("pg_hba.conf", renderPgHbaConf(context), 0o600);
+    write("pg_ident.conf", "", 0o600);
+    for (const name of [CA_CERT_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE]) write(name, fs.readFileSync(path.join(sourcePaths.runDir, name), "utf8"), 0o600);
+    const pgCtl = path.join(sourcePaths.binDir, "pg_ctl");
+    await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [pgCtl, "-D", dataDir, "-l", path.join(runDir, "postgres.log"), "-w", "-t", "600", "-o", `-c config_file=${path.join(runDir, "postgresql.conf")}`, "start"], 620_000);
+    await waitUntil("the restored server to finish recovery", async () => {
+        const output = await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [path.join(sourcePaths.binDir, "psql"), "-X", "-At", "-h", runDir, "-p", String(options.port), "-U", "postgres", "-d", "postgres", "-c", "SELECT pg_is_in_recovery()"], 10_000, { PGPASSFILE: path.join(sourcePaths.runDir, PGPASS_FILE) });
+        return output.trim() === "f";
+    }, { timeoutMs: 600_000, intervalMs: 200 });
+    return {
+        dataDir,
+        port: options.port,
+        restoreMs: Date.now() - started,
+        stop: async () => { await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [pgCtl, "-D", dataDir, "-m", "fast", "-w", "stop"]); },
+    };
+}
