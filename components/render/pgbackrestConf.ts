@@ -1,4 +1,5 @@
 import { PostgresEndpoint } from "../../config";
+import { CA_CERT_FILE } from "./postgresqlConf";
 import { RenderContext } from "./types";
 
 /** Where backups and archived WAL go: a folder (a volume in dev) or an S3 bucket (prod). */
@@ -17,8 +18,10 @@ export type BackupRepository =
         readonly secretKey?: string;
         /** "path" for S3-compatible servers on one host name, "host" for AWS. */
         readonly uriStyle: "host" | "path";
-        /** CA to verify the endpoint with, when it is not a public one. */
-        readonly caFile?: string;
+        /** Endpoint port when not 443. */
+        readonly port?: number;
+        /** Verify the endpoint against the cluster CA rather than the system's (an S3-compatible server of our own). */
+        readonly verifyWithClusterCa?: boolean;
     };
 
 export const PGBACKREST_CONF_FILE = "pgbackrest.conf";
@@ -55,7 +58,8 @@ export function renderPgbackrestConf(context: RenderContext, node: PostgresEndpo
             `repo1-s3-key-type=${repository.keyType}`,
             ...(repository.keyType === "shared" ? [`repo1-s3-key=${repository.key ?? ""}`, `repo1-s3-key-secret=${repository.secretKey ?? ""}`] : []),
             `repo1-s3-uri-style=${repository.uriStyle}`,
-            ...(repository.caFile ? [`repo1-s3-ca-file=${repository.caFile}`] : []),
+            ...(repository.port !== undefined ? [`repo1-storage-port=${repository.port}`] : []),
+            ...(repository.verifyWithClusterCa ? [`repo1-storage-ca-file=${paths.runDir}/${CA_CERT_FILE}`] : []),
         ];
     return [
         `# pgbackrest.conf for ${node.name}, rendered by pg-ha-stack.`,

@@ -8,7 +8,15 @@ import { localDown, localUp, openLocalCluster } from "../../scripts/lib/local/cl
 import { currentPrimary, superuserOn } from "../../scripts/lib/local/pgpoolControl";
 import { withClient } from "../../scripts/lib/pg";
 import { sleep } from "../../scripts/lib/wait";
+import { stopProcess } from "../../scripts/lib/local/processes";
+import { formatRestoreDrill, runRestoreDrill } from "../../scripts/lib/drill/restoreDrill";
+import { runLogical } from "../../scripts/lib/logicalDump";
+import { parsePostgresUri } from "../../scripts/lib/pg";
+import { PostgresEndpoint } from "../../config";
 import { freePortBase } from "./ports";
+
+/** The current primary's address, to reach it with the application role after a failover. */
+const superuserOnPort = (node: PostgresEndpoint) => ({ host: node.host, port: node.port });
 
 describe("backups with pgBackRest on real servers: WAL archiving and point-in-time recovery", function () {
     this.timeout(300_000);
@@ -96,5 +104,78 @@ describe("backups with pgBackRest on real servers: WAL archiving and point-in-ti
         } finally {
             await latest.stop();
         }
+    });
+
+    it("drill:restore restores to a snapshot and finds every table equal", async () => {
+        const report = await runRestoreDrill(cluster(), { into: restoreDir("drill"), port: restorePort });
+        assert.ok(report.passed, formatRestoreDrill(report));
+        assert.ok(report.tables.some((table) => table.table === "pitr_rows" && table.restoredRows === 2300));
+        assert.ok(!fs.existsSync(restoreDir("drill")), "the scratch copy is removed");
+    });
+
+    it("dump and load move the application's own tables with pg_dump and pg_restore", async () => {
+        const handle = cluster();
+        const outputs = JSON.parse(fs.readFileSync(path.join(stateDir, "outputs.json"), "utf8"));
+        const app = parsePostgresUri(outputs.primaryConnectionString);
+        const asApp = async (sql: string) => withClient({ ...app, ...superuserOnPort(await currentPrimary(handle)) }, { caPem: handle.secrets.pki.caCertPem }, (client) => client.query(sql));
+        await asApp("CREATE TABLE app_orders (id int PRIMARY KEY, note text)");
+        await asApp("INSERT INTO app_orders SELECT g, 'order ' || g FROM generate_series(1, 250) g");
+        const file = path.join(stateDir, "app.dump");
+        await runLogical("pg_dump", outputs, handle.config.postgresVersion, ["--format=custom", "--no-owner", "--no-privileges", "--table=app_orders", `--file=${file}`]);
+        await asApp("DROP TABLE app_orders");
+        await runLogical("pg_restore", outputs, handle.config.postgresVersion, ["--no-owner", "--no-privileges", "--exit-on-error", file]);
+        assert.strictEqual(Number((await asApp("SELECT count(*) AS n FROM app_orders")).rows[0].n), 250);
+    });
+
+    describe("to an S3 repository (s3rver on 127.0.0.1 over TLS, path-style)", () => {
+        let s3StateDir: string;
+        let s3Port: number;
+        const s3Cluster = () => openLocalCluster(s3StateDir);
+
+        before(async () => {
+            s3StateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-backup-s3-"));
+            const base = await freePortBase();
+            s3Port = base + 51;
+            await localUp({ stateDir: s3StateDir, portBase: base, backupRepository: "s3" });
+        });
+
+        after(async () => {
+            if (s3StateDir === undefined) return;
+            await localDown(s3StateDir);
+            fs.rmSync(s3StateDir, { recursive: true, force: true });
+        });
+
+        it("backs up into the bucket and restores a point in time from it", async () => {
+            const handle = s3Cluster();
+            const primary = await currentPrimary(handle);
+            const query = (sql: string) => withClient({ ...superuserOn(handle, primary), database: handle.config.databaseName }, { caPem: handle.secrets.pki.caCertPem }, (client) => client.query(sql));
+            await query("CREATE TABLE pitr_rows (id int PRIMARY KEY)");
+            await query("INSERT INTO pitr_rows SELECT generate_series(1, 300)");
+            const backup = await localBackup(handle);
+            assert.strictEqual(backup.backup.type, "full");
+            assert.ok(fs.readdirSync(path.join(s3StateDir, "s3", "data")).includes("pg-ha-backups"), "the backup went to the S3 server's bucket");
+            await sleep(1100);
+            const point = new Date();
+            await sleep(1100);
+            await query("INSERT INTO pitr_rows SELECT generate_series(301, 400)");
+            await query("SELECT pg_switch_wal()");
+            const restored = await localRestore(handle, { targetTime: point, into: path.join(s3StateDir, "restores", "point"), port: s3Port });
+            try {
+                const rows = await withClient({ host: "127.0.0.1", port: restored.port, user: "postgres", password: handle.secrets.passwords.superuser, database: handle.config.databaseName }, { caPem: handle.secrets.pki.caCertPem },
+                    async (client) => Number((await client.query<{ count: string }>("SELECT count(*) FROM pitr_rows")).rows[0]!.count));
+                assert.strictEqual(rows, 300);
+            } finally {
+                await restored.stop();
+            }
+        });
+
+        it("names an S3 repository that does not answer and touches no running node", async () => {
+            const handle = s3Cluster();
+            const s3 = handle.state.services.find((service) => service.name === "s3")!;
+            assert.strictEqual(await stopProcess(s3.pid, "SIGTERM", 10_000), "stopped");
+            await assert.rejects(localRestore(handle, { into: path.join(s3StateDir, "restores", "unreachable"), port: s3Port }), /the backup repository at https:\/\/localhost:\d+ does not answer/);
+            assert.ok(!fs.existsSync(path.join(s3StateDir, "restores", "unreachable")), "nothing was created");
+            assert.strictEqual((await currentPrimary(handle)).name, "node0");
+        });
     });
 });

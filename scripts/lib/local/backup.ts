@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as net from "net";
 import * as path from "path";
 import { PostgresEndpoint } from "../../../config";
 import {
@@ -8,6 +9,7 @@ import { progress, waitUntil } from "../wait";
 import type { LocalCluster } from "./cluster";
 import { currentPrimary } from "./pgpoolControl";
 import { checkReachable } from "./prerequisites";
+import { logTail } from "./processes";
 import { runAsServiceUser } from "./serviceUser";
 
 /** Runs pgBackRest as the service user with a node's rendered configuration. */
@@ -15,6 +17,17 @@ export function pgbackrest(cluster: LocalCluster, node: PostgresEndpoint, args: 
     const runDir = cluster.context.layout.postgres(node.name).runDir;
     return runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, ["pgbackrest", `--config=${pgbackrestConfPath(cluster.context, node)}`, `--stanza=${STANZA}`, ...args], timeoutMs, {
         PGPASSFILE: path.join(runDir, PGPASS_FILE), HOME: runDir,
+    });
+}
+
+/** True when something accepts a TCP connection at host:port within the deadline. */
+function answersTcp(host: string, port: number, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host, port });
+        const done = (answer: boolean) => { socket.destroy(); resolve(answer); };
+        socket.setTimeout(timeoutMs, () => done(false));
+        socket.once("connect", () => done(true));
+        socket.once("error", () => done(false));
     });
 }
 
@@ -34,9 +47,31 @@ export interface BackupInfo {
 
 /** The repository's backups, oldest first. */
 export async function listBackups(cluster: LocalCluster, node: PostgresEndpoint): Promise<BackupInfo[]> {
-    const info = JSON.parse(await pgbackrest(cluster, node, ["info", "--output=json"])) as { name: string; status: { code: number; message: string }; backup: { label: string; type: string; timestamp: { start: number; stop: number }; info: { size: number; repository: { delta: number } } }[] }[];
+    const repository = cluster.context.backup?.repository;
+    const explain = (message: string): Error => {
+        if (repository?.type === "s3" && /NoSuchBucket/.test(message)) return new Error(`the backup bucket ${repository.bucket} does not exist at ${repository.endpoint}: ${message}`);
+        if (repository?.type === "s3" && /unable to connect|Connection refused|HostConnectError|timeout/i.test(message)) {
+            return new Error(`the backup repository at https://${repository.endpoint}${repository.port ? `:${repository.port}` : ""} does not answer: ${message}`);
+        }
+        return new Error(message);
+    };
+    // pgBackRest retries an unreachable S3 endpoint for minutes; a TCP probe answers in seconds.
+    if (repository?.type === "s3" && !(await answersTcp(repository.endpoint, repository.port ?? 443, 3000))) {
+        throw explain(`no TCP connection to ${repository.endpoint}:${repository.port ?? 443} within 3 s (unable to connect)`);
+    }
+    const text = await pgbackrest(cluster, node, ["info", "--output=json"]).catch((error: Error) => { throw explain(error.message.split("\n").slice(-1)[0] ?? error.message); });
+    const info = JSON.parse(text) as {
+        name: string;
+        status: { code: number; message: string };
+        repo?: { status: { code: number; message: string } }[];
+        backup: { label: string; type: string; timestamp: { start: number; stop: number }; info: { size: number; repository: { delta: number } } }[];
+    }[];
     const stanza = info.find((entry) => entry.name === STANZA);
     if (stanza === undefined || stanza.status.code === 1) throw new Error(`no stanza ${STANZA} in the repository${stanza ? `: ${stanza.status.message}` : ""}; take a backup first (npm run backup)`);
+    // 0: ok; 2: no valid backup yet. pgBackRest reports everything else here, with exit status 0.
+    if (stanza.status.code !== 0 && stanza.status.code !== 2) {
+        throw explain([stanza.status.message, ...(stanza.repo ?? []).map((repo) => repo.status.message)].join(": "));
+    }
     return stanza.backup.map((backup) => ({
         label: backup.label, type: backup.type,
         startedAt: new Date(backup.timestamp.start * 1000), stoppedAt: new Date(backup.timestamp.stop * 1000),
@@ -125,7 +160,13 @@ export async function localRestore(cluster: LocalCluster, options: RestoreOption
     await waitUntil("the restored server to finish recovery", async () => {
         const output = await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [path.join(sourcePaths.binDir, "psql"), "-X", "-At", "-h", runDir, "-p", String(options.port), "-U", "postgres", "-d", "postgres", "-c", "SELECT pg_is_in_recovery()"], 10_000, { PGPASSFILE: path.join(sourcePaths.runDir, PGPASS_FILE) });
         return output.trim() === "f";
-    }, { timeoutMs: 600_000, intervalMs: 200 });
+    }, {
+        timeoutMs: 600_000,
+        intervalMs: 200,
+        abortIf: () => {
+            if (!fs.existsSync(path.join(dataDir, "postmaster.pid"))) throw new Error(`the restored server stopped during recovery; last lines of ${path.join(runDir, "postgres.log")}:\n${logTail(path.join(runDir, "postgres.log"))}`);
+        },
+    });
     return {
         dataDir,
         port: options.port,

@@ -11,6 +11,7 @@ import {
 import { httpsGet, metricSamples } from "../https";
 import { ConnectionParts, withClient } from "../pg";
 import { progress, waitUntil } from "../wait";
+import { BackupRepository } from "../../../components/render";
 import { ensureStanza } from "./backup";
 import { localLayout, serviceDir } from "./layout";
 import { generateClusterPasswords } from "./passwords";
@@ -20,7 +21,7 @@ import {
 } from "./prerequisites";
 import { isSameProcess, logTail, startDetached, StartedProcess, startTime, stopProcess } from "./processes";
 import {
-    LocalSecrets, LocalState, readSecrets, readState, ServiceRecord, writeOutputs, writeSecrets, writeState,
+    LocalRepositoryKind, LocalSecrets, LocalState, readSecrets, readState, ServiceRecord, writeOutputs, writeSecrets, writeState,
 } from "./state";
 
 export interface LocalUpOptions {
@@ -31,7 +32,16 @@ export interface LocalUpOptions {
     readonly stack?: string;
     /** Deadline for each readiness wait. Defaults to 60 s. */
     readonly waitTimeoutMs?: number;
+    /** Backup repository: a folder in the state dir, or S3 on an s3rver of the run's own. Defaults to "posix". */
+    readonly backupRepository?: LocalRepositoryKind;
 }
+
+/** The local S3 server listens this far above pgpool's port. */
+export const LOCAL_S3_PORT_OFFSET = 90;
+export const LOCAL_S3_BUCKET = "pg-ha-backups";
+export const S3_SERVICE = "s3";
+/** s3rver's built-in credentials; it answers on 127.0.0.1 only. */
+const S3RVER_KEY = "S3RVER";
 
 /** A local cluster being started: its config, where things are, and the secrets. */
 export interface LocalCluster {
@@ -42,6 +52,7 @@ export interface LocalCluster {
     readonly secrets: LocalSecrets;
     readonly serviceUser: string;
     readonly owner: UserIds | undefined;
+    readonly backupRepository: LocalRepositoryKind;
 }
 
 function portOffsetFor(config: ClusterConfig, portBase: number | undefined): number {
@@ -75,12 +86,25 @@ export function localBackupRepository(stateDir: string): string {
     return path.join(stateDir, "backups");
 }
 
-function localContext(stateDir: string, config: ClusterConfig, topology: Topology, serviceUser: string): RenderContext {
+function localS3Port(topology: Topology): number {
+    return topology.pgpool.port + LOCAL_S3_PORT_OFFSET;
+}
+
+function localRepository(stateDir: string, config: ClusterConfig, topology: Topology, kind: LocalRepositoryKind): BackupRepository {
+    if (kind === "posix") return { type: "posix", path: localBackupRepository(stateDir) };
+    // localhost, not 127.0.0.1: pgBackRest 2.45 does not match an IP address against a certificate.
+    return {
+        type: "s3", bucket: LOCAL_S3_BUCKET, path: config.backup.prefix, endpoint: "localhost", region: "us-east-1",
+        keyType: "shared", key: S3RVER_KEY, secretKey: S3RVER_KEY, uriStyle: "path", port: localS3Port(topology), verifyWithClusterCa: true,
+    };
+}
+
+function localContext(stateDir: string, config: ClusterConfig, topology: Topology, serviceUser: string, kind: LocalRepositoryKind): RenderContext {
     return {
         config,
         topology,
         layout: localLayout(stateDir, serviceUser, config.postgresVersion),
-        backup: { repository: { type: "posix", path: localBackupRepository(stateDir) }, retentionDays: config.backup.retentionDays },
+        backup: { repository: localRepository(stateDir, config, topology, kind), retentionDays: config.backup.retentionDays },
     };
 }
 
@@ -93,7 +117,8 @@ export function openLocalCluster(stateDirGiven: string): LocalCluster & { readon
     const config = loadStackFile(state.stack);
     const topology = localTopology(config, state.portOffset);
     const owner = isRoot() ? userIds(state.serviceUser) : undefined;
-    return { stateDir, config, topology, context: localContext(stateDir, config, topology, state.serviceUser), secrets, serviceUser: state.serviceUser, owner, state };
+    const kind = state.backupRepository ?? "posix";
+    return { stateDir, config, topology, context: localContext(stateDir, config, topology, state.serviceUser, kind), secrets, serviceUser: state.serviceUser, owner, state, backupRepository: kind };
 }
 
 function runningServices(stateDir: string): ServiceRecord[] {
@@ -114,8 +139,10 @@ async function prepare(options: LocalUpOptions): Promise<LocalCluster> {
     const owner = isRoot() ? ensureServiceUser(serviceUser) : undefined;
     const topology = localTopology(config, portOffset);
     // Every check that can refuse comes before anything is written.
-    await Promise.all(topologyPorts(topology).map(([port, role]) => checkPortFree(port, role)));
-    const context = localContext(stateDir, config, topology, serviceUser);
+    const backupRepository = options.backupRepository ?? "posix";
+    const ports: [number, string][] = [...topologyPorts(topology), ...(backupRepository === "s3" ? [[localS3Port(topology), "S3 server"] as [number, string]] : [])];
+    await Promise.all(ports.map(([port, role]) => checkPortFree(port, role)));
+    const context = localContext(stateDir, config, topology, serviceUser, backupRepository);
     const socketPath = path.join(context.layout.postgres(topology.nodes[0]!.name).runDir, `.s.PGSQL.${topology.nodes[0]!.port}`);
     if (socketPath.length > 100) {
         throw new Error(`state dir ${stateDir} is too long: PostgreSQL's socket path ${socketPath} must stay under 100 characters`);
@@ -124,12 +151,12 @@ async function prepare(options: LocalUpOptions): Promise<LocalCluster> {
     // The service user must pass through the state dir to its own folder; listing it is not needed.
     if (owner !== undefined) fs.chmodSync(stateDir, fs.statSync(stateDir).mode & 0o777 | 0o711);
     const secrets = readSecrets(stateDir) ?? await newSecrets(stateDir, topology);
-    return { stateDir, config, topology, context, secrets, serviceUser, owner };
+    return { stateDir, config, topology, context, secrets, serviceUser, owner, backupRepository };
 }
 
 async function newSecrets(stateDir: string, topology: Topology): Promise<LocalSecrets> {
     progress("generating passwords and a private CA");
-    const services = [...topology.nodes.map((node) => node.name), PGPOOL_SERVICE, EXPORTER_SERVICE];
+    const services = [...topology.nodes.map((node) => node.name), PGPOOL_SERVICE, EXPORTER_SERVICE, S3_SERVICE];
     const secrets: LocalSecrets = { passwords: generateClusterPasswords(), pki: await generateLocalPki(path.join(stateDir, "pki"), services) };
     writeSecrets(stateDir, secrets);
     return secrets;
@@ -203,11 +230,10 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
 
     const started: ServiceRecord[] = [];
     const processes = new Map<string, StartedProcess>();
-    const record = (): void => writeState(cluster.stateDir, { stack: options.stack ?? "dev", portOffset: cluster.topology.pgpool.port - cluster.config.ports.pgpool, serviceUser: cluster.serviceUser, services: started });
-    const start = (service: string, port: number, stopSignal: NodeJS.Signals): void => {
-        const entry = rendered.get(service)!;
+    const record = (): void => writeState(cluster.stateDir, { stack: options.stack ?? "dev", backupRepository: cluster.backupRepository, portOffset: cluster.topology.pgpool.port - cluster.config.ports.pgpool, serviceUser: cluster.serviceUser, services: started });
+    const start = (service: string, port: number, stopSignal: NodeJS.Signals, command?: readonly string[]): void => {
         const logFile = path.join(serviceDir(cluster.stateDir, service), `${service}.log`);
-        const process = startDetached(path.join(entry.configDir, START_SCRIPT), logFile);
+        const process = startDetached(command ?? path.join(rendered.get(service)!.configDir, START_SCRIPT), logFile);
         processes.set(service, process);
         started.push({ name: service, pid: process.pid, startTime: startTime(process.pid) ?? "", port, logFile, stopSignal });
         record();
@@ -228,6 +254,15 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
     const superuser = (host: string, port: number): ConnectionParts => ({ host, port, user: ROLE_NAMES.superuser, password: secrets.passwords.superuser, database: "postgres" });
     const ca = secrets.pki.caCertPem;
     try {
+        if (cluster.backupRepository === "s3") {
+            const port = localS3Port(topology);
+            const pki = path.join(cluster.stateDir, "pki");
+            fs.mkdirSync(serviceDir(cluster.stateDir, S3_SERVICE), { recursive: true });
+            progress(`starting the S3 server for backups on https://localhost:${port}`);
+            start(S3_SERVICE, port, "SIGTERM", [process.execPath, path.join(__dirname, "..", "..", "s3-server.js"), "--port", String(port), "--dir", path.join(serviceDir(cluster.stateDir, S3_SERVICE), "data"),
+                "--cert", path.join(pki, `${S3_SERVICE}.crt`), "--key", path.join(pki, `${S3_SERVICE}.key`), "--bucket", LOCAL_S3_BUCKET]);
+            await waitUntil("the S3 server to answer", async () => (await httpsGet(`https://localhost:${port}/`, ca, 1000)).status > 0, { timeoutMs, abortIf: abortIfExited(S3_SERVICE) });
+        }
         progress(`starting ${primary.name} (primary) on 127.0.0.1:${primary.port}`);
         start(primary.name, primary.port, "SIGINT");
         let took = await waitUntil(`${primary.name} to accept TLS connections`, () => withClient(superuser(primary.host, primary.port), { caPem: ca, connectTimeoutMs: 1000 }, async (client) => (await client.query("SELECT 1")).rowCount === 1), { timeoutMs, abortIf: abortIfExited(primary.name) });

@@ -9,17 +9,18 @@ export interface StartedProcess {
 }
 
 /**
- * Starts `bash script` detached, stdout and stderr appended to `logFile`. Start scripts exec the
- * server, so the pid is the server's for as long as it runs.
+ * Starts `bash script` (or, given an array, that command) detached, stdout and stderr appended to
+ * `logFile`. Start scripts exec the server, so the pid is the server's for as long as it runs.
  */
-export function startDetached(script: string, logFile: string, env: NodeJS.ProcessEnv = {}): StartedProcess {
+export function startDetached(script: string | readonly string[], logFile: string, env: NodeJS.ProcessEnv = {}): StartedProcess {
+    const command = typeof script === "string" ? ["/bin/bash", script] : script;
     const log = fs.openSync(logFile, "a", 0o640);
-    const child = spawn("/bin/bash", [script], { detached: true, stdio: ["ignore", log, log], env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8", ...env } });
+    const child = spawn(command[0]!, command.slice(1), { detached: true, stdio: ["ignore", log, log], env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8", ...env } });
     fs.closeSync(log);
     let exit: number | null | undefined;
     child.on("exit", (code, signal) => { exit = code ?? (signal ? -1 : null); });
     child.unref();
-    if (child.pid === undefined) throw new Error(`could not start ${script}`);
+    if (child.pid === undefined) throw new Error(`could not start ${command.join(" ")}`);
     return { pid: child.pid, exitCode: () => exit };
 }
 

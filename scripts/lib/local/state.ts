@@ -15,8 +15,12 @@ export interface ServiceRecord {
     readonly stopSignal: NodeJS.Signals;
 }
 
+/** Where the local run keeps backups: a folder, or an S3-compatible server of its own (s3rver). */
+export type LocalRepositoryKind = "posix" | "s3";
+
 export interface LocalState {
     readonly stack: string;
+    readonly backupRepository: LocalRepositoryKind;
     readonly portOffset: number;
     readonly serviceUser: string;
     readonly services: readonly ServiceRecord[];
