@@ -11,3 +11,14 @@ export function debianProgramPaths(postgresVersion: number) {
         exporterBinary: "/usr/bin/prometheus-postgres-exporter",
     } as const;
 }
+
+/** The program paths a HostLayout carries, to spread into each substrate's layout. */
+export function hostProgramPaths(postgresVersion: number) {
+    const programs = debianProgramPaths(postgresVersion);
+    return {
+        pgpoolBinary: programs.pgpoolBinary,
+        clientBinDir: programs.clientBinDir,
+        pcpBinDir: programs.pcpBinDir,
+        exporterBinary: programs.exporterBinary,
+    } as const;
+}

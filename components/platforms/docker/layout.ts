@@ -1,4 +1,4 @@
-import { debianProgramPaths } from "../debianPaths";
+import { debianProgramPaths, hostProgramPaths } from "../debianPaths";
 import { HostLayout, PostgresPaths, ServicePaths } from "../../render";
 
 /** Rendered files are uploaded here in every container. */
@@ -15,10 +15,7 @@ export function dockerLayout(postgresVersion: number, networkCidr: string): Host
         listenAddress: "*",
         clusterCidrs: [networkCidr],
         serviceUser: "postgres",
-        pgpoolBinary: programs.pgpoolBinary,
-        clientBinDir: programs.clientBinDir,
-        pcpBinDir: programs.pcpBinDir,
-        exporterBinary: programs.exporterBinary,
+        ...hostProgramPaths(postgresVersion),
         postgres: (): PostgresPaths => ({
             ...service("/var/run/postgresql/pg-ha"),
             dataDir: "/var/lib/postgresql/data/pgdata",

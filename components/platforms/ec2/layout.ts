@@ -1,4 +1,4 @@
-import { debianProgramPaths } from "../debianPaths";
+import { debianProgramPaths, hostProgramPaths } from "../debianPaths";
 import { HostLayout, PostgresPaths, ServicePaths } from "../../render";
 
 /**
@@ -12,10 +12,7 @@ export function ec2Layout(postgresVersion: number, vpcCidr: string): HostLayout 
         listenAddress: "*",
         clusterCidrs: [vpcCidr],
         serviceUser: "postgres",
-        pgpoolBinary: programs.pgpoolBinary,
-        clientBinDir: programs.clientBinDir,
-        pcpBinDir: programs.pcpBinDir,
-        exporterBinary: programs.exporterBinary,
+        ...hostProgramPaths(postgresVersion),
         postgres: (nodeName: string): PostgresPaths => ({
             ...service(nodeName),
             dataDir: "/var/lib/postgresql/data/pgdata",

@@ -1,6 +1,6 @@
 import * as path from "path";
 import { EXPORTER_SERVICE, PGPOOL_SERVICE } from "../../../config";
-import { debianProgramPaths } from "../../../components/platforms/debianPaths";
+import { debianProgramPaths, hostProgramPaths } from "../../../components/platforms/debianPaths";
 import { HostLayout, PostgresPaths, ServicePaths } from "../../../components/render";
 
 
@@ -20,10 +20,7 @@ export function localLayout(stateDir: string, serviceUser: string, postgresVersi
         listenAddress: "127.0.0.1",
         clusterCidrs: ["127.0.0.1/32"],
         serviceUser,
-        pgpoolBinary: programs.pgpoolBinary,
-        clientBinDir: programs.clientBinDir,
-        pcpBinDir: programs.pcpBinDir,
-        exporterBinary: programs.exporterBinary,
+        ...hostProgramPaths(postgresVersion),
         postgres: (nodeName: string): PostgresPaths => ({
             ...servicePaths(stateDir, nodeName),
             dataDir: path.join(serviceDir(stateDir, nodeName), "data"),
