@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { splitFrontBudget } from "../../config";
+import { EXPORTER_SERVICE, splitFrontBudget } from "../../config";
 import { DeployedService } from "../platforms/platform";
 import { RenderedServiceArgs, renderSecretFiles } from "../platforms/serviceArgs";
 import { CA_CERT_FILE, renderExporterFiles } from "../render";
@@ -14,7 +14,7 @@ export class Exporter extends pulumi.ComponentResource {
         const budget = splitFrontBudget(context.config.frontSizing).exporter;
         const port = context.topology.exporter.port;
         this.service = args.platform.deploy(name, {
-            name: "exporter",
+            name: EXPORTER_SERVICE,
             kind: "exporter",
             files: renderSecretFiles(args, renderExporterFiles),
             configDir: context.layout.exporter().configDir,

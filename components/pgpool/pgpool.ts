@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { splitFrontBudget } from "../../config";
+import { PGPOOL_SERVICE, splitFrontBudget } from "../../config";
 import { DeployedService } from "../platforms/platform";
 import { RenderedServiceArgs, renderSecretFiles } from "../platforms/serviceArgs";
 import { renderPgpoolFiles } from "../render";
@@ -13,7 +13,7 @@ export class Pgpool extends pulumi.ComponentResource {
         const { context } = args;
         const budget = splitFrontBudget(context.config.frontSizing).pgpool;
         this.service = args.platform.deploy(name, {
-            name: "pgpool",
+            name: PGPOOL_SERVICE,
             kind: "pgpool",
             files: renderSecretFiles(args, renderPgpoolFiles),
             configDir: context.layout.pgpool().configDir,

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import {
-    buildTopology, ClusterConfig, EXPORTER_SERVICE, PGPOOL_SERVICE, ROLE_NAMES, Topology,
+    buildTopology, ClusterConfig, EXPORTER_SERVICE, PGPOOL_SERVICE, Topology,
 } from "../../../config";
 import { loadStackFile } from "../../../config/stackFile";
 import {
@@ -19,9 +19,10 @@ import { generateLocalPki } from "./pki";
 import {
     checkBinaries, checkPortFree, checkReachable, ensureServiceUser, isRoot, serviceUserName, UserIds, userIds,
 } from "./prerequisites";
-import { isSameProcess, logTail, startDetached, StartedProcess, startTime, stopProcess } from "./processes";
+import { isSameProcess, logTail, startDetached, StartedProcess, stopProcess } from "./processes";
+import { poolNodes, superuserOn } from "./pgpoolControl";
 import {
-    LocalRepositoryKind, LocalSecrets, LocalState, readSecrets, readState, ServiceRecord, writeOutputs, writeSecrets, writeState,
+    LocalRepositoryKind, LocalSecrets, LocalState, readSecrets, serviceRecord, readState, ServiceRecord, writeOutputs, writeSecrets, writeState,
 } from "./state";
 
 export interface LocalUpOptions {
@@ -235,7 +236,7 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
         const logFile = path.join(serviceDir(cluster.stateDir, service), `${service}.log`);
         const process = startDetached(command ?? path.join(rendered.get(service)!.configDir, START_SCRIPT), logFile);
         processes.set(service, process);
-        started.push({ name: service, pid: process.pid, startTime: startTime(process.pid) ?? "", port, logFile, stopSignal });
+        started.push(serviceRecord(service, process.pid, port, logFile, stopSignal));
         record();
     };
     const abortIfExited = (...services: string[]) => () => {
@@ -251,7 +252,6 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
     const { topology, secrets } = cluster;
     const primary = topology.nodes[0]!;
     const replicas = topology.nodes.slice(1);
-    const superuser = (host: string, port: number): ConnectionParts => ({ host, port, user: ROLE_NAMES.superuser, password: secrets.passwords.superuser, database: "postgres" });
     const ca = secrets.pki.caCertPem;
     try {
         if (cluster.backupRepository === "s3") {
@@ -265,7 +265,7 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
         }
         progress(`starting ${primary.name} (primary) on 127.0.0.1:${primary.port}`);
         start(primary.name, primary.port, "SIGINT");
-        let took = await waitUntil(`${primary.name} to accept TLS connections`, () => withClient(superuser(primary.host, primary.port), { caPem: ca, connectTimeoutMs: 1000 }, async (client) => (await client.query("SELECT 1")).rowCount === 1), { timeoutMs, abortIf: abortIfExited(primary.name) });
+        let took = await waitUntil(`${primary.name} to accept TLS connections`, () => withClient(superuserOn(cluster, primary), { caPem: ca, connectTimeoutMs: 1000 }, async (client) => (await client.query("SELECT 1")).rowCount === 1), { timeoutMs, abortIf: abortIfExited(primary.name) });
         progress(`${primary.name} ready after ${took} ms; cloning ${replicas.map((node) => node.name).join(", ")}, starting the exporter on ${topology.exporter.port}`);
 
         for (const replica of replicas) start(replica.name, replica.port, "SIGINT");
@@ -273,7 +273,7 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
         // The stanza must exist before the primary can archive; made while the replicas clone.
         const stanza = ensureStanza(cluster, primary).then(() => undefined, (error: Error) => error);
         took = await waitUntil("every replica to stream from the primary through its slot", async () => {
-            const streaming = await streamingReplicas(superuser(primary.host, primary.port), ca);
+            const streaming = await streamingReplicas(superuserOn(cluster, primary), ca);
             const missing = replicas.filter((node) => !streaming.has(node.name)).map((node) => node.name);
             return missing.length === 0 || `not streaming yet: ${missing.join(", ")}`;
         }, { timeoutMs, abortIf: abortIfExited(...replicas.map((node) => node.name)) });
@@ -284,13 +284,12 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
         // pgpool last: started before the replicas stream, its health check would detach them.
         start(PGPOOL_SERVICE, topology.pgpool.port, "SIGINT");
         const outputs = localOutputs(cluster);
-        const app: ConnectionParts = { host: topology.pgpool.host, port: topology.pgpool.port, user: cluster.config.appUser, password: secrets.passwords.app, database: cluster.config.databaseName };
-        took = await waitUntil("pgpool to see every node up with one primary", () => withClient(app, { caPem: ca, connectTimeoutMs: 1000 }, async (client) => {
-            const result = await client.query<{ status: string; role: string }>("SHOW POOL_NODES");
-            const up = result.rows.filter((row) => row.status === "up" || row.status === "waiting").length;
-            const primaries = result.rows.filter((row) => row.role === "primary").length;
+        took = await waitUntil("pgpool to see every node up with one primary", async () => {
+            const nodes = await poolNodes(cluster);
+            const up = nodes.filter((node) => node.status === "up" || node.status === "waiting").length;
+            const primaries = nodes.filter((node) => node.role === "primary").length;
             return (up === topology.nodes.length && primaries === 1) || `${up}/${topology.nodes.length} nodes up, ${primaries} primary`;
-        }), { timeoutMs, abortIf: abortIfExited(PGPOOL_SERVICE) });
+        }, { timeoutMs, abortIf: abortIfExited(PGPOOL_SERVICE) });
         await waitUntil("the exporter to serve /metrics", async () => {
             const response = await httpsGet(outputs.exporterMetricsUrl, ca, 2000);
             return (response.status === 200 && metricSamples(response.body, "pg_up").some((sample) => sample.value === 1)) || `HTTP ${response.status}`;

@@ -3,7 +3,7 @@ import * as path from "path";
 import { PostgresEndpoint, ROLE_NAMES } from "../../../config";
 import { PCPPASS_FILE } from "../../../components/render";
 import { ConnectionParts, retryingTransient, withClient } from "../pg";
-import { LocalCluster } from "./cluster";
+import type { LocalCluster } from "./cluster";
 
 export interface PoolNodeState {
     readonly nodeId: number;

@@ -5,9 +5,9 @@ import { progress, waitUntil } from "../wait";
 import { openLocalCluster, streamingReplicas } from "./cluster";
 import { serviceDir } from "./layout";
 import { attachNode, currentPrimary, poolNodes, superuserOn } from "./pgpoolControl";
-import { isSameProcess, startDetached, startTime, stopProcess } from "./processes";
+import { isSameProcess, startDetached, stopProcess } from "./processes";
 import { runAsServiceUser } from "./serviceUser";
-import { writeState } from "./state";
+import { serviceRecord, writeState } from "./state";
 
 export interface RejoinResult {
     readonly node: string;
@@ -45,7 +45,7 @@ export async function localRejoin(stateDir: string, nodeName: string, timeoutMs 
     const logFile = path.join(serviceDir(cluster.stateDir, node.name), `${node.name}.log`);
     const process = startDetached(path.join(configDir, START_SCRIPT), logFile);
     const services = cluster.state.services.filter((service) => service.name !== node.name);
-    writeState(cluster.stateDir, { ...cluster.state, services: [...services, { name: node.name, pid: process.pid, startTime: startTime(process.pid) ?? "", port: node.port, logFile, stopSignal: "SIGINT" }] });
+    writeState(cluster.stateDir, { ...cluster.state, services: [...services, serviceRecord(node.name, process.pid, node.port, logFile, "SIGINT")] });
     await waitUntil(`${node.name} to stream from ${primary.name}`, async () => (await streamingReplicas(superuserOn(cluster, primary), cluster.secrets.pki.caCertPem)).has(node.name), {
         timeoutMs,
         abortIf: () => { if (process.exitCode() !== undefined) throw new Error(`${node.name} exited while starting; see ${logFile}`); },

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ClusterPasswords, StackOutputs } from "../../../components/render";
 import { LocalPki } from "./pki";
+import { startTime } from "./processes";
 
 /** One process the local run started. */
 export interface ServiceRecord {
@@ -17,6 +18,11 @@ export interface ServiceRecord {
 
 /** Where the local run keeps backups: a folder, or an S3-compatible server of its own (s3rver). */
 export type LocalRepositoryKind = "posix" | "s3";
+
+/** The record of a process just started: its start time from /proc pins the pid to it. */
+export function serviceRecord(name: string, pid: number, port: number, logFile: string, stopSignal: NodeJS.Signals): ServiceRecord {
+    return { name, pid, startTime: startTime(pid) ?? "", port, logFile, stopSignal };
+}
 
 export interface LocalState {
     readonly stack: string;

@@ -207,10 +207,12 @@ export async function checkLag(target: VerifyTarget): Promise<Verdict> {
     const figures: string[] = [];
     let passed = rows.length === target.replicas.length;
     for (const replica of target.replicas) {
-        const seconds = await withClient(replica, { caPem: target.caPem }, async (client) => Number((await client.query<{ lag: string }>(
-            "SELECT CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 ELSE GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())) END AS lag",
-        )).rows[0]!.lag));
-        const streaming = await withClient(replica, { caPem: target.caPem }, async (client) => (await client.query<{ slot_name: string }>(`SELECT slot_name FROM ${STATUS_SCHEMA}.wal_receiver() WHERE status = 'streaming'`)).rows[0]?.slot_name);
+        const { seconds, streaming } = await withClient(replica, { caPem: target.caPem }, async (client) => ({
+            seconds: Number((await client.query<{ lag: string }>(
+                "SELECT CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 ELSE GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())) END AS lag",
+            )).rows[0]!.lag),
+            streaming: (await client.query<{ slot_name: string }>(`SELECT slot_name FROM ${STATUS_SCHEMA}.wal_receiver() WHERE status = 'streaming'`)).rows[0]?.slot_name,
+        }));
         const row = rows.find((candidate) => candidate.slot_name === streaming);
         const bytes = row?.lag_bytes === null || row === undefined ? Number.NaN : Number(row.lag_bytes);
         const ok = Number.isFinite(bytes) && bytes <= LAG_LIMITS.bytes && seconds <= LAG_LIMITS.seconds;
