@@ -26,18 +26,11 @@ export interface Ec2Settings {
     readonly dnsZoneName: string;
 }
 
-/** Backups: the bucket this stack creates and what it keeps. */
-export interface BackupSettings {
-    readonly prefix: string;
-    readonly retentionDays: number;
-}
-
 export const EC2_DEFAULTS = {
     vpcCidr: "10.42.0.0/16",
     rootVolumeGb: 20,
     keepDataVolumesOnDestroy: true,
     dnsZoneName: "pg-ha.internal",
-    backupRetentionDays: 14,
 } as const;
 
 const key = (name: string): string => `${CONFIG_NAMESPACE}:${name}`;
@@ -127,17 +120,4 @@ export function parseEc2Settings(problems: string[], raw: unknown, nodeSizing: N
         allowedClientSecurityGroupIds: securityGroups,
         dnsZoneName,
     };
-}
-
-export function parseBackupSettings(problems: string[], raw: unknown, stackPrefix: string): BackupSettings {
-    const given = (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
-    for (const field of Object.keys(given)) {
-        if (!["prefix", "retentionDays"].includes(field)) problems.push(`${key("backup")}.${field} is not a known setting (known: prefix, retentionDays)`);
-    }
-    const retentionDays = (given.retentionDays ?? EC2_DEFAULTS.backupRetentionDays) as number;
-    const retentionProblem = checkInteger(`${key("backup")}.retentionDays`, retentionDays, 1, 3650);
-    if (retentionProblem) problems.push(retentionProblem);
-    const prefix = (given.prefix ?? stackPrefix) as string;
-    if (typeof prefix !== "string" || !/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$/.test(prefix)) problems.push(`${key("backup")}.prefix must be a key prefix such as pg-ha/prod (a-z, 0-9, / _ -), got ${show(prefix)}`);
-    return { prefix, retentionDays };
 }

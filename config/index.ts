@@ -5,5 +5,6 @@ export * from "./sizing";
 export * from "./topology";
 export * from "./roles";
 export * from "./ec2";
+export * from "./backup";
 export * from "./instanceTypes";
 export * from "./prices";

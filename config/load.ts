@@ -1,5 +1,6 @@
 import { CONFIG_NAMESPACE, DEFAULTS, LIMITS, POSTGRES_IMAGES } from "./defaults";
-import { parseBackupSettings, parseEc2Settings } from "./ec2";
+import { parseBackupSettings } from "./backup";
+import { parseEc2Settings } from "./ec2";
 import { ROLE_NAMES } from "./roles";
 import { ClusterConfig, FrontSizing, NodeSizing, PlatformName, PoolSettings, PortSettings } from "./types";
 import {
@@ -219,7 +220,7 @@ export function parseClusterConfig(raw: RawConfig): ClusterConfig {
         dockerNetworkCidr,
         postgresImage,
         ec2: onEc2 ? parseEc2Settings(problems, raw.ec2, nodeSizing, frontSizing, allowPublicAccess === true) : undefined,
-        backup: parseBackupSettings(problems, raw.backup, "pg-ha"),
+        backup: parseBackupSettings(problems, raw.backup),
     };
     if (problems.length > 0) throw new ConfigError(problems);
     return config;

@@ -1,4 +1,5 @@
-import { BackupSettings, Ec2Settings } from "./ec2";
+import { BackupSettings } from "./backup";
+import { Ec2Settings } from "./ec2";
 
 /** Where the cluster runs. `docker` is the dev stack, `ec2` the prod stack. */
 export type PlatformName = "docker" | "ec2";
@@ -51,6 +52,6 @@ export interface ClusterConfig {
     readonly postgresImage: string;
     /** Prod on EC2 only: where and on what it runs. */
     readonly ec2?: Ec2Settings;
-    /** Backups: the repository prefix and how long full backups are kept. */
+    /** Backups: the repository prefix, how long full backups are kept, and their schedules. */
     readonly backup: BackupSettings;
 }

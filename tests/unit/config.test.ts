@@ -1,6 +1,9 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import { ConfigError, DEFAULTS, parseClusterConfig, projectKeys, RawConfig } from "../../config";
+import { isCalendarExpression } from "../../config/backup";
 import { loadStackFile } from "../../config/stackFile";
+
 
 function problemsOf(raw: RawConfig): readonly string[] {
     try {
@@ -117,7 +120,7 @@ describe("config loader", () => {
             assert.strictEqual(config.ec2!.nodeInstanceType, "t3.medium");
             assert.strictEqual(config.ec2!.frontInstanceType, "t2.micro");
             assert.strictEqual(parseClusterConfig({ ...prod, nodeSizing: { cpus: 2, memoryMb: 8192 } }).ec2!.nodeInstanceType, "t3.large");
-            assert.deepStrictEqual(config.backup, { prefix: "pg-ha", retentionDays: 14 });
+            assert.deepStrictEqual(config.backup, { prefix: "pg-ha", retentionDays: 14, fullSchedule: "Sun *-*-* 01:00:00", differentialSchedule: "Mon..Sat *-*-* 01:00:00" });
         });
         it("rejects an unknown instance type", () => assertRejected({ ...prod, ec2: { ...prod.ec2, nodeInstanceType: "t9.huge" } }, /^pg-ha:ec2.nodeInstanceType must be a known instance type \(.*t3\.medium.*\), got "t9.huge"$/));
         it("rejects a budget no known type fits", () => assertRejected({ ...prod, nodeSizing: { cpus: 3 } }, /^pg-ha:ec2.nodeInstanceType: no known instance type has 3 vCPU/));
@@ -135,6 +138,27 @@ describe("config loader", () => {
             assertRejected({ ...prod, backup: { retentionDays: 0 } }, "pg-ha:backup.retentionDays must be an integer 1..3650, got 0");
             assertRejected({ ...prod, backup: { prefix: "/abs/" } }, /^pg-ha:backup.prefix must be a key prefix/);
         });
+        it("rejects a backup schedule systemd would not take, and unknown backup settings", () => {
+            assertRejected({ ...prod, backup: { fullSchedule: "Sunday at one" } }, 'pg-ha:backup.fullSchedule must be a systemd calendar expression such as "Sun *-*-* 01:00:00" or "daily", got "Sunday at one"');
+            assertRejected({ ...prod, backup: { differentialSchedule: "Mon 25:00" } }, /^pg-ha:backup.differentialSchedule must be a systemd calendar expression/);
+            assertRejected({ ...prod, backup: { schedule: "daily" } }, "pg-ha:backup.schedule is not a known setting (known: prefix, retentionDays, fullSchedule, differentialSchedule)");
+        });
         it("rejects ec2 settings on the docker platform", () => assertRejected({ ec2: {} }, /^pg-ha:ec2 applies to platform "ec2" only/));
     });
+});
+
+describe("backup schedules: the config check agrees with systemd", () => {
+    const expressions = [
+        "Sun *-*-* 01:00:00", "Mon..Sat *-*-* 01:00:00", "daily", "weekly", "Sat,Sun 03:30", "*-*-* 02:00", "01:00",
+        "*-*-01 04:00:00", "Mon,Wed..Fri 23:59:59", "Sun *-*-* 01:00:00 UTC", "*-*-* 0/6:00", "2026-12-24 18:00",
+        "Mon 25:00", "Foo 01:00", "Sunday at one", "", "*-13-* 01:00", "*-*-* 01:60", "Mon..Fri 22:*/15", "daily UTC x", "01:00:00:00",
+        "Sun", "Sun *-*-*", "Mon..Sun", "Sun UTC", "UTC", "12:00 UTC", "*-*-*", "Sun Mon 01:00", "01:00 Sun",
+    ];
+    for (const expression of expressions) {
+        it(`${JSON.stringify(expression)}: accepted exactly when systemd-analyze calendar accepts it`, () => {
+            const systemd = spawnSync("systemd-analyze", ["calendar", expression], { encoding: "utf8" });
+            assert.strictEqual(systemd.error, undefined, "systemd-analyze is missing: apt-get install -y systemd (npm test installs it)");
+            assert.strictEqual(isCalendarExpression(expression), systemd.status === 0, `systemd-analyze says: ${systemd.stdout}${systemd.stderr}`);
+        });
+    }
 });
