@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { HostLayout, RenderedFile } from "../render";
+import { BackupRepository, HostLayout, RenderedFile } from "../render";
 
 /** Which image or package set a service runs from. */
 export type ServiceKind = "postgres" | "pgpool" | "exporter";
@@ -41,6 +41,8 @@ export interface DeployedService {
 export interface Platform {
     /** Paths, users and listen addresses on this platform's hosts. */
     readonly layout: HostLayout;
+    /** Where every node archives WAL and takes backups (a volume in dev, the S3 bucket in prod). */
+    readonly backupRepository: pulumi.Output<BackupRepository>;
     /** The bucket backups go to, where the platform makes one. */
     readonly backupBucketName?: pulumi.Output<string>;
     /** Address cluster members use to reach a service. */

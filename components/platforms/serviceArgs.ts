@@ -16,10 +16,15 @@ export interface RenderedServiceArgs {
     readonly after?: readonly pulumi.Resource[];
 }
 
-/** Runs a renderer once passwords and TLS material are known; the files are secret as a whole. */
+/**
+ * Runs a renderer once passwords, TLS material and the platform's backup repository are known
+ * (the repository names a bucket the platform creates); the files are secret as a whole.
+ */
 export function renderSecretFiles(
     args: RenderedServiceArgs,
     render: (context: RenderContext, passwords: ClusterPasswords, tls: TlsMaterial) => RenderedFile[],
 ): pulumi.Output<RenderedFile[]> {
-    return pulumi.secret(pulumi.all([args.passwords, args.tls]).apply(([passwords, tls]) => render(args.context, passwords, tls)));
+    return pulumi.secret(pulumi.all([args.passwords, args.tls, args.platform.backupRepository]).apply(([passwords, tls, repository]) => render(
+        { ...args.context, backup: { repository, retentionDays: args.context.config.backup.retentionDays } }, passwords, tls,
+    )));
 }

@@ -1,5 +1,6 @@
 import { gzipSync } from "zlib";
 import { stringify } from "yaml";
+import { SystemdUnitFile } from "./backupTimers";
 import { RenderedFile } from "./types";
 
 /** One service of a host: its rendered files land in configDir, start.sh runs under systemd. */
@@ -21,6 +22,13 @@ export interface CloudInitInput {
     readonly dataVolume?: { readonly volumeId: string; readonly mountPath: string };
     readonly serviceUser: string;
     readonly services: readonly HostService[];
+    /** More systemd units (the backup timers and their services); every .timer is enabled. Defaults to none. */
+    readonly extraUnits?: readonly SystemdUnitFile[];
+}
+
+/** The systemd unit that runs one service of a host. */
+export function hostServiceUnit(serviceName: string): string {
+    return `pg-ha-${serviceName}.service`;
 }
 
 /** Where Debian puts an attached EBS volume on Nitro instances, by volume id. */
@@ -89,17 +97,22 @@ export function renderCloudConfig(input: CloudInitInput): string {
     const writeFiles: Record<string, unknown>[] = [
         // Before the packages: no default cluster on 5432 beside ours.
         { path: "/etc/postgresql-common/createcluster.conf", content: "create_main_cluster = false\n", permissions: "0644" },
-        // Pgpool-II from Debian (4.3, the version the project's tests run), not PGDG's newer one.
-        { path: "/etc/apt/preferences.d/pg-ha-pgpool", content: "Package: pgpool2 libpgpool2\nPin: release o=Debian\nPin-Priority: 1001\n", permissions: "0644" },
+        // Pgpool-II (4.3) and pgBackRest (2.45) from Debian, the versions the project's tests run,
+        // not PGDG's newer ones.
+        { path: "/etc/apt/preferences.d/pg-ha-debian-packages", content: "Package: pgpool2 libpgpool2 pgbackrest\nPin: release o=Debian\nPin-Priority: 1001\n", permissions: "0644" },
         { path: MOUNT_DATA_SCRIPT, content: renderMountDataScript(), permissions: "0755" },
     ];
     for (const service of input.services) {
         for (const file of service.files) {
             writeFiles.push({ path: `${service.configDir}/${file.name}`, encoding: "b64", content: Buffer.from(file.content, "utf8").toString("base64"), permissions: `0${file.mode.toString(8)}`, owner: "root:root" });
         }
-        writeFiles.push({ path: `/etc/systemd/system/pg-ha-${service.name}.service`, content: systemdUnit(service, input.dataVolume !== undefined), permissions: "0644" });
+        writeFiles.push({ path: `/etc/systemd/system/${hostServiceUnit(service.name)}`, content: systemdUnit(service, input.dataVolume !== undefined), permissions: "0644" });
     }
-    const units = input.services.map((service) => `pg-ha-${service.name}.service`);
+    for (const unit of input.extraUnits ?? []) writeFiles.push({ path: `/etc/systemd/system/${unit.name}`, content: unit.content, permissions: "0644" });
+    const units = [
+        ...input.services.map((service) => hostServiceUnit(service.name)),
+        ...(input.extraUnits ?? []).map((unit) => unit.name).filter((name) => name.endsWith(".timer")),
+    ];
     const runcmd: string[][] = [
         ["sh", "-c", `id -u ${input.serviceUser} >/dev/null 2>&1 || useradd --system --user-group --home-dir /var/lib/postgresql ${input.serviceUser}`],
         ...(input.conflictingServices.length > 0 ? [["systemctl", "disable", "--now", ...input.conflictingServices]] : []),

@@ -16,3 +16,5 @@ export * from "./failoverScripts";
 export * from "./rejoinScript";
 export * from "./cloudInit";
 export * from "./pgbackrestConf";
+export * from "./backupScripts";
+export * from "./backupTimers";

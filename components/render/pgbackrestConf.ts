@@ -34,14 +34,6 @@ export function pgbackrestConfPath(context: RenderContext, node: PostgresEndpoin
 }
 
 /**
- * archive_command for every node: archive_mode "on" archives only while the node is primary,
- * so WAL keeps flowing into the repository from whichever node is primary after a failover.
- */
-export function archiveCommand(context: RenderContext, node: PostgresEndpoint): string {
-    return `pgbackrest --config=${pgbackrestConfPath(context, node)} --stanza=${STANZA} archive-push %p`;
-}
-
-/**
  * pgbackrest.conf for one node. Full backups are kept for the retention in days (retention by
  * time), and differentials and archived WAL with them. Logs and locks stay in the run folder.
  */

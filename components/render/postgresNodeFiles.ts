@@ -6,6 +6,7 @@ import { renderPgHbaConf } from "./pgHba";
 import {
     CA_CERT_FILE, PGPASS_FILE, renderPostgresqlConf, replicationSlotName, SERVER_CERT_FILE, SERVER_KEY_FILE,
 } from "./postgresqlConf";
+import { ARCHIVE_SCRIPT, BACKUP_SCRIPT, renderArchiveScript, renderBackupScript } from "./backupScripts";
 import { PGBACKREST_CONF_FILE, renderPgbackrestConf } from "./pgbackrestConf";
 import { REJOIN_SCRIPT, renderRejoinScript } from "./rejoinScript";
 import { renderStartScript, START_SCRIPT } from "./startScript";
@@ -149,6 +150,7 @@ export function renderPostgresNodeFiles(
         serviceUser: context.layout.serviceUser,
         files,
         variables: { DATA_DIR: paths.dataDir, BIN_DIR: paths.binDir },
+        writableDirs: context.backup?.repository.type === "posix" ? [context.backup.repository.path] : [],
         body: [
             "export PGPASSFILE=\"$RUN_DIR/" + PGPASS_FILE + "\"",
             ...(isInitialPrimary ? primaryBody(node) : replicaBody(context, node)),
@@ -159,6 +161,10 @@ export function renderPostgresNodeFiles(
     });
     return [
         ...files,
+        ...(context.backup !== undefined ? [
+            { name: ARCHIVE_SCRIPT, content: renderArchiveScript(context, node), mode: 0o755, secret: false },
+            { name: BACKUP_SCRIPT, content: renderBackupScript(context, node), mode: 0o755, secret: false },
+        ] : []),
         { name: REJOIN_SCRIPT, content: renderRejoinScript(context, node), mode: 0o755, secret: false },
         { name: START_SCRIPT, content: script, mode: 0o755, secret: false },
     ];

@@ -1,6 +1,6 @@
 import { postgresTuningFor, PostgresEndpoint, ROLE_NAMES } from "../../config";
 import { conninfo, renderSettings } from "./confSyntax";
-import { archiveCommand } from "./pgbackrestConf";
+import { archiveCommand } from "./backupScripts";
 import { RenderContext } from "./types";
 
 export const SERVER_CERT_FILE = "server.crt";

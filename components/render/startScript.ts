@@ -12,6 +12,8 @@ export interface StartScriptInput {
     readonly files: readonly RenderedFile[];
     /** Shell variables the body uses, set before it. */
     readonly variables: Readonly<Record<string, string>>;
+    /** Folders outside the run folder the service writes to (a posix backup repository), created owned by the service user. Defaults to none. */
+    readonly writableDirs?: readonly string[];
     /** The service's own steps; must end by exec'ing the server in the foreground. */
     readonly body: readonly string[];
 }
@@ -53,6 +55,7 @@ export function renderStartScript(input: StartScriptInput): string {
         "        owner=(-o \"$SERVICE_USER\" -g \"$service_group\")",
         "    fi",
         "    install -d -m 700 \"${owner[@]}\" \"$RUN_DIR\"",
+        ...(input.writableDirs ?? []).map((dir) => `    install -d -m 750 "\${owner[@]}" ${shellQuote(dir)}`),
         ...copy(true, "600"),
         ...copy(false, "644"),
         "    if [ ${#owner[@]} -gt 0 ]; then",

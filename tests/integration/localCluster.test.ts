@@ -112,8 +112,7 @@ describe("local run on real PostgreSQL, Pgpool-II and postgres_exporter", functi
     });
 
     it("pins the Docker images to the Debian package versions tested here", () => {
-        const packages: Record<keyof typeof BUILT_IMAGES, string> = { pgpool: "pgpool2", exporter: "prometheus-postgres-exporter" };
-        for (const [image, debianPackage] of Object.entries(packages) as [keyof typeof BUILT_IMAGES, string][]) {
+        for (const [image, { debianPackage }] of Object.entries(BUILT_IMAGES) as [keyof typeof BUILT_IMAGES, (typeof BUILT_IMAGES)[keyof typeof BUILT_IMAGES]][]) {
             const dockerfile = fs.readFileSync(path.join(PROJECT_ROOT, BUILT_IMAGES[image].context, "Dockerfile"), "utf8");
             const pinned = /^ARG \w+_VERSION=(\S+)$/m.exec(dockerfile)![1];
             const installed = execFileSync("dpkg-query", ["-W", "-f", "${Version}", debianPackage], { encoding: "utf8" });

@@ -112,15 +112,31 @@ describe("dev stack under mocks (Pulumi.dev.yaml)", function () {
         assert.deepStrictEqual(budgetTotals(config), { cpus: 7, memoryMb: 13 * 1024, diskGb: 300 });
     });
 
-    it("keeps data in a named volume per PostgreSQL node", () => {
+    it("keeps data in a named volume per PostgreSQL node, and backups in one volume every node mounts", () => {
         const volumes = ofType(run, "docker:index/volume:Volume");
-        assert.strictEqual(volumes.length, 3);
+        assert.strictEqual(volumes.length, 4);
+        const backups = volumes.find((volume) => volume.inputs.name === "pg-ha-dev-backups");
+        assert.ok(backups, "a backups volume");
         for (const node of ["node0", "node1", "node2"]) {
             const mounts = containers.get(node)!.inputs.volumes as { volumeName: string; containerPath: string }[];
-            assert.strictEqual(mounts.length, 1);
-            assert.strictEqual(mounts[0]!.containerPath, "/var/lib/postgresql/data");
-            assert.ok(volumes.some((volume) => volume.inputs.name === mounts[0]!.volumeName), `${node} mounts its own volume`);
+            assert.deepStrictEqual(mounts.map((mount) => mount.containerPath), ["/var/lib/postgresql/data", "/var/lib/pgbackrest"]);
+            assert.ok(volumes.some((volume) => volume !== backups && volume.inputs.name === mounts[0]!.volumeName), `${node} mounts its own data volume`);
+            assert.strictEqual(mounts[1]!.volumeName, "pg-ha-dev-backups", `${node} mounts the shared backups volume`);
         }
+        for (const front of ["pgpool", "exporter"]) assert.deepStrictEqual(containers.get(front)!.inputs.volumes, []);
+    });
+
+    it("archives WAL from every node into the volume's pgBackRest repository, with the backup script beside it", () => {
+        for (const node of ["node0", "node1", "node2"]) {
+            const files = uploads(containers.get(node)!);
+            const conf = files.get("/etc/pg-ha/pgbackrest.conf")!.content.split("\n");
+            for (const line of ["repo1-type=posix", "repo1-path=/var/lib/pgbackrest", "repo1-retention-full=14", "[pg-ha]"]) assert.ok(conf.includes(line), `${node}: ${line}`);
+            assert.match(files.get("/etc/pg-ha/postgresql.conf")!.content, /^archive_command = '\/etc\/pg-ha\/pgbackrest-archive.sh %p'$/m);
+            assert.match(files.get("/etc/pg-ha/postgresql.conf")!.content, /^archive_mode = on$/m);
+            assert.strictEqual(files.get("/etc/pg-ha/backup.sh")!.permissions, "0755");
+            assert.match(files.get("/etc/pg-ha/start.sh")!.content, /install -d -m 750 "\$\{owner\[@\]\}" '\/var\/lib\/pgbackrest'/);
+        }
+        assert.ok(!uploads(containers.get("pgpool")!).has("/etc/pg-ha/pgbackrest.conf"));
     });
 
     it("uploads the rendered files with the start script as entrypoint and secrets at 0600", () => {
@@ -145,15 +161,19 @@ describe("dev stack under mocks (Pulumi.dev.yaml)", function () {
         assert.strictEqual(pgpool.get("/etc/pg-ha/pool_passwd")!.permissions, "0600");
     });
 
-    it("runs pinned images: the official postgres image and images built from Debian packages", () => {
+    it("runs pinned images: the official postgres image with Debian's pgBackRest, and images built from Debian packages", () => {
         const images = ofType(run, "docker:index/remoteImage:RemoteImage");
-        const postgres = images.find((image) => (image.inputs.name as string).startsWith("postgres:"));
-        assert.match(postgres!.inputs.name as string, /^postgres:15\.\d+-bookworm$/);
-        for (const image of images.filter((candidate) => candidate.inputs.build !== undefined)) {
+        assert.strictEqual(images.length, 3);
+        for (const image of images) {
             const dockerfile = fs.readFileSync(image.inputs.build.dockerfile as string, "utf8");
             assert.ok(path.resolve(image.inputs.build.context as string).startsWith(PROJECT_ROOT));
-            assert.match(dockerfile, /^FROM debian:bookworm-slim$/m);
             assert.match(dockerfile, /^ARG \w+_VERSION=\S+$/m, "the Debian package version is pinned");
+        }
+        const postgres = images.find((image) => (image.inputs.name as string).startsWith("pg-ha/postgres-pgbackrest:"))!;
+        assert.match(postgres.inputs.build.buildArgs.POSTGRES_IMAGE as string, /^postgres:15\.\d+-bookworm$/);
+        assert.match(fs.readFileSync(postgres.inputs.build.dockerfile as string, "utf8"), /^FROM \$\{POSTGRES_IMAGE\}$/m);
+        for (const image of images.filter((candidate) => candidate !== postgres)) {
+            assert.match(fs.readFileSync(image.inputs.build.dockerfile as string, "utf8"), /^FROM debian:bookworm-slim$/m);
         }
         assert.ok(!images.some((image) => /bitnami/.test(image.inputs.name as string)), "no Bitnami images");
     });

@@ -116,6 +116,37 @@ describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
         assert.deepStrictEqual(cloudConfigOf(front).packages, ["pgpool2", "postgresql-client-15", "prometheus-postgres-exporter"]);
     });
 
+    it("backs every node up to the stack's bucket and prefix with the instance role's credentials", () => {
+        const bucket = ofType(run, "aws:s3/bucket:Bucket")[0]!.state.bucket as string;
+        for (const node of ["node0", "node1", "node2"]) {
+            const instance = instances.get(`${node}.pg-ha.internal`)!;
+            const conf = fileIn(instance, `/etc/pg-ha/${node}/pgbackrest.conf`)!.split("\n");
+            for (const line of ["repo1-type=s3", `repo1-s3-bucket=${bucket}`, "repo1-path=/pg-ha", "repo1-s3-endpoint=s3.eu-west-1.amazonaws.com", "repo1-s3-region=eu-west-1",
+                "repo1-s3-key-type=auto", "repo1-s3-uri-style=host", "repo1-retention-full=14"]) {
+                assert.ok(conf.includes(line), `${node}: ${line}`);
+            }
+            assert.ok(!conf.some((line) => /^repo1-s3-key(-secret)?=/.test(line)), "no key pair: the instance role");
+            assert.match(fileIn(instance, `/etc/pg-ha/${node}/postgresql.conf`)!, new RegExp(`^archive_command = '/etc/pg-ha/${node}/pgbackrest-archive.sh %p'$`, "m"));
+            assert.ok(cloudConfigOf(instance).packages.includes("pgbackrest"));
+        }
+    });
+
+    it("schedules a weekly full and a daily differential backup on every node with systemd timers", () => {
+        for (const node of ["node0", "node1", "node2"]) {
+            const instance = instances.get(`${node}.pg-ha.internal`)!;
+            for (const [type, calendar] of [["full", "Sun *-*-* 01:00:00"], ["diff", "Mon..Sat *-*-* 01:00:00"]] as const) {
+                const timer = fileIn(instance, `/etc/systemd/system/pg-ha-${node}-backup-${type}.timer`)!;
+                const service = fileIn(instance, `/etc/systemd/system/pg-ha-${node}-backup-${type}.service`)!;
+                assert.ok(timer.split("\n").includes(`OnCalendar=${calendar}`), `${node} ${type}: ${timer}`);
+                assert.ok(service.split("\n").includes(`ExecStart=/bin/bash /etc/pg-ha/${node}/backup.sh ${type}`));
+                assert.ok(service.split("\n").includes("SuccessExitStatus=3"), "a standby's skip is a success");
+            }
+            const enable = cloudConfigOf(instance).runcmd.find((command) => command[0] === "systemctl" && command[1] === "enable")!;
+            assert.deepStrictEqual(enable.filter((unit) => unit.endsWith(".timer")), [`pg-ha-${node}-backup-full.timer`, `pg-ha-${node}-backup-diff.timer`]);
+        }
+        assert.ok(!cloudConfigOf(instances.get("front.pg-ha.internal")!).write_files.some((file) => file.path.endsWith(".timer")), "no backups from the front host");
+    });
+
     it("exports the connection strings on private names (secret) and the bucket name", async () => {
         assert.deepStrictEqual(Object.keys(run.program).filter((key) => run.program[key] !== undefined).sort(), [...STACK_OUTPUT_KEYS, "backupBucketName"].sort());
         assert.strictEqual(await pulumi.isSecret(run.program.pgpoolConnectionString!), true);

@@ -42,7 +42,8 @@ function throwawayPem(label: string, name: string): string {
 }
 
 /** Realistic provider state for the resource types the program creates. */
-function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+/** What the provider would answer; `providerRegion` is the stack's aws:region. */
+function mockState(type: string, name: string, inputs: Record<string, any>, providerRegion: string | undefined): Record<string, any> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword": {
             const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -61,7 +62,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
         case "docker:index/network:Network":
             return { ...inputs, name: inputs.name ?? name };
         case "aws:s3/bucket:Bucket":
-            return { ...inputs, bucket: `${name}-${randomBytes(4).toString("hex")}`, arn: `arn:aws:s3:::${name}` };
+            return { ...inputs, bucket: `${name}-${randomBytes(4).toString("hex")}`, arn: `arn:aws:s3:::${name}`, region: inputs.region ?? providerRegion };
         case "aws:ec2/instance:Instance":
             return { ...inputs, privateIp: `10.42.${randomBytes(1)[0]}.${1 + (randomBytes(1)[0]! % 250)}` };
         case "aws:route53/zone:Zone":
@@ -95,7 +96,7 @@ export async function runStack(stack: string, configOverrides: Record<string, un
         newResource: (args) => {
             const secretInputs = new Set(Object.entries(args.inputs as Record<string, unknown>).filter(([, value]) => isSecretValue(value)).map(([key]) => key));
             const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
-            const state = mockState(args.type, args.name, inputs);
+            const state = mockState(args.type, args.name, inputs, config["aws:region"]);
             resources.push({ type: args.type, name: args.name, inputs, state, custom: args.custom ?? true, secretInputs });
             return { id: `${args.name}-id`, state };
         },

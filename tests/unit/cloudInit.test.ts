@@ -9,13 +9,21 @@ import { buildTopology, parseClusterConfig } from "../../config";
 import { loadStackFile } from "../../config/stackFile";
 import { ec2Layout } from "../../components/platforms/ec2/layout";
 import {
-    gzipUserData, renderCloudConfig, renderExporterFiles, renderMountDataScript, renderPgpoolFiles, renderPostgresNodeFiles, RenderContext,
+    gzipUserData, hostServiceUnit, renderBackupTimers, renderCloudConfig, renderExporterFiles, renderMountDataScript, renderPgpoolFiles, renderPostgresNodeFiles, RenderContext,
 } from "../../components/render";
 import { testPasswords, testTls } from "./fixtures";
 
 function ec2Context(): RenderContext {
     const config = loadStackFile("prod");
-    return { config, topology: buildTopology(config, (service) => `${service}.pg-ha.internal`), layout: ec2Layout(config.postgresVersion, config.ec2!.vpcCidr) };
+    return {
+        config,
+        topology: buildTopology(config, (service) => `${service}.pg-ha.internal`),
+        layout: ec2Layout(config.postgresVersion, config.ec2!.vpcCidr),
+        backup: {
+            repository: { type: "s3", bucket: "pg-ha-backups-0123", path: config.backup.prefix, endpoint: "s3.eu-west-1.amazonaws.com", region: "eu-west-1", keyType: "auto", uriStyle: "host" },
+            retentionDays: config.backup.retentionDays,
+        },
+    };
 }
 
 function schemaCheck(document: string): { status: number | null; output: string } {
@@ -42,6 +50,10 @@ describe("EC2 user data (cloud-init)", function () {
         dataVolume: { volumeId: "vol-0123456789abcdef0", mountPath: "/var/lib/postgresql/data" },
         serviceUser: "postgres",
         services: [{ name: node.name, configDir: context.layout.postgres(node.name).configDir, files: renderPostgresNodeFiles(context, node, passwords, testTls()), stopSignal: "SIGINT" }],
+        extraUnits: renderBackupTimers({
+            nodeName: node.name, serverUnit: hostServiceUnit(node.name), configDir: context.layout.postgres(node.name).configDir, serviceUser: "postgres",
+            fullSchedule: context.config.backup.fullSchedule, differentialSchedule: context.config.backup.differentialSchedule,
+        }),
     });
     const frontDocument = renderCloudConfig({
         hostname: "front",
@@ -83,7 +95,7 @@ describe("EC2 user data (cloud-init)", function () {
     it("keeps Debian from starting its own servers on our ports, and pins pgpool to Debian's 4.3", () => {
         const files = parseYaml(frontDocument).write_files as { path: string; content: string }[];
         assert.strictEqual(files.find((file) => file.path === "/etc/postgresql-common/createcluster.conf")?.content, "create_main_cluster = false\n");
-        assert.match(files.find((file) => file.path === "/etc/apt/preferences.d/pg-ha-pgpool")!.content, /Pin: release o=Debian/);
+        assert.match(files.find((file) => file.path === "/etc/apt/preferences.d/pg-ha-debian-packages")!.content, /^Package: pgpool2 libpgpool2 pgbackrest\nPin: release o=Debian$/m);
         assert.ok((parseYaml(frontDocument).runcmd as string[][]).some((command) => command.join(" ") === "systemctl disable --now pgpool2 prometheus-postgres-exporter"));
     });
 

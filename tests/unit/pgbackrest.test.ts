@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { archiveCommand, renderPgbackrestConf, renderPostgresNodeFiles, renderPostgresqlConf, RenderContext, STANZA } from "../../components/render";
+import { spawnSync } from "child_process";
+import { archiveCommand, ARCHIVE_SCRIPT, BACKUP_SCRIPT, renderPgbackrestConf, renderPostgresNodeFiles, renderPostgresqlConf, RenderContext, STANZA } from "../../components/render";
 import { dockerContext, settingsOf, testPasswords, testTls } from "./fixtures";
 
 describe("pgBackRest rendering", () => {
@@ -10,11 +11,46 @@ describe("pgBackRest rendering", () => {
     it("archives from every node through pgbackrest when a repository is set, and not otherwise", () => {
         const settings = settingsOf(renderPostgresqlConf(withBackups, node));
         assert.strictEqual(settings.get("archive_mode"), "on");
-        assert.strictEqual(settings.get("archive_command"), `pgbackrest --config=/var/run/postgresql/pg-ha/pgbackrest.conf --stanza=${STANZA} archive-push %p`);
+        assert.strictEqual(settings.get("archive_command"), `/etc/pg-ha/${ARCHIVE_SCRIPT} %p`);
         assert.strictEqual(settings.get("archive_command"), archiveCommand(withBackups, node));
         assert.strictEqual(settingsOf(renderPostgresqlConf(plain, node)).has("archive_mode"), false);
-        assert.ok(renderPostgresNodeFiles(withBackups, node, testPasswords(), testTls()).some((file) => file.name === "pgbackrest.conf"));
-        assert.ok(!renderPostgresNodeFiles(plain, node, testPasswords(), testTls()).some((file) => file.name === "pgbackrest.conf"));
+        const names = (context: RenderContext) => renderPostgresNodeFiles(context, node, testPasswords(), testTls()).map((file) => file.name);
+        for (const name of ["pgbackrest.conf", ARCHIVE_SCRIPT, BACKUP_SCRIPT]) {
+            assert.ok(names(withBackups).includes(name), `${name} with a repository`);
+            assert.ok(!names(plain).includes(name), `no ${name} without one`);
+        }
+    });
+
+    describe("pgbackrest-archive.sh and backup.sh", () => {
+        const files = renderPostgresNodeFiles(withBackups, node, testPasswords(), testTls());
+        const script = (name: string) => files.find((file) => file.name === name)!;
+        const pgbackrest = `pgbackrest=(pgbackrest --config='/var/run/postgresql/pg-ha/pgbackrest.conf' --stanza=${STANZA})`;
+
+        it("are executable, not secret, and pass shellcheck", () => {
+            for (const name of [ARCHIVE_SCRIPT, BACKUP_SCRIPT]) {
+                assert.strictEqual(script(name).mode, 0o755);
+                assert.strictEqual(script(name).secret, false);
+                const lint = spawnSync("shellcheck", ["--shell=bash", "--severity=warning", "-"], { input: script(name).content, encoding: "utf8" });
+                assert.strictEqual(lint.error, undefined, "shellcheck is missing: apt-get install -y shellcheck (npm test installs it)");
+                assert.strictEqual(lint.status, 0, `${name}:\n${lint.stdout}`);
+            }
+        });
+        it("pgbackrest-archive.sh pushes with the node's configuration and creates the stanza only when a push fails", () => {
+            const lines = script(ARCHIVE_SCRIPT).content.split("\n");
+            assert.ok(lines.includes(pgbackrest));
+            const push = lines.findIndex((line) => line.includes("archive-push \"$wal\" && exit 0"));
+            const create = lines.findIndex((line) => line.includes("stanza-create || exit 1"));
+            assert.ok(push >= 0 && create > push, "push first, stanza-create after a failed push");
+            assert.match(lines[create + 1]!, /^exec .*archive-push "\$wal"$/);
+        });
+        it("backup.sh refuses an unknown backup type before it connects to anything", () => {
+            const run = spawnSync("bash", ["-s", "weekly"], { input: script(BACKUP_SCRIPT).content, encoding: "utf8" });
+            assert.strictEqual(run.status, 2);
+            assert.match(run.stderr, /usage: backup.sh full\|diff\|incr\|stanza/);
+        });
+        it("the start script creates a posix repository folder owned by the service user", () => {
+            assert.ok(script("start.sh").content.includes("install -d -m 750 \"${owner[@]}\" '/var/lib/pgbackrest'"));
+        });
     });
 
     it("keeps full backups for the retention in days, logs and locks in the run folder", () => {

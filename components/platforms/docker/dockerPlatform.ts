@@ -3,9 +3,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../../../config";
 import { PROJECT_ROOT } from "../../../config/projectRoot";
-import { HostLayout } from "../../render";
+import { BackupRepository, HostLayout } from "../../render";
 import { DeployedService, Platform, ServiceKind, ServiceSpec } from "../platform";
-import { dockerLayout } from "./layout";
+import { DOCKER_BACKUP_REPOSITORY, dockerLayout } from "./layout";
 
 export interface DockerPlatformArgs {
     /** The validated stack configuration: image, network CIDR and bind address come from it. */
@@ -16,11 +16,18 @@ export interface DockerPlatformArgs {
     readonly postgresShmSizeMb?: number;
 }
 
-/** Images built from Debian's packages, named after the version they pin. */
+/** Images built with Debian's packages, each Dockerfile pinning the package version the tests run. */
 export const BUILT_IMAGES = {
-    pgpool: { name: "pg-ha/pgpool:4.3.5-bookworm", context: "components/platforms/docker/images/pgpool" },
-    exporter: { name: "pg-ha/postgres-exporter:0.11.1-bookworm", context: "components/platforms/docker/images/exporter" },
+    postgres: { context: "components/platforms/docker/images/postgres", debianPackage: "pgbackrest" },
+    pgpool: { context: "components/platforms/docker/images/pgpool", debianPackage: "pgpool2" },
+    exporter: { context: "components/platforms/docker/images/exporter", debianPackage: "prometheus-postgres-exporter" },
 } as const;
+
+/** Local names of the built images; the PostgreSQL one is named after the official image it extends. */
+export function builtImageName(kind: ServiceKind, postgresImage: string): string {
+    if (kind === "postgres") return `pg-ha/postgres-pgbackrest:${postgresImage.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 128)}`;
+    return kind === "pgpool" ? "pg-ha/pgpool:4.3.5-bookworm" : "pg-ha/postgres-exporter:0.11.1-bookworm";
+}
 
 function octalMode(mode: number): string {
     return `0${mode.toString(8)}`;
@@ -28,11 +35,16 @@ function octalMode(mode: number): string {
 
 /**
  * The dev substrate: one Docker network with a fixed subnet, a container per service reachable
- * by its service name, data in named volumes, ports published on the bind address only.
+ * by its service name, data in named volumes, ports published on the bind address only. Backups
+ * go to a pgBackRest posix repository on one named volume that every PostgreSQL container mounts,
+ * so whichever node is primary archives into, and backs up to, the same place.
  */
 export class DockerPlatform extends pulumi.ComponentResource implements Platform {
     public readonly layout: HostLayout;
     public readonly network: docker.Network;
+    public readonly backupRepository: pulumi.Output<BackupRepository>;
+    /** The named volume holding the backup repository; it outlives no stack (destroyed with it). */
+    public readonly backupVolume: docker.Volume;
     private readonly images: Readonly<Record<ServiceKind, docker.RemoteImage>>;
     private readonly config: ClusterConfig;
     private readonly containerPrefix: string;
@@ -49,20 +61,22 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             driver: "bridge",
             ipamConfigs: [{ subnet: args.config.dockerNetworkCidr }],
         }, { parent: this });
-        const built = (kind: keyof typeof BUILT_IMAGES) => {
+        this.backupVolume = new docker.Volume(`${name}-backups`, { name: `${this.containerPrefix}-backups` }, { parent: this });
+        this.backupRepository = pulumi.output<BackupRepository>({ type: "posix", path: DOCKER_BACKUP_REPOSITORY });
+        const built = (kind: ServiceKind, buildArgs: Record<string, string> = {}) => {
             const context = path.join(PROJECT_ROOT, BUILT_IMAGES[kind].context);
             return new docker.RemoteImage(`${name}-${kind}-image`, {
-                name: BUILT_IMAGES[kind].name,
-                build: { context, dockerfile: path.join(context, "Dockerfile") },
+                name: builtImageName(kind, args.config.postgresImage),
+                build: { context, dockerfile: path.join(context, "Dockerfile"), buildArgs },
                 keepLocally: true,
             }, { parent: this });
         };
         this.images = {
-            postgres: new docker.RemoteImage(`${name}-postgres-image`, { name: args.config.postgresImage, keepLocally: true }, { parent: this }),
+            postgres: built("postgres", { POSTGRES_IMAGE: args.config.postgresImage }),
             pgpool: built("pgpool"),
             exporter: built("exporter"),
         };
-        this.registerOutputs({ networkName: this.network.name });
+        this.registerOutputs({ networkName: this.network.name, backupVolumeName: this.backupVolume.name });
     }
 
     public hostFor(service: string): string {
@@ -97,7 +111,10 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             ports: spec.ports.filter((port) => port.published).map((port) => ({
                 internal: port.port, external: port.port, ip: this.config.bindAddress, protocol: "tcp",
             })),
-            volumes: volume === undefined || spec.data === undefined ? [] : [{ volumeName: volume.name, containerPath: spec.data.mountPath }],
+            volumes: [
+                ...(volume === undefined || spec.data === undefined ? [] : [{ volumeName: volume.name, containerPath: spec.data.mountPath }]),
+                ...(isPostgres ? [{ volumeName: this.backupVolume.name, containerPath: DOCKER_BACKUP_REPOSITORY }] : []),
+            ],
             cpus: String(spec.cpus),
             memory: spec.memoryMb,
             memorySwap: spec.memoryMb,

@@ -4,6 +4,9 @@ import { HostLayout, PostgresPaths, ServicePaths } from "../../render";
 /** Rendered files are uploaded here in every container. */
 export const CONTAINER_CONFIG_DIR = "/etc/pg-ha";
 
+/** The pgBackRest posix repository: one named volume mounted here in every PostgreSQL container. */
+export const DOCKER_BACKUP_REPOSITORY = "/var/lib/pgbackrest";
+
 /**
  * Paths inside the containers. Data lives one level below the volume's mount point, so that
  * initdb and pg_basebackup can stage a new data directory beside it and rename it into place.

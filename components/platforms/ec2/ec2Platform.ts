@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { buildTopology, ClusterConfig, Ec2Settings } from "../../../config";
-import { gzipUserData, HostLayout, HostService, renderCloudConfig } from "../../render";
+import { BackupRepository, gzipUserData, HostLayout, HostService, hostServiceUnit, renderBackupTimers, renderCloudConfig } from "../../render";
 import { DeployedService, Platform, ServiceKind, ServiceSpec } from "../platform";
 import { BackupStorage, createBackupStorage } from "./backupBucket";
 import { EC2_DATA_MOUNT, ec2Layout } from "./layout";
@@ -38,6 +38,7 @@ interface PendingFrontService {
 export class Ec2Platform extends pulumi.ComponentResource implements Platform {
     public readonly layout: HostLayout;
     public readonly backupBucketName: pulumi.Output<string>;
+    public readonly backupRepository: pulumi.Output<BackupRepository>;
     private readonly settings: Ec2Settings;
     private readonly config: ClusterConfig;
     private readonly network: Network;
@@ -62,6 +63,11 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
         this.securityGroups = createSecurityGroups(name, args.config, topology, this.network.vpcId, this);
         this.storage = createBackupStorage(name, backup, this);
         this.backupBucketName = this.storage.bucket.bucket;
+        // The instance role's credentials (pgBackRest asks the metadata service with IMDSv2),
+        // virtual-host addressing, and only the stack's prefix (all the role may touch).
+        this.backupRepository = pulumi.all([this.storage.bucket.bucket, this.storage.bucket.region]).apply(([bucket, region]): BackupRepository => ({
+            type: "s3", bucket, path: backup.prefix, endpoint: `s3.${region}.amazonaws.com`, region, keyType: "auto", uriStyle: "host",
+        }));
         this.zone = new aws.route53.Zone(`${name}-zone`, { name: settings.dnsZoneName, vpcs: [{ vpcId: this.network.vpcId }], comment: "pg-ha cluster members" }, { parent: this });
         this.amiId = aws.ec2.getAmiOutput({
             owners: [DEBIAN_AMI_OWNER],
@@ -126,6 +132,14 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
             dataVolume: { volumeId, mountPath: EC2_DATA_MOUNT },
             serviceUser: this.layout.serviceUser,
             services: [{ name: spec.name, configDir: spec.configDir, files, stopSignal: spec.stopSignal }],
+            extraUnits: renderBackupTimers({
+                nodeName: spec.name,
+                serverUnit: hostServiceUnit(spec.name),
+                configDir: spec.configDir,
+                serviceUser: this.layout.serviceUser,
+                fullSchedule: this.config.backup.fullSchedule,
+                differentialSchedule: this.config.backup.differentialSchedule,
+            }),
         }))));
         const instance = this.instance(`${resourceName}-instance`, this.hostFor(spec.name), this.settings.nodeInstanceType, subnet.id, this.securityGroups.database, userData, parent, dependsOn);
         const attachment = new aws.ec2.VolumeAttachment(`${resourceName}-data`, {

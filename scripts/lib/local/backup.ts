@@ -3,14 +3,17 @@ import * as net from "net";
 import * as path from "path";
 import { PostgresEndpoint } from "../../../config";
 import {
-    CA_CERT_FILE, PGPASS_FILE, pgbackrestConfPath, renderPgHbaConf, renderPostgresqlConf, RenderContext, SERVER_CERT_FILE, SERVER_KEY_FILE, STANZA,
+    BACKUP_SCRIPT, CA_CERT_FILE, PGPASS_FILE, pgbackrestConfPath, renderPgHbaConf, renderPostgresqlConf, RenderContext, SERVER_CERT_FILE, SERVER_KEY_FILE,
+    SKIPPED_ON_STANDBY, STANZA,
 } from "../../../components/render";
+import { withClient } from "../pg";
 import { progress, waitUntil } from "../wait";
 import type { LocalCluster } from "./cluster";
-import { currentPrimary } from "./pgpoolControl";
+import { currentPrimary, superuserOn } from "./pgpoolControl";
 import { checkReachable } from "./prerequisites";
+import { serviceDir } from "./layout";
 import { logTail } from "./processes";
-import { runAsServiceUser } from "./serviceUser";
+import { CommandFailedError, runAsServiceUser } from "./serviceUser";
 
 /** Runs pgBackRest as the service user with a node's rendered configuration. */
 export function pgbackrest(cluster: LocalCluster, node: PostgresEndpoint, args: readonly string[], timeoutMs = 600_000): Promise<string> {
@@ -31,9 +34,34 @@ function answersTcp(host: string, port: number, timeoutMs: number): Promise<bool
     });
 }
 
-/** Creates the stanza on the primary (again is harmless: pgBackRest checks it matches). */
-export async function ensureStanza(cluster: LocalCluster, primary: PostgresEndpoint): Promise<void> {
-    await pgbackrest(cluster, primary, ["stanza-create"]);
+export type BackupType = "full" | "diff" | "incr";
+
+/**
+ * Runs a node's rendered backup.sh, the script the schedules run on Docker and EC2: on the
+ * primary it makes sure the stanza exists and takes a `type` backup; on a standby it exits
+ * SKIPPED_ON_STANDBY and does nothing.
+ */
+export function runBackupScript(cluster: LocalCluster, node: PostgresEndpoint, type: BackupType | "stanza"): Promise<string> {
+    return runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [path.join(cluster.context.layout.postgres(node.name).configDir, BACKUP_SCRIPT), type], 600_000);
+}
+
+/**
+ * Closes the primary's current WAL segment and waits until PostgreSQL has archived it. Its
+ * archive_command (pgbackrest-archive.sh) creates the stanza on the way, as on Docker and EC2, so a
+ * cluster that passes this can be backed up and restored. A failed attempt is reported with the
+ * end of the server log.
+ */
+export async function archiveFirstSegment(cluster: LocalCluster, primary: PostgresEndpoint, timeoutMs: number): Promise<void> {
+    const caPem = cluster.secrets.pki.caCertPem;
+    await withClient(superuserOn(cluster, primary), { caPem }, (client) => client.query("SELECT pg_switch_wal()"));
+    const log = path.join(serviceDir(cluster.stateDir, primary.name), `${primary.name}.log`);
+    await waitUntil(`${primary.name} to archive its first WAL segment (and create the backup stanza)`, async () => {
+        const row = await withClient(superuserOn(cluster, primary), { caPem }, async (client) => (await client.query<{ archived: string; failed: string }>(
+            "SELECT archived_count AS archived, failed_count AS failed FROM pg_stat_archiver",
+        )).rows[0]!);
+        if (Number(row.failed) > 0) throw new Error(`archiving WAL into the backup repository failed; last lines of ${log}:\n${logTail(log)}`);
+        return Number(row.archived) > 0 || "nothing archived yet";
+    }, { timeoutMs, intervalMs: 200 });
 }
 
 export interface BackupInfo {
@@ -85,13 +113,18 @@ export interface BackupResult {
     readonly durationMs: number;
 }
 
-/** Takes a backup now on whichever node is primary (full when none exists yet, else `type`). */
-export async function localBackup(cluster: LocalCluster, type: "full" | "diff" | "incr" = "full"): Promise<BackupResult> {
+/**
+ * Takes a backup now on whichever node is primary, with that node's backup.sh (pgBackRest makes it
+ * a full one when none exists yet).
+ */
+export async function localBackup(cluster: LocalCluster, type: BackupType = "full"): Promise<BackupResult> {
     const started = Date.now();
     const primary = await currentPrimary(cluster);
-    await ensureStanza(cluster, primary);
     progress(`taking a ${type} backup on ${primary.name}`);
-    await pgbackrest(cluster, primary, ["backup", `--type=${type}`]);
+    await runBackupScript(cluster, primary, type).catch((error: Error) => {
+        if (error instanceof CommandFailedError && error.exitCode === SKIPPED_ON_STANDBY) throw new Error(`${primary.name} became a standby before its backup started (a failover?): run the backup again`);
+        throw error;
+    });
     const backups = await listBackups(cluster, primary);
     return { node: primary.name, backup: backups[backups.length - 1]!, durationMs: Date.now() - started };
 }

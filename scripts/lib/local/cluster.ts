@@ -12,7 +12,7 @@ import { httpsGet, metricSamples } from "../https";
 import { ConnectionParts, withClient } from "../pg";
 import { progress, waitUntil } from "../wait";
 import { BackupRepository } from "../../../components/render";
-import { ensureStanza } from "./backup";
+import { archiveFirstSegment } from "./backup";
 import { localLayout, serviceDir } from "./layout";
 import { generateClusterPasswords } from "./passwords";
 import { generateLocalPki } from "./pki";
@@ -226,8 +226,6 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
     const timeoutMs = options.waitTimeoutMs ?? 60_000;
     const rendered = renderAll(cluster);
     for (const [service, { configDir, files }] of rendered) installFiles(cluster, service, configDir, files);
-    fs.mkdirSync(localBackupRepository(cluster.stateDir), { recursive: true, mode: 0o750 });
-    if (cluster.owner) fs.chownSync(localBackupRepository(cluster.stateDir), cluster.owner.uid, cluster.owner.gid);
 
     const started: ServiceRecord[] = [];
     const processes = new Map<string, StartedProcess>();
@@ -270,15 +268,15 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
 
         for (const replica of replicas) start(replica.name, replica.port, "SIGINT");
         start(EXPORTER_SERVICE, topology.exporter.port, "SIGTERM");
-        // The stanza must exist before the primary can archive; made while the replicas clone.
-        const stanza = ensureStanza(cluster, primary).then(() => undefined, (error: Error) => error);
+        // The first archived segment creates the backup stanza; done while the replicas clone.
+        const stanza = archiveFirstSegment(cluster, primary, timeoutMs).then(() => undefined, (error: Error) => error);
         took = await waitUntil("every replica to stream from the primary through its slot", async () => {
             const streaming = await streamingReplicas(superuserOn(cluster, primary), ca);
             const missing = replicas.filter((node) => !streaming.has(node.name)).map((node) => node.name);
             return missing.length === 0 || `not streaming yet: ${missing.join(", ")}`;
         }, { timeoutMs, abortIf: abortIfExited(...replicas.map((node) => node.name)) });
         const stanzaError = await stanza;
-        if (stanzaError !== undefined) throw new Error(`creating the backup stanza failed: ${stanzaError.message}`);
+        if (stanzaError !== undefined) throw new Error(`the primary could not start archiving into the backup repository: ${stanzaError.message}`);
         progress(`replicas streaming after ${took} ms; starting pgpool on ${topology.pgpool.port}`);
 
         // pgpool last: started before the replicas stream, its health check would detach them.

@@ -1,5 +1,12 @@
 import { spawn } from "child_process";
 
+/** A command that ran and failed; exitCode is undefined when a signal (or the deadline) ended it. */
+export class CommandFailedError extends Error {
+    constructor(message: string, public readonly exitCode: number | undefined) {
+        super(message);
+    }
+}
+
 /**
  * Runs a command as the cluster's service user (through setpriv when we are root), with a
  * deadline; resolves with its output, rejects with it when the command fails.
@@ -12,6 +19,6 @@ export function runAsServiceUser(serviceUser: string, asRoot: boolean, command: 
         child.stdout.on("data", (chunk: Buffer) => { output += chunk.toString(); });
         child.stderr.on("data", (chunk: Buffer) => { output += chunk.toString(); });
         child.on("error", reject);
-        child.on("close", (code, signal) => (code === 0 ? resolve(output) : reject(new Error(`${command.join(" ")} failed (${signal ?? `exit ${code}`}):\n${output.trim()}`))));
+        child.on("close", (code, signal) => (code === 0 ? resolve(output) : reject(new CommandFailedError(`${command.join(" ")} failed (${signal ?? `exit ${code}`}):\n${output.trim()}`, code ?? undefined))));
     });
 }
