@@ -3,9 +3,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runFailoverDrill } from "../../scripts/lib/drill/failoverDrill";
-import { listBackups, localBackup, localRestore, RestoredServer } from "../../scripts/lib/local/backup";
-import { localDown, localUp, openLocalCluster } from "../../scripts/lib/local/cluster";
-import { currentPrimary, superuserOn } from "../../scripts/lib/local/pgpoolControl";
+import S3rver from "s3rver";
+import { listBackups, localBackup, localRestore, RestoredServer, runBackupScript } from "../../scripts/lib/local/backup";
+import { BackupRepository, SKIPPED_ON_STANDBY } from "../../components/render";
+import { CommandFailedError } from "../../scripts/lib/local/serviceUser";
+import { localDown, localUp, openLocalCluster, openLocalClusterOfOutputs } from "../../scripts/lib/local/cluster";
+import { currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
 import { withClient } from "../../scripts/lib/pg";
 import { sleep } from "../../scripts/lib/wait";
 import { stopProcess } from "../../scripts/lib/local/processes";
@@ -85,11 +88,27 @@ describe("backups with pgBackRest on real servers: WAL archiving and point-in-ti
         }
     });
 
+    it("backup.sh, the script the schedules run on every node, backs up on the primary only", async () => {
+        const handle = cluster();
+        const before = await listBackups(handle, await currentPrimary(handle));
+        const standby = handle.topology.nodes[1]!;
+        await assert.rejects(runBackupScript(handle, standby, "diff"), (error: Error) => error instanceof CommandFailedError && error.exitCode === SKIPPED_ON_STANDBY && /node1 is a standby/.test(error.message));
+        assert.strictEqual((await listBackups(handle, await currentPrimary(handle))).length, before.length, "a standby adds no backup");
+        await runBackupScript(handle, await currentPrimary(handle), "diff");
+        const after = await listBackups(handle, await currentPrimary(handle));
+        assert.strictEqual(after.length, before.length + 1);
+        assert.strictEqual(after[after.length - 1]!.type, "diff");
+    });
+
     it("refuses a target time before the first backup, and a data directory that is not empty, touching nothing", async () => {
         const before = (await currentPrimary(cluster())).name;
         await assert.rejects(localRestore(cluster(), { targetTime: new Date(Date.now() - 24 * 3600 * 1000), into: restoreDir("early"), port: restorePort }), /no backup ends before .*: the first one ended at/);
         assert.ok(!fs.existsSync(restoreDir("early")), "nothing was created");
         await assert.rejects(localRestore(cluster(), { into: restoreDir("point"), port: restorePort }), /is not empty: restore needs a new data directory/);
+        const stackOutputs = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-stack-outputs-")), "outputs.json");
+        fs.writeFileSync(stackOutputs, fs.readFileSync(path.join(stateDir, "outputs.json")));
+        assert.throws(() => openLocalClusterOfOutputs(stackOutputs), /is not the outputs.json of a local run \(no state.json beside it\): this command drives the local run; on the Docker and EC2 stacks backups run on the nodes/);
+        fs.rmSync(path.dirname(stackOutputs), { recursive: true });
         assert.strictEqual((await currentPrimary(cluster())).name, before);
     });
 
@@ -169,13 +188,39 @@ describe("backups with pgBackRest on real servers: WAL archiving and point-in-ti
             }
         });
 
-        it("names an S3 repository that does not answer and touches no running node", async () => {
+        it("names a missing bucket, a bucket without the stanza and an endpoint that does not answer, touching no running node", async () => {
             const handle = s3Cluster();
             const s3 = handle.state.services.find((service) => service.name === "s3")!;
             assert.strictEqual(await stopProcess(s3.pid, "SIGTERM", 10_000), "stopped");
-            await assert.rejects(localRestore(handle, { into: path.join(s3StateDir, "restores", "unreachable"), port: s3Port }), /the backup repository at https:\/\/localhost:\d+ does not answer/);
-            assert.ok(!fs.existsSync(path.join(s3StateDir, "restores", "unreachable")), "nothing was created");
+            const repository = handle.context.backup!.repository as Extract<BackupRepository, { type: "s3" }>;
+            const into = path.join(s3StateDir, "restores", "refused");
+            // Another S3 server on the same address and certificate, with an empty store.
+            const otherServer = async (buckets: string[]) => {
+                const server = new S3rver({
+                    address: "127.0.0.1", port: repository.port, directory: fs.mkdtempSync(path.join(s3StateDir, "other-s3-")), silent: true,
+                    cert: fs.readFileSync(path.join(s3StateDir, "pki", "s3.crt")), key: fs.readFileSync(path.join(s3StateDir, "pki", "s3.key")),
+                    configureBuckets: buckets.map((name) => ({ name, configs: [] })),
+                });
+                await server.run();
+                return server;
+            };
+            const noBucket = await otherServer([]);
+            try {
+                await assert.rejects(localRestore(handle, { into, port: s3Port }), /^Error: the backup bucket pg-ha-backups does not exist at https:\/\/localhost:\d+ \(S3 answered NoSuchBucket\)$/);
+                await assert.rejects(localBackup(handle), /the backup bucket pg-ha-backups does not exist/);
+            } finally {
+                await noBucket.close();
+            }
+            const emptyBucket = await otherServer([repository.bucket]);
+            try {
+                await assert.rejects(localRestore(handle, { into, port: s3Port }), /the repository at https:\/\/localhost:\d+\/pg-ha-backups\/pg-ha holds no stanza pg-ha \(missing stanza path\): a wrong repository/);
+            } finally {
+                await emptyBucket.close();
+            }
+            await assert.rejects(localRestore(handle, { into, port: s3Port }), /the backup repository at https:\/\/localhost:\d+\/pg-ha-backups\/pg-ha does not answer/);
+            assert.ok(!fs.existsSync(into), "nothing was created");
             assert.strictEqual((await currentPrimary(handle)).name, "node0");
+            assert.ok((await poolNodes(handle)).every((node) => node.status === "up" || node.status === "waiting"), "every node still attached");
         });
     });
 });

@@ -3,7 +3,7 @@ import * as net from "net";
 import * as path from "path";
 import { PostgresEndpoint } from "../../../config";
 import {
-    BACKUP_SCRIPT, CA_CERT_FILE, PGPASS_FILE, pgbackrestConfPath, renderPgHbaConf, renderPostgresqlConf, RenderContext, SERVER_CERT_FILE, SERVER_KEY_FILE,
+    BACKUP_SCRIPT, BackupRepository, CA_CERT_FILE, PGPASS_FILE, pgbackrestConfPath, renderPgHbaConf, renderPostgresqlConf, RenderContext, SERVER_CERT_FILE, SERVER_KEY_FILE,
     SKIPPED_ON_STANDBY, STANZA,
 } from "../../../components/render";
 import { withClient } from "../pg";
@@ -73,20 +73,40 @@ export interface BackupInfo {
     readonly repositoryBytes: number;
 }
 
+/** Where the repository is, in words for an error message. */
+function repositoryAddress(repository: BackupRepository): string {
+    return repository.type === "posix" ? repository.path : `https://${repository.endpoint}${repository.port ? `:${repository.port}` : ""}/${repository.bucket}/${repository.path}`;
+}
+
+/** pgBackRest's error text, turned into what the user has to fix where we recognise it. */
+function explainRepositoryError(repository: BackupRepository, message: string): Error {
+    if (repository.type === "s3" && /NoSuchBucket/.test(message)) {
+        return new Error(`the backup bucket ${repository.bucket} does not exist at https://${repository.endpoint}${repository.port ? `:${repository.port}` : ""} (S3 answered NoSuchBucket)`);
+    }
+    if (repository.type === "s3" && /unable to connect|Connection refused|HostConnectError|timeout/i.test(message)) {
+        return new Error(`the backup repository at ${repositoryAddress(repository)} does not answer: ${message}`);
+    }
+    return new Error(message);
+}
+
+/** pgBackRest retries an unreachable S3 endpoint for minutes; a TCP probe answers in seconds. */
+async function probeRepository(repository: BackupRepository): Promise<void> {
+    if (repository.type === "s3" && !(await answersTcp(repository.endpoint, repository.port ?? 443, 3000))) {
+        throw explainRepositoryError(repository, `no TCP connection to ${repository.endpoint}:${repository.port ?? 443} within 3 s (unable to connect)`);
+    }
+}
+
+function repositoryOf(cluster: LocalCluster): BackupRepository {
+    const repository = cluster.context.backup?.repository;
+    if (repository === undefined) throw new Error("this cluster has no backup repository");
+    return repository;
+}
+
 /** The repository's backups, oldest first. */
 export async function listBackups(cluster: LocalCluster, node: PostgresEndpoint): Promise<BackupInfo[]> {
-    const repository = cluster.context.backup?.repository;
-    const explain = (message: string): Error => {
-        if (repository?.type === "s3" && /NoSuchBucket/.test(message)) return new Error(`the backup bucket ${repository.bucket} does not exist at ${repository.endpoint}: ${message}`);
-        if (repository?.type === "s3" && /unable to connect|Connection refused|HostConnectError|timeout/i.test(message)) {
-            return new Error(`the backup repository at https://${repository.endpoint}${repository.port ? `:${repository.port}` : ""} does not answer: ${message}`);
-        }
-        return new Error(message);
-    };
-    // pgBackRest retries an unreachable S3 endpoint for minutes; a TCP probe answers in seconds.
-    if (repository?.type === "s3" && !(await answersTcp(repository.endpoint, repository.port ?? 443, 3000))) {
-        throw explain(`no TCP connection to ${repository.endpoint}:${repository.port ?? 443} within 3 s (unable to connect)`);
-    }
+    const repository = repositoryOf(cluster);
+    const explain = (message: string): Error => explainRepositoryError(repository, message);
+    await probeRepository(repository);
     const text = await pgbackrest(cluster, node, ["info", "--output=json"]).catch((error: Error) => { throw explain(error.message.split("\n").slice(-1)[0] ?? error.message); });
     const info = JSON.parse(text) as {
         name: string;
@@ -95,7 +115,9 @@ export async function listBackups(cluster: LocalCluster, node: PostgresEndpoint)
         backup: { label: string; type: string; timestamp: { start: number; stop: number }; info: { size: number; repository: { delta: number } } }[];
     }[];
     const stanza = info.find((entry) => entry.name === STANZA);
-    if (stanza === undefined || stanza.status.code === 1) throw new Error(`no stanza ${STANZA} in the repository${stanza ? `: ${stanza.status.message}` : ""}; take a backup first (npm run backup)`);
+    if (stanza === undefined || stanza.status.code === 1) {
+        throw new Error(`the repository at ${repositoryAddress(repository)} holds no stanza ${STANZA}${stanza ? ` (${stanza.status.message})` : ""}: a wrong repository, or no backup or archived WAL yet (npm run backup)`);
+    }
     // 0: ok; 2: no valid backup yet. pgBackRest reports everything else here, with exit status 0.
     if (stanza.status.code !== 0 && stanza.status.code !== 2) {
         throw explain([stanza.status.message, ...(stanza.repo ?? []).map((repo) => repo.status.message)].join(": "));
@@ -120,10 +142,12 @@ export interface BackupResult {
 export async function localBackup(cluster: LocalCluster, type: BackupType = "full"): Promise<BackupResult> {
     const started = Date.now();
     const primary = await currentPrimary(cluster);
+    const repository = repositoryOf(cluster);
+    await probeRepository(repository);
     progress(`taking a ${type} backup on ${primary.name}`);
     await runBackupScript(cluster, primary, type).catch((error: Error) => {
         if (error instanceof CommandFailedError && error.exitCode === SKIPPED_ON_STANDBY) throw new Error(`${primary.name} became a standby before its backup started (a failover?): run the backup again`);
-        throw error;
+        throw explainRepositoryError(repository, error.message);
     });
     const backups = await listBackups(cluster, primary);
     return { node: primary.name, backup: backups[backups.length - 1]!, durationMs: Date.now() - started };

@@ -122,6 +122,19 @@ export function openLocalCluster(stateDirGiven: string): LocalCluster & { readon
     return { stateDir, config, topology, context: localContext(stateDir, config, topology, state.serviceUser, kind), secrets, serviceUser: state.serviceUser, owner, state, backupRepository: kind };
 }
 
+/**
+ * The local cluster whose outputs.json is `outputsFile` (the state dir holds both). A stack's
+ * outputs have no local cluster beside them: the error says where those stacks back up instead.
+ */
+export function openLocalClusterOfOutputs(outputsFile: string): LocalCluster & { readonly state: LocalState } {
+    const stateDir = path.dirname(path.resolve(outputsFile));
+    if (readState(stateDir) === undefined) {
+        throw new Error(`${outputsFile} is not the outputs.json of a local run (no state.json beside it): this command drives the local run; `
+            + "on the Docker and EC2 stacks backups run on the nodes (backup.sh, the prod timers; README: Backups and restore)");
+    }
+    return openLocalCluster(stateDir);
+}
+
 function runningServices(stateDir: string): ServiceRecord[] {
     return (readState(stateDir)?.services ?? []).filter((service) => isSameProcess(service.pid, service.startTime));
 }
