@@ -52,16 +52,23 @@ export function runBackupScript(cluster: LocalCluster, node: PostgresEndpoint, t
  * end of the server log.
  */
 export async function archiveFirstSegment(cluster: LocalCluster, primary: PostgresEndpoint, timeoutMs: number): Promise<void> {
-    const caPem = cluster.secrets.pki.caCertPem;
-    await withClient(superuserOn(cluster, primary), { caPem }, (client) => client.query("SELECT pg_switch_wal()"));
     const log = path.join(serviceDir(cluster.stateDir, primary.name), `${primary.name}.log`);
-    await waitUntil(`${primary.name} to archive its first WAL segment (and create the backup stanza)`, async () => {
-        const row = await withClient(superuserOn(cluster, primary), { caPem }, async (client) => (await client.query<{ archived: string; failed: string }>(
-            "SELECT archived_count AS archived, failed_count AS failed FROM pg_stat_archiver",
-        )).rows[0]!);
-        if (Number(row.failed) > 0) throw new Error(`archiving WAL into the backup repository failed; last lines of ${log}:\n${logTail(log)}`);
-        return Number(row.archived) > 0 || "nothing archived yet";
-    }, { timeoutMs, intervalMs: 200 });
+    // One session for the switch and the polling: every new TLS session costs the busy cores a backend start.
+    await withClient(superuserOn(cluster, primary), { caPem: cluster.secrets.pki.caCertPem }, async (client) => {
+        await client.query("SELECT pg_switch_wal()");
+        let failed = false;
+        await waitUntil(`${primary.name} to archive its first WAL segment (and create the backup stanza)`, async () => {
+            const row = (await client.query<{ archived: string; failed: string }>("SELECT archived_count AS archived, failed_count AS failed FROM pg_stat_archiver")).rows[0]!;
+            failed = Number(row.failed) > 0;
+            return Number(row.archived) > 0 || "nothing archived yet";
+        }, {
+            timeoutMs,
+            intervalMs: 200,
+            abortIf: () => {
+                if (failed) throw new Error(`archiving WAL into the backup repository failed; last lines of ${log}:\n${logTail(log)}`);
+            },
+        });
+    });
 }
 
 export interface BackupInfo {

@@ -281,19 +281,18 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
 
         for (const replica of replicas) start(replica.name, replica.port, "SIGINT");
         start(EXPORTER_SERVICE, topology.exporter.port, "SIGTERM");
-        // The first archived segment creates the backup stanza; done while the replicas clone.
-        const stanza = archiveFirstSegment(cluster, primary, timeoutMs).then(() => undefined, (error: Error) => error);
         took = await waitUntil("every replica to stream from the primary through its slot", async () => {
             const streaming = await streamingReplicas(superuserOn(cluster, primary), ca);
             const missing = replicas.filter((node) => !streaming.has(node.name)).map((node) => node.name);
             return missing.length === 0 || `not streaming yet: ${missing.join(", ")}`;
         }, { timeoutMs, abortIf: abortIfExited(...replicas.map((node) => node.name)) });
-        const stanzaError = await stanza;
-        if (stanzaError !== undefined) throw new Error(`the primary could not start archiving into the backup repository: ${stanzaError.message}`);
         progress(`replicas streaming after ${took} ms; starting pgpool on ${topology.pgpool.port}`);
 
         // pgpool last: started before the replicas stream, its health check would detach them.
         start(PGPOOL_SERVICE, topology.pgpool.port, "SIGINT");
+        // The first archived segment creates the backup stanza; done while pgpool starts (off
+        // the cores the replicas' cloning needs).
+        const archiving = archiveFirstSegment(cluster, primary, timeoutMs).then(() => undefined, (error: Error) => error);
         const outputs = localOutputs(cluster);
         took = await waitUntil("pgpool to see every node up with one primary", async () => {
             const nodes = await poolNodes(cluster);
@@ -305,7 +304,9 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
             const response = await httpsGet(outputs.exporterMetricsUrl, ca, 2000);
             return (response.status === 200 && metricSamples(response.body, "pg_up").some((sample) => sample.value === 1)) || `HTTP ${response.status}`;
         }, { timeoutMs, abortIf: abortIfExited(EXPORTER_SERVICE) });
-        progress(`pgpool and exporter ready after ${took} ms`);
+        const archivingError = await archiving;
+        if (archivingError !== undefined) throw new Error(`the primary could not start archiving into the backup repository: ${archivingError.message}`);
+        progress(`pgpool and exporter ready after ${took} ms, the first WAL segment archived`);
         writeOutputs(cluster.stateDir, outputs);
         return outputs;
     } catch (error) {
