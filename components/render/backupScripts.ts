@@ -52,10 +52,10 @@ export function renderArchiveScript(context: RenderContext, node: PostgresEndpoi
 }
 
 /**
- * `backup.sh full|diff|incr|stanza`, run on every node by the schedule (systemd timers on EC2, cron
+ * `backup.sh full|diff|incr`, run on every node by the schedule (systemd timers on EC2, cron
  * with `docker exec` in dev) and by `npm run backup`: only the node that is primary right now acts;
  * a standby exits with SKIPPED_ON_STANDBY, so the schedule follows a failover by itself. The
- * primary makes sure the stanza exists, then takes the backup (`stanza` stops after the stanza).
+ * primary makes sure the stanza exists (in case nothing was archived yet), then takes the backup.
  */
 export function renderBackupScript(context: RenderContext, node: PostgresEndpoint): string {
     return [
@@ -67,8 +67,8 @@ export function renderBackupScript(context: RenderContext, node: PostgresEndpoin
         `readonly BIN_DIR=${shellQuote(context.layout.postgres(node.name).binDir)}`,
         "type=${1:-}",
         "case \"$type\" in",
-        "    full|diff|incr|stanza) ;;",
-        "    *) echo \"usage: backup.sh full|diff|incr|stanza\" >&2; exit 2 ;;",
+        "    full|diff|incr) ;;",
+        "    *) echo \"usage: backup.sh full|diff|incr\" >&2; exit 2 ;;",
         "esac",
         "log() { printf '%s pg-ha backup: %s\\n' \"$(date -u +%FT%T.%3NZ)\" \"$*\" >&2; }",
         // A timer that caught up at boot may fire before the server accepts connections.
@@ -82,7 +82,6 @@ export function renderBackupScript(context: RenderContext, node: PostgresEndpoin
         `    exit ${SKIPPED_ON_STANDBY}`,
         "fi",
         "\"${pgbackrest[@]}\" stanza-create >&2",
-        "if [ \"$type\" = stanza ]; then exit 0; fi",
         `log "taking a $type backup on ${node.name}"`,
         "\"${pgbackrest[@]}\" backup --type=\"$type\" >&2",
         `log "$type backup on ${node.name} done"`,

@@ -13,6 +13,7 @@ export interface BackupTimersInput {
     readonly serverUnit: string;
     /** Folder holding the node's rendered backup.sh. */
     readonly configDir: string;
+    /** OS user the backups run as (the one PostgreSQL runs as). */
     readonly serviceUser: string;
     /** systemd calendar expressions (validated by the config loader). */
     readonly fullSchedule: string;

@@ -51,7 +51,7 @@ describe("backups with pgBackRest on real servers: WAL archiving and point-in-ti
         fs.rmSync(stateDir, { recursive: true, force: true });
     });
 
-    it("creates the stanza when the cluster starts: the repository answers with no backup yet", async () => {
+    it("archives the first WAL segment when the cluster starts, which creates the stanza: the repository answers with no backup yet", async () => {
         const handle = cluster();
         assert.deepStrictEqual(await listBackups(handle, await currentPrimary(handle)), []);
     });

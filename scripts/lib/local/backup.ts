@@ -41,7 +41,7 @@ export type BackupType = "full" | "diff" | "incr";
  * primary it makes sure the stanza exists and takes a `type` backup; on a standby it exits
  * SKIPPED_ON_STANDBY and does nothing.
  */
-export function runBackupScript(cluster: LocalCluster, node: PostgresEndpoint, type: BackupType | "stanza"): Promise<string> {
+export function runBackupScript(cluster: LocalCluster, node: PostgresEndpoint, type: BackupType): Promise<string> {
     return runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [path.join(cluster.context.layout.postgres(node.name).configDir, BACKUP_SCRIPT), type], 600_000);
 }
 
