@@ -30,11 +30,20 @@ export function archiveCommand(context: RenderContext, node: PostgresEndpoint): 
 }
 
 /**
+ * Seconds one pgBackRest call of the archive command may take. pgBackRest 2.45 keeps retrying an
+ * S3 endpoint that refuses connections for over 6 minutes (measured); meanwhile the archiver is
+ * stuck and a server shutdown waits for it. PostgreSQL retries a failed archive_command, so a
+ * bounded attempt loses nothing.
+ */
+export const ARCHIVE_CALL_TIMEOUT_SECONDS = 120;
+
+/**
  * `pgbackrest-archive.sh WAL_PATH`, PostgreSQL's archive_command: pushes one WAL segment into the
- * repository. When the push fails it creates the stanza (a no-op when it exists and matches this
- * cluster) and pushes once more, so a new cluster starts archiving at its first segment on every
- * platform without a separate setup step. Any other failure exits non-zero: PostgreSQL keeps the
- * segment and retries.
+ * repository. When the push fails because the repository has no archive.info for the stanza yet,
+ * it creates the stanza (a no-op when it exists and matches this cluster) and pushes once more,
+ * so a new cluster starts archiving at its first segment on every platform without a separate
+ * setup step. Any other failure exits with pgBackRest's status: PostgreSQL keeps the segment and
+ * retries. Every call is bounded by ARCHIVE_CALL_TIMEOUT_SECONDS.
  */
 export function renderArchiveScript(context: RenderContext, node: PostgresEndpoint): string {
     return [
@@ -43,10 +52,18 @@ export function renderArchiveScript(context: RenderContext, node: PostgresEndpoi
         "# Rendered by pg-ha-stack; edits are overwritten on the next deploy.",
         "set -uo pipefail",
         ...prelude(context, node),
+        `bounded=(timeout ${ARCHIVE_CALL_TIMEOUT_SECONDS})`,
         "wal=${1:?usage: pgbackrest-archive.sh WAL_PATH}",
-        "\"${pgbackrest[@]}\" archive-push \"$wal\" && exit 0",
-        "\"${pgbackrest[@]}\" stanza-create || exit 1",
-        "exec \"${pgbackrest[@]}\" archive-push \"$wal\"",
+        "output=$(\"${bounded[@]}\" \"${pgbackrest[@]}\" archive-push \"$wal\" 2>&1) && exit 0",
+        "status=$?",
+        "printf '%s\\n' \"$output\" >&2",
+        "# Only a repository without this stanza is cured by creating it.",
+        "case \"$output\" in",
+        "    *\"unable to load info file\"*\"archive.info\"*) ;;",
+        "    *) exit \"$status\" ;;",
+        "esac",
+        "\"${bounded[@]}\" \"${pgbackrest[@]}\" stanza-create || exit 1",
+        "exec \"${bounded[@]}\" \"${pgbackrest[@]}\" archive-push \"$wal\"",
         "",
     ].join("\n");
 }

@@ -10,13 +10,28 @@ import { CommandFailedError } from "../../scripts/lib/local/serviceUser";
 import { localDown, localUp, openLocalCluster, openLocalClusterOfOutputs } from "../../scripts/lib/local/cluster";
 import { currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
 import { withClient } from "../../scripts/lib/pg";
-import { sleep } from "../../scripts/lib/wait";
+import { sleep, waitUntil } from "../../scripts/lib/wait";
 import { stopProcess } from "../../scripts/lib/local/processes";
 import { formatRestoreDrill, runRestoreDrill } from "../../scripts/lib/drill/restoreDrill";
 import { runLogical } from "../../scripts/lib/logicalDump";
 import { parsePostgresUri } from "../../scripts/lib/pg";
 import { PostgresEndpoint } from "../../config";
 import { freePortBase } from "./ports";
+
+/** Processes whose command line or working directory lies under `dir`. */
+function processesOf(dir: string): { pid: number; command: string }[] {
+    const found: { pid: number; command: string }[] = [];
+    for (const entry of fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+        try {
+            const command = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
+            const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+            if (command.includes(dir) || cwd.startsWith(dir)) found.push({ pid: Number(entry), command });
+        } catch {
+            // Gone meanwhile, or not ours to read.
+        }
+    }
+    return found;
+}
 
 /** The current primary's address, to reach it with the application role after a failover. */
 const superuserOnPort = (node: PostgresEndpoint) => ({ host: node.host, port: node.port });
@@ -221,6 +236,19 @@ describe("backups with pgBackRest on real servers: WAL archiving and point-in-ti
             assert.ok(!fs.existsSync(into), "nothing was created");
             assert.strictEqual((await currentPrimary(handle)).name, "node0");
             assert.ok((await poolNodes(handle)).every((node) => node.status === "up" || node.status === "waiting"), "every node still attached");
+        });
+
+        it("local:down leaves no process behind while the archiver waits on a repository that does not answer", async function () {
+            this.timeout(120_000);
+            const handle = s3Cluster();
+            const primary = handle.topology.nodes[0]!;
+            // The run's S3 server is down since the test before: the next segment's push hangs.
+            await withClient(superuserOn(handle, primary), { caPem: handle.secrets.pki.caCertPem }, (client) => client.query("CREATE TABLE wal_filler AS SELECT 1 AS x; SELECT pg_switch_wal()"));
+            const archiving = () => processesOf(s3StateDir).filter((entry) => entry.command.includes("archive-push"));
+            await waitUntil("the archiver to run archive-push", async () => archiving().length > 0, { timeoutMs: 30_000, intervalMs: 200 });
+            const results = await localDown(s3StateDir);
+            assert.match(results.find((entry) => entry.name === primary.name)!.result, /^killed; \d+ leftover process\(es\) killed$/, JSON.stringify(results));
+            assert.deepStrictEqual(processesOf(s3StateDir), []);
         });
     });
 });

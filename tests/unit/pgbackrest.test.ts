@@ -1,6 +1,9 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { archiveCommand, ARCHIVE_SCRIPT, BACKUP_SCRIPT, renderPgbackrestConf, renderPostgresNodeFiles, renderPostgresqlConf, RenderContext, STANZA } from "../../components/render";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ARCHIVE_CALL_TIMEOUT_SECONDS, archiveCommand, ARCHIVE_SCRIPT, BACKUP_SCRIPT, renderPgbackrestConf, renderPostgresNodeFiles, renderPostgresqlConf, RenderContext, STANZA } from "../../components/render";
 import { dockerContext, settingsOf, testPasswords, testTls } from "./fixtures";
 
 describe("pgBackRest rendering", () => {
@@ -35,13 +38,51 @@ describe("pgBackRest rendering", () => {
                 assert.strictEqual(lint.status, 0, `${name}:\n${lint.stdout}`);
             }
         });
-        it("pgbackrest-archive.sh pushes with the node's configuration and creates the stanza only when a push fails", () => {
+        /** Runs pgbackrest-archive.sh with a stand-in pgbackrest on PATH that answers as `scenario` says. */
+        const runArchive = (scenario: "pushed" | "no stanza yet" | "unreachable"): { status: number | null; calls: string[]; stderr: string } => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-fake-pgbackrest-"));
+            try {
+                fs.writeFileSync(path.join(dir, "pgbackrest"), [
+                    "#!/bin/bash",
+                    "echo \"$*\" >> \"$CALLS\"",
+                    "case \"$SCENARIO:$*\" in",
+                    "    *stanza-create*) exit 0 ;;",
+                    "    pushed:*) exit 0 ;;",
+                    // The first push finds no archive.info (pgBackRest 2.45's words), the second works.
+                    "    'no stanza yet:'*) if [ \"$(grep -c archive-push \"$CALLS\")\" = 1 ]; then printf '%s\\n' 'ERROR: [103]: unable to find a valid repository:' \"       repo1: [FileMissingError] unable to load info file '/r/archive/pg-ha/archive.info' or '/r/archive/pg-ha/archive.info.copy':\" >&2; exit 103; fi; exit 0 ;;",
+                    "    unreachable:*) echo 'ERROR: [104]: unable to find a valid repository: repo1: [HostConnectError] unable to connect to localhost:1' >&2; exit 104 ;;",
+                    "esac",
+                    "",
+                ].join("\n"), { mode: 0o755 });
+                const calls = path.join(dir, "calls");
+                fs.writeFileSync(calls, "");
+                const run = spawnSync("bash", ["-s", "pg_wal/000000010000000000000003"], {
+                    input: script(ARCHIVE_SCRIPT).content, encoding: "utf8",
+                    env: { PATH: `${dir}:${process.env.PATH}`, CALLS: calls, SCENARIO: scenario },
+                });
+                const verbs = fs.readFileSync(calls, "utf8").trim().split("\n").map((line) => line.split(" ").slice(2).join(" "));
+                return { status: run.status, calls: verbs, stderr: run.stderr };
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        };
+
+        it("pgbackrest-archive.sh pushes with the node's configuration, bounded in time", () => {
             const lines = script(ARCHIVE_SCRIPT).content.split("\n");
             assert.ok(lines.includes(pgbackrest));
-            const push = lines.findIndex((line) => line.includes("archive-push \"$wal\" && exit 0"));
-            const create = lines.findIndex((line) => line.includes("stanza-create || exit 1"));
-            assert.ok(push >= 0 && create > push, "push first, stanza-create after a failed push");
-            assert.match(lines[create + 1]!, /^exec .*archive-push "\$wal"$/);
+            assert.ok(lines.includes(`bounded=(timeout ${ARCHIVE_CALL_TIMEOUT_SECONDS})`));
+            assert.deepStrictEqual(runArchive("pushed"), { status: 0, calls: ["archive-push pg_wal/000000010000000000000003"], stderr: "" });
+        });
+        it("pgbackrest-archive.sh creates the stanza only when the repository has none, then pushes again", () => {
+            const run = runArchive("no stanza yet");
+            assert.strictEqual(run.status, 0, run.stderr);
+            assert.deepStrictEqual(run.calls, ["archive-push pg_wal/000000010000000000000003", "stanza-create", "archive-push pg_wal/000000010000000000000003"]);
+        });
+        it("pgbackrest-archive.sh passes any other failure back to PostgreSQL without touching the stanza", () => {
+            const run = runArchive("unreachable");
+            assert.strictEqual(run.status, 104);
+            assert.deepStrictEqual(run.calls, ["archive-push pg_wal/000000010000000000000003"]);
+            assert.match(run.stderr, /HostConnectError/);
         });
         it("backup.sh refuses an unknown backup type before it connects to anything", () => {
             const run = spawnSync("bash", ["-s", "weekly"], { input: script(BACKUP_SCRIPT).content, encoding: "utf8" });

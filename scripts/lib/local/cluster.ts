@@ -19,7 +19,7 @@ import { generateLocalPki } from "./pki";
 import {
     checkBinaries, checkPortFree, checkReachable, ensureServiceUser, isRoot, serviceUserName, UserIds, userIds,
 } from "./prerequisites";
-import { isSameProcess, logTail, startDetached, StartedProcess, stopProcess } from "./processes";
+import { descendantsOf, isSameProcess, logTail, startDetached, StartedProcess, stopProcess } from "./processes";
 import { poolNodes, superuserOn } from "./pgpoolControl";
 import {
     LocalRepositoryKind, LocalSecrets, LocalState, readSecrets, serviceRecord, readState, ServiceRecord, writeOutputs, writeSecrets, writeState,
@@ -317,11 +317,29 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
 }
 
 /** Stops services in reverse start order: pgpool and exporter first, the primary last. */
+/**
+ * Stops each service, then SIGKILLs what it had started and left behind: a server killed after
+ * the stop timeout leaves its children, such as an archiver waiting on an archive_command that
+ * cannot reach the repository.
+ */
 async function stopServices(services: readonly ServiceRecord[]): Promise<{ name: string; result: string }[]> {
     const results: { name: string; result: string }[] = [];
     for (const service of [...services].reverse()) {
-        const result = isSameProcess(service.pid, service.startTime) ? await stopProcess(service.pid, service.stopSignal, 20_000) : "not running";
-        results.push({ name: service.name, result });
+        if (!isSameProcess(service.pid, service.startTime)) {
+            results.push({ name: service.name, result: "not running" });
+            continue;
+        }
+        const children = descendantsOf(service.pid);
+        const result = await stopProcess(service.pid, service.stopSignal, 20_000);
+        const leftovers = children.filter((child) => isSameProcess(child.pid, child.startTime));
+        for (const child of leftovers) {
+            try {
+                process.kill(child.pid, "SIGKILL");
+            } catch {
+                // It ended between the check and the signal.
+            }
+        }
+        results.push({ name: service.name, result: leftovers.length === 0 ? result : `${result}; ${leftovers.length} leftover process(es) killed` });
     }
     return results;
 }

@@ -50,6 +50,28 @@ export function isSameProcess(pid: number, recordedStartTime: string): boolean {
     return isAlive(pid) && startTime(pid) === recordedStartTime;
 }
 
+export interface ProcessIdentity {
+    readonly pid: number;
+    readonly startTime: string;
+}
+
+/** Every process below `pid` now (children, their children, ...), to recognise them later. */
+export function descendantsOf(pid: number): ProcessIdentity[] {
+    const children = new Map<number, number[]>();
+    for (const entry of fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+        const parent = Number(procStat(Number(entry))?.[1]);
+        children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    }
+    const found: ProcessIdentity[] = [];
+    const queue = [...(children.get(pid) ?? [])];
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const started = startTime(next);
+        if (started !== undefined) found.push({ pid: next, startTime: started });
+        queue.push(...(children.get(next) ?? []));
+    }
+    return found;
+}
+
 /**
  * Sends `signal`, waits up to `timeoutMs` for the process to go, then SIGKILLs it.
  * Returns how it ended: "stopped", "killed" or "not running".
