@@ -11,18 +11,19 @@ import { localDown, localUp, openLocalCluster, openLocalClusterOfOutputs } from 
 import { currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
 import { withClient } from "../../scripts/lib/pg";
 import { sleep, waitUntil } from "../../scripts/lib/wait";
-import { stopProcess } from "../../scripts/lib/local/processes";
+import { isAlive, stopProcess } from "../../scripts/lib/local/processes";
 import { formatRestoreDrill, runRestoreDrill } from "../../scripts/lib/drill/restoreDrill";
 import { runLogical } from "../../scripts/lib/logicalDump";
 import { parsePostgresUri } from "../../scripts/lib/pg";
 import { PostgresEndpoint } from "../../config";
 import { freePortBase } from "./ports";
 
-/** Processes whose command line or working directory lies under `dir`. */
+/** Live processes (zombies aside) whose command line or working directory lies under `dir`. */
 function processesOf(dir: string): { pid: number; command: string }[] {
     const found: { pid: number; command: string }[] = [];
     for (const entry of fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
         try {
+            if (!isAlive(Number(entry))) continue;
             const command = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
             const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
             if (command.includes(dir) || cwd.startsWith(dir)) found.push({ pid: Number(entry), command });
@@ -248,7 +249,8 @@ describe("backups with pgBackRest on real servers: WAL archiving and point-in-ti
             await waitUntil("the archiver to run archive-push", async () => archiving().length > 0, { timeoutMs: 30_000, intervalMs: 200 });
             const results = await localDown(s3StateDir);
             assert.match(results.find((entry) => entry.name === primary.name)!.result, /^killed; \d+ leftover process\(es\) killed$/, JSON.stringify(results));
-            assert.deepStrictEqual(processesOf(s3StateDir), []);
+            // SIGKILLed processes linger as zombies until init reaps them.
+            await waitUntil("every process of the run to be gone", async () => processesOf(s3StateDir).length === 0 || JSON.stringify(processesOf(s3StateDir)), { timeoutMs: 5000, intervalMs: 100 });
         });
     });
 });
