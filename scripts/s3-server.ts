@@ -1,6 +1,5 @@
-import S3rver from "s3rver";
-import * as fs from "fs";
 import { parseCommandLine, requireOption, runMain } from "./lib/cli";
+import { createS3Server } from "./lib/local/s3Server";
 
 const USAGE = "node build/scripts/s3-server.js --port P --dir DIR --cert FILE --key FILE --bucket NAME";
 
@@ -10,14 +9,12 @@ const USAGE = "node build/scripts/s3-server.js --port P --dir DIR --cert FILE --
  */
 runMain(async () => {
     const args = parseCommandLine({ port: { type: "string" }, dir: { type: "string" }, cert: { type: "string" }, key: { type: "string" }, bucket: { type: "string" } }, USAGE);
-    const server = new S3rver({
-        address: "127.0.0.1",
+    const server = createS3Server({
         port: Number(requireOption(args.port, "port", USAGE)),
         directory: requireOption(args.dir, "dir", USAGE),
-        cert: fs.readFileSync(requireOption(args.cert, "cert", USAGE)),
-        key: fs.readFileSync(requireOption(args.key, "key", USAGE)),
-        configureBuckets: [{ name: requireOption(args.bucket, "bucket", USAGE), configs: [] }],
-        silent: true,
+        certFile: requireOption(args.cert, "cert", USAGE),
+        keyFile: requireOption(args.key, "key", USAGE),
+        buckets: [requireOption(args.bucket, "bucket", USAGE)],
     });
     const address = await server.run();
     process.stderr.write(`s3rver listening on https://localhost:${address.port}\n`);

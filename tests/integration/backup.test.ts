@@ -3,7 +3,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runFailoverDrill } from "../../scripts/lib/drill/failoverDrill";
-import S3rver from "s3rver";
 import { listBackups, localBackup, localRestore, RestoredServer, runBackupScript } from "../../scripts/lib/local/backup";
 import { BackupRepository, SKIPPED_ON_STANDBY } from "../../components/render";
 import { CommandFailedError } from "../../scripts/lib/local/serviceUser";
@@ -11,7 +10,8 @@ import { localDown, localUp, openLocalCluster, openLocalClusterOfOutputs } from 
 import { currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
 import { withClient } from "../../scripts/lib/pg";
 import { sleep, waitUntil } from "../../scripts/lib/wait";
-import { isAlive, stopProcess } from "../../scripts/lib/local/processes";
+import { isAlive, processIds, stopProcess } from "../../scripts/lib/local/processes";
+import { createS3Server } from "../../scripts/lib/local/s3Server";
 import { formatRestoreDrill, runRestoreDrill } from "../../scripts/lib/drill/restoreDrill";
 import { runLogical } from "../../scripts/lib/logicalDump";
 import { parsePostgresUri } from "../../scripts/lib/pg";
@@ -21,12 +21,12 @@ import { freePortBase } from "./ports";
 /** Live processes (zombies aside) whose command line or working directory lies under `dir`. */
 function processesOf(dir: string): { pid: number; command: string }[] {
     const found: { pid: number; command: string }[] = [];
-    for (const entry of fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    for (const pid of processIds()) {
         try {
-            if (!isAlive(Number(entry))) continue;
-            const command = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
-            const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
-            if (command.includes(dir) || cwd.startsWith(dir)) found.push({ pid: Number(entry), command });
+            if (!isAlive(pid)) continue;
+            const command = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+            const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+            if (command.includes(dir) || cwd.startsWith(dir)) found.push({ pid, command });
         } catch {
             // Gone meanwhile, or not ours to read.
         }
@@ -212,10 +212,9 @@ describe("backups with pgBackRest on real servers: WAL archiving and point-in-ti
             const into = path.join(s3StateDir, "restores", "refused");
             // Another S3 server on the same address and certificate, with an empty store.
             const otherServer = async (buckets: string[]) => {
-                const server = new S3rver({
-                    address: "127.0.0.1", port: repository.port, directory: fs.mkdtempSync(path.join(s3StateDir, "other-s3-")), silent: true,
-                    cert: fs.readFileSync(path.join(s3StateDir, "pki", "s3.crt")), key: fs.readFileSync(path.join(s3StateDir, "pki", "s3.key")),
-                    configureBuckets: buckets.map((name) => ({ name, configs: [] })),
+                const server = createS3Server({
+                    port: repository.port!, directory: fs.mkdtempSync(path.join(s3StateDir, "other-s3-")), buckets,
+                    certFile: path.join(s3StateDir, "pki", "s3.crt"), keyFile: path.join(s3StateDir, "pki", "s3.key"),
                 });
                 await server.run();
                 return server;

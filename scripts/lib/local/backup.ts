@@ -11,7 +11,7 @@ import { progress, waitUntil } from "../wait";
 import type { LocalCluster } from "./cluster";
 import { currentPrimary, superuserOn } from "./pgpoolControl";
 import { checkReachable } from "./prerequisites";
-import { serviceDir } from "./layout";
+import { serviceLogFile } from "./layout";
 import { logTail } from "./processes";
 import { CommandFailedError, runAsServiceUser } from "./serviceUser";
 
@@ -52,7 +52,7 @@ export function runBackupScript(cluster: LocalCluster, node: PostgresEndpoint, t
  * end of the server log.
  */
 export async function archiveFirstSegment(cluster: LocalCluster, primary: PostgresEndpoint, timeoutMs: number): Promise<void> {
-    const log = path.join(serviceDir(cluster.stateDir, primary.name), `${primary.name}.log`);
+    const log = serviceLogFile(cluster.stateDir, primary.name);
     // One session for the switch and the polling: every new TLS session costs the busy cores a backend start.
     await withClient(superuserOn(cluster, primary), { caPem: cluster.secrets.pki.caCertPem }, async (client) => {
         await client.query("SELECT pg_switch_wal()");

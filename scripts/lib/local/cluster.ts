@@ -13,7 +13,7 @@ import { ConnectionParts, withClient } from "../pg";
 import { progress, waitUntil } from "../wait";
 import { BackupRepository } from "../../../components/render";
 import { archiveFirstSegment } from "./backup";
-import { localLayout, serviceDir } from "./layout";
+import { localLayout, serviceDir, serviceLogFile } from "./layout";
 import { generateClusterPasswords } from "./passwords";
 import { generateLocalPki } from "./pki";
 import {
@@ -244,7 +244,7 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
     const processes = new Map<string, StartedProcess>();
     const record = (): void => writeState(cluster.stateDir, { stack: options.stack ?? "dev", backupRepository: cluster.backupRepository, portOffset: cluster.topology.pgpool.port - cluster.config.ports.pgpool, serviceUser: cluster.serviceUser, services: started });
     const start = (service: string, port: number, stopSignal: NodeJS.Signals, command?: readonly string[]): void => {
-        const logFile = path.join(serviceDir(cluster.stateDir, service), `${service}.log`);
+        const logFile = serviceLogFile(cluster.stateDir, service);
         const process = startDetached(command ?? path.join(rendered.get(service)!.configDir, START_SCRIPT), logFile);
         processes.set(service, process);
         started.push(serviceRecord(service, process.pid, port, logFile, stopSignal));
@@ -254,7 +254,7 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
         for (const service of services) {
             const code = processes.get(service)?.exitCode();
             if (code !== undefined) {
-                const log = path.join(serviceDir(cluster.stateDir, service), `${service}.log`);
+                const log = serviceLogFile(cluster.stateDir, service);
                 throw new Error(`${service} exited (code ${code}) while starting; last lines of ${log}:\n${logTail(log)}`);
             }
         }

@@ -9,6 +9,11 @@ export function serviceDir(stateDir: string, service: string): string {
     return path.join(stateDir, service);
 }
 
+/** Where a local service's output goes. */
+export function serviceLogFile(stateDir: string, service: string): string {
+    return path.join(serviceDir(stateDir, service), `${service}.log`);
+}
+
 function servicePaths(stateDir: string, service: string): ServicePaths {
     return { configDir: path.join(serviceDir(stateDir, service), "config"), runDir: path.join(serviceDir(stateDir, service), "run") };
 }

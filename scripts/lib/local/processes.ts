@@ -55,12 +55,17 @@ export interface ProcessIdentity {
     readonly startTime: string;
 }
 
+/** The pid of every process this machine has now. */
+export function processIds(): number[] {
+    return fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number);
+}
+
 /** Every process below `pid` now (children, their children, ...), to recognise them later. */
 export function descendantsOf(pid: number): ProcessIdentity[] {
     const children = new Map<number, number[]>();
-    for (const entry of fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
-        const parent = Number(procStat(Number(entry))?.[1]);
-        children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    for (const id of processIds()) {
+        const parent = Number(procStat(id)?.[1]);
+        children.set(parent, [...(children.get(parent) ?? []), id]);
     }
     const found: ProcessIdentity[] = [];
     const queue = [...(children.get(pid) ?? [])];

@@ -3,7 +3,7 @@ import * as path from "path";
 import { REJOIN_SCRIPT, START_SCRIPT } from "../../../components/render";
 import { progress, waitUntil } from "../wait";
 import { openLocalCluster, streamingReplicas } from "./cluster";
-import { serviceDir } from "./layout";
+import { serviceDir, serviceLogFile } from "./layout";
 import { attachNode, currentPrimary, poolNodes, superuserOn } from "./pgpoolControl";
 import { isSameProcess, startDetached, stopProcess } from "./processes";
 import { runAsServiceUser } from "./serviceUser";
@@ -42,7 +42,7 @@ export async function localRejoin(stateDir: string, nodeName: string, timeoutMs 
         throw error;
     }
 
-    const logFile = path.join(serviceDir(cluster.stateDir, node.name), `${node.name}.log`);
+    const logFile = serviceLogFile(cluster.stateDir, node.name);
     const process = startDetached(path.join(configDir, START_SCRIPT), logFile);
     const services = cluster.state.services.filter((service) => service.name !== node.name);
     writeState(cluster.stateDir, { ...cluster.state, services: [...services, serviceRecord(node.name, process.pid, node.port, logFile, "SIGINT")] });
