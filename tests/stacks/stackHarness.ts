@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig } from "@pulumi/pulumi/runtime/rpc";
-import { readStackFileConfig } from "../../config/stackFile";
+import { readProjectFile, readStackFileConfig } from "../../config/stackFile";
 
 /** A resource the program registered under mocks. */
 export interface RecordedResource {
@@ -101,7 +101,7 @@ export async function runStack(stack: string, configOverrides: Record<string, un
             return { id: `${args.name}-id`, state };
         },
         call: (args) => (args.token === "aws:ec2/getAmi:getAmi" ? { ...args.inputs, id: "ami-0123456789abcdef0" } : args.inputs),
-    }, "pg-ha", stack, false);
+    }, readProjectFile().name, stack, false);
     const program = (await import("../../index")) as Record<string, pulumi.Output<any>>;
     await Promise.all(Object.values(program).filter((output) => output !== undefined).map((output) => promiseOf(output)));
     // Let every registration finish before anyone reads the records (waitForRPCs is internal to
