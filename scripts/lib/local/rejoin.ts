@@ -36,7 +36,8 @@ export async function localRejoin(stateDir: string, nodeName: string, timeoutMs 
     progress(`rewinding ${node.name} onto ${primary.name}`);
     const rejoinLog = path.join(serviceDir(cluster.stateDir, node.name), "rejoin.log");
     try {
-        fs.appendFileSync(rejoinLog, await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, ["/bin/bash", path.join(configDir, REJOIN_SCRIPT), String(primary.index)], timeoutMs));
+        const output = await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, ["/bin/bash", path.join(configDir, REJOIN_SCRIPT), String(primary.index)], timeoutMs);
+        fs.appendFileSync(rejoinLog, `${output.stderr}${output.stdout}`);
     } catch (error) {
         fs.appendFileSync(rejoinLog, `${(error as Error).message}\n`);
         throw error;

@@ -65,7 +65,7 @@ export async function localSwitchover(stateDir: string, targetName: string, opti
     const stoppedAt = Date.now();
     await stopProcess(record.pid, "SIGINT", timeoutMs);
     const paths = cluster.context.layout.postgres(primary.name);
-    const control = await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [`${paths.binDir}/pg_controldata`, paths.dataDir]);
+    const control = (await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [`${paths.binDir}/pg_controldata`, paths.dataDir])).stdout;
     const shutdownLsn = /Latest checkpoint location:\s+(\S+)/.exec(control)?.[1];
     if (shutdownLsn === undefined || !/Database cluster state:\s+shut down$/m.test(control)) throw new Error(`${primary.name} did not shut down cleanly:\n${control}`);
     await waitUntil(`${target.name} to receive ${primary.name}'s shutdown checkpoint ${shutdownLsn}`, () => withClient(superuserOn(cluster, target), { caPem: ca }, async (client) =>
