@@ -104,6 +104,24 @@ describe("backups with pgBackRest on real servers: WAL archiving and point-in-ti
         }
     });
 
+    it("restores to a moment a few seconds old, whose WAL nobody archived yet, and refuses a moment to come", async () => {
+        await onPrimary("CREATE TABLE recent_rows (id int PRIMARY KEY)");
+        await onPrimary("INSERT INTO recent_rows SELECT generate_series(1, 100)");
+        await sleep(1100);
+        const moment = new Date();
+        await assert.rejects(localRestore(cluster(), { targetTime: new Date(Date.now() + 60_000), into: restoreDir("future"), port: restorePort }), /is in the future/);
+        assert.ok(!fs.existsSync(restoreDir("future")), "nothing was created for a future target");
+        const restored = await localRestore(cluster(), { targetTime: moment, into: restoreDir("recent"), port: restorePort });
+        try {
+            const handle = cluster();
+            const count = await withClient({ host: "127.0.0.1", port: restored.port, user: "postgres", password: handle.secrets.passwords.superuser, database: handle.config.databaseName }, { caPem: handle.secrets.pki.caCertPem }, async (client) =>
+                Number((await client.query<{ count: string }>("SELECT count(*) FROM recent_rows")).rows[0]!.count));
+            assert.strictEqual(count, 100);
+        } finally {
+            await restored.stop();
+        }
+    });
+
     it("backup.sh, the script the schedules run on every node, backs up on the primary only", async () => {
         const handle = cluster();
         const before = await listBackups(handle, await currentPrimary(handle));

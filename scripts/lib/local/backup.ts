@@ -16,11 +16,11 @@ import { logTail } from "./processes";
 import { CommandFailedError, runAsServiceUser } from "./serviceUser";
 
 /** Runs pgBackRest as the service user with a node's rendered configuration. */
-export function pgbackrest(cluster: LocalCluster, node: PostgresEndpoint, args: readonly string[], timeoutMs = 600_000): Promise<string> {
+export async function pgbackrest(cluster: LocalCluster, node: PostgresEndpoint, args: readonly string[], timeoutMs = 600_000): Promise<string> {
     const runDir = cluster.context.layout.postgres(node.name).runDir;
-    return runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, ["pgbackrest", `--config=${pgbackrestConfPath(cluster.context, node)}`, `--stanza=${STANZA}`, ...args], timeoutMs, {
+    return (await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, ["pgbackrest", `--config=${pgbackrestConfPath(cluster.context, node)}`, `--stanza=${STANZA}`, ...args], timeoutMs, {
         PGPASSFILE: path.join(runDir, PGPASS_FILE), HOME: runDir,
-    });
+    })).stdout;
 }
 
 /** True when something accepts a TCP connection at host:port within the deadline. */
@@ -41,8 +41,8 @@ export type BackupType = "full" | "diff" | "incr";
  * primary it makes sure the stanza exists and takes a `type` backup; on a standby it exits
  * SKIPPED_ON_STANDBY and does nothing.
  */
-export function runBackupScript(cluster: LocalCluster, node: PostgresEndpoint, type: BackupType): Promise<string> {
-    return runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [path.join(cluster.context.layout.postgres(node.name).configDir, BACKUP_SCRIPT), type], 600_000);
+export async function runBackupScript(cluster: LocalCluster, node: PostgresEndpoint, type: BackupType): Promise<void> {
+    await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [path.join(cluster.context.layout.postgres(node.name).configDir, BACKUP_SCRIPT), type], 600_000);
 }
 
 /**
@@ -160,6 +160,39 @@ export async function localBackup(cluster: LocalCluster, type: BackupType = "ful
     return { node: primary.name, backup: backups[backups.length - 1]!, durationMs: Date.now() - started };
 }
 
+/** Seconds a restore waits for the WAL holding its target to reach the repository. */
+const ARCHIVE_WAIT_MS = 180_000;
+
+/** The segment part of an archived file's name (a .partial or .backup suffix stripped); undefined for a .history file. */
+function segmentOf(walFileName: string | null): string | undefined {
+    return /^[0-9A-F]{24}/.exec(walFileName ?? "")?.[0];
+}
+
+/**
+ * Makes the WAL that holds `moment` reachable from the repository, or refuses a moment still to
+ * come. Recovery to a time stops at the first commit after it and fails ("recovery ended before
+ * configured recovery target was reached") when the archived WAL holds none, and the segment being
+ * written is archived only when it fills or archive_timeout passes. So: a commit stamped now (an
+ * xid and nothing else), a WAL switch, and a wait until that segment is archived.
+ */
+export async function archiveThrough(cluster: LocalCluster, primary: PostgresEndpoint, moment: Date): Promise<void> {
+    await withClient(superuserOn(cluster, primary), { caPem: cluster.secrets.pki.caCertPem }, async (client) => {
+        const now = (await client.query<{ now: Date }>("SELECT now()")).rows[0]!.now;
+        if (moment.getTime() > now.getTime()) {
+            throw new Error(`the target time ${moment.toISOString()} is in the future (${primary.name}'s clock says ${now.toISOString()}): a restore reaches only moments that have passed`);
+        }
+        await client.query("SELECT txid_current()");
+        const segment = (await client.query<{ segment: string }>("SELECT pg_walfile_name(pg_switch_wal()) AS segment")).rows[0]!.segment;
+        progress(`waiting for ${primary.name} to archive WAL segment ${segment}, which holds ${moment.toISOString()}`);
+        await waitUntil(`${primary.name} to archive WAL segment ${segment}`, async () => {
+            const row = (await client.query<{ last_archived_wal: string | null; last_failed_wal: string | null }>("SELECT last_archived_wal, last_failed_wal FROM pg_stat_archiver")).rows[0]!;
+            const archived = segmentOf(row.last_archived_wal);
+            return (archived !== undefined && archived >= segment)
+                || `last archived: ${row.last_archived_wal ?? "nothing"}${row.last_failed_wal ? `, last failed: ${row.last_failed_wal} (see ${serviceLogFile(cluster.stateDir, primary.name)})` : ""}`;
+        }, { timeoutMs: ARCHIVE_WAIT_MS, intervalMs: 200 });
+    });
+}
+
 export interface RestoreOptions {
     /** Recover to this moment; the latest archived WAL when absent. */
     readonly targetTime?: Date;
@@ -179,8 +212,9 @@ export interface RestoredServer {
 /**
  * Restores the repository into a new data directory and starts it as a standalone server on
  * 127.0.0.1:port with the cluster's credentials and CA. Refuses, touching nothing, when the target
- * folder is not empty or the target time is before the first backup ended. The copy runs with
- * archiving off, so it never pushes WAL into the live repository.
+ * folder is not empty or the target time is in the future or before the first backup ended. A
+ * recent target's WAL is archived first (see {@link archiveThrough}). The copy runs with archiving
+ * off, so it never pushes WAL into the live repository.
  */
 export async function localRestore(cluster: LocalCluster, options: RestoreOptions): Promise<RestoredServer> {
     const started = Date.now();
@@ -192,6 +226,7 @@ export async function localRestore(cluster: LocalCluster, options: RestoreOption
     if (options.targetTime !== undefined && options.targetTime.getTime() < backups[0]!.stoppedAt.getTime()) {
         throw new Error(`no backup ends before ${options.targetTime.toISOString()}: the first one ended at ${backups[0]!.stoppedAt.toISOString()}`);
     }
+    if (options.targetTime !== undefined) await archiveThrough(cluster, source, options.targetTime);
     const runDir = `${dataDir}.run`;
     fs.mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o755 });
     for (const dir of [dataDir, runDir]) {
@@ -223,7 +258,7 @@ export async function localRestore(cluster: LocalCluster, options: RestoreOption
     await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [pgCtl, "-D", dataDir, "-l", path.join(runDir, "postgres.log"), "-w", "-t", "600", "-o", `-c config_file=${path.join(runDir, "postgresql.conf")}`, "start"], 620_000);
     await waitUntil("the restored server to finish recovery", async () => {
         const output = await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [path.join(sourcePaths.binDir, "psql"), "-X", "-At", "-h", runDir, "-p", String(options.port), "-U", "postgres", "-d", "postgres", "-c", "SELECT pg_is_in_recovery()"], 10_000, { PGPASSFILE: path.join(sourcePaths.runDir, PGPASS_FILE) });
-        return output.trim() === "f";
+        return output.stdout.trim() === "f" || `pg_is_in_recovery() answered ${JSON.stringify(output.stdout.trim())}`;
     }, {
         timeoutMs: 600_000,
         intervalMs: 200,
