@@ -8,3 +8,4 @@ export * from "./ec2";
 export * from "./backup";
 export * from "./instanceTypes";
 export * from "./prices";
+export * from "./packages";

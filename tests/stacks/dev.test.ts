@@ -167,7 +167,9 @@ describe("dev stack under mocks (Pulumi.dev.yaml)", function () {
         for (const image of images) {
             const dockerfile = fs.readFileSync(image.inputs.build.dockerfile as string, "utf8");
             assert.ok(path.resolve(image.inputs.build.context as string).startsWith(PROJECT_ROOT));
-            assert.match(dockerfile, /^ARG \w+_VERSION=\S+$/m, "the Debian package version is pinned");
+            const version = /^ARG (\w+_VERSION)$/m.exec(dockerfile)?.[1];
+            assert.ok(version !== undefined, "the Dockerfile takes its Debian package version as a build argument");
+            assert.match(image.inputs.build.buildArgs[version] as string, /^\d[\w.+~-]*$/, `the program pins ${version}`);
         }
         const postgres = images.find((image) => (image.inputs.name as string).startsWith("pg-ha/postgres-pgbackrest:"))!;
         assert.match(postgres.inputs.build.buildArgs.POSTGRES_IMAGE as string, /^postgres:15\.\d+-bookworm$/);

@@ -1,7 +1,7 @@
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig } from "../../../config";
+import { ClusterConfig, PINNED_DEBIAN_VERSIONS, postgresClientPackage } from "../../../config";
 import { PROJECT_ROOT } from "../../../config/projectRoot";
 import { BackupRepository, HostLayout } from "../../render";
 import { DeployedService, Platform, ServiceKind, ServiceSpec } from "../platform";
@@ -16,17 +16,40 @@ export interface DockerPlatformArgs {
     readonly postgresShmSizeMb?: number;
 }
 
-/** Images built with Debian's packages, each Dockerfile pinning the package version the tests run. */
-export const BUILT_IMAGES = {
-    postgres: { context: "components/platforms/docker/images/postgres", debianPackage: "pgbackrest" },
-    pgpool: { context: "components/platforms/docker/images/pgpool", debianPackage: "pgpool2" },
-    exporter: { context: "components/platforms/docker/images/exporter", debianPackage: "prometheus-postgres-exporter" },
-} as const;
+/** Where each image's Dockerfile is; it names no version: every one comes from {@link imageBuildArgs}. */
+export const IMAGE_CONTEXTS: Readonly<Record<ServiceKind, string>> = {
+    postgres: "components/platforms/docker/images/postgres",
+    pgpool: "components/platforms/docker/images/pgpool",
+    exporter: "components/platforms/docker/images/exporter",
+};
 
-/** Local names of the built images; the PostgreSQL one is named after the official image it extends. */
-export function builtImageName(kind: ServiceKind, postgresImage: string): string {
-    if (kind === "postgres") return `pg-ha/postgres-pgbackrest:${postgresImage.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 128)}`;
-    return kind === "pgpool" ? "pg-ha/pgpool:4.3.5-bookworm" : "pg-ha/postgres-exporter:0.11.1-bookworm";
+/** The build arguments of each image: every package and version from config/packages.ts. */
+export function imageBuildArgs(kind: ServiceKind, config: ClusterConfig): Record<string, string> {
+    switch (kind) {
+        case "postgres":
+            return { POSTGRES_IMAGE: config.postgresImage, PGBACKREST_VERSION: PINNED_DEBIAN_VERSIONS.pgbackrest };
+        case "pgpool":
+            return { PGPOOL_VERSION: PINNED_DEBIAN_VERSIONS.pgpool2, POSTGRES_CLIENT_PACKAGE: postgresClientPackage(config.postgresVersion) };
+        case "exporter":
+            return { EXPORTER_VERSION: PINNED_DEBIAN_VERSIONS["prometheus-postgres-exporter"] };
+    }
+}
+
+/** A tag from a version: Docker tags take [A-Za-z0-9_.-] only. */
+function tagOf(text: string): string {
+    return text.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 128);
+}
+
+/** Local names of the built images, tagged with what they were built from. */
+export function builtImageName(kind: ServiceKind, config: ClusterConfig): string {
+    switch (kind) {
+        case "postgres":
+            return `pg-ha/postgres-pgbackrest:${tagOf(config.postgresImage)}`;
+        case "pgpool":
+            return `pg-ha/pgpool:${tagOf(`${PINNED_DEBIAN_VERSIONS.pgpool2}-pg${config.postgresVersion}`)}`;
+        case "exporter":
+            return `pg-ha/postgres-exporter:${tagOf(PINNED_DEBIAN_VERSIONS["prometheus-postgres-exporter"])}`;
+    }
 }
 
 function octalMode(mode: number): string {
@@ -63,19 +86,15 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         }, { parent: this });
         this.backupVolume = new docker.Volume(`${name}-backups`, { name: `${this.containerPrefix}-backups` }, { parent: this });
         this.backupRepository = pulumi.output<BackupRepository>({ type: "posix", path: DOCKER_BACKUP_REPOSITORY });
-        const built = (kind: ServiceKind, buildArgs: Record<string, string> = {}) => {
-            const context = path.join(PROJECT_ROOT, BUILT_IMAGES[kind].context);
+        const built = (kind: ServiceKind) => {
+            const context = path.join(PROJECT_ROOT, IMAGE_CONTEXTS[kind]);
             return new docker.RemoteImage(`${name}-${kind}-image`, {
-                name: builtImageName(kind, args.config.postgresImage),
-                build: { context, dockerfile: path.join(context, "Dockerfile"), buildArgs },
+                name: builtImageName(kind, args.config),
+                build: { context, dockerfile: path.join(context, "Dockerfile"), buildArgs: imageBuildArgs(kind, args.config) },
                 keepLocally: true,
             }, { parent: this });
         };
-        this.images = {
-            postgres: built("postgres", { POSTGRES_IMAGE: args.config.postgresImage }),
-            pgpool: built("pgpool"),
-            exporter: built("exporter"),
-        };
+        this.images = { postgres: built("postgres"), pgpool: built("pgpool"), exporter: built("exporter") };
         this.registerOutputs({ networkName: this.network.name, backupVolumeName: this.backupVolume.name });
     }
 

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { buildTopology, ClusterConfig, Ec2Settings } from "../../../config";
+import { buildTopology, ClusterConfig, Ec2Settings, hostPackages } from "../../../config";
 import { BackupRepository, gzipUserData, HostLayout, HostService, hostServiceUnit, renderBackupTimers, renderCloudConfig } from "../../render";
 import { DeployedService, Platform, ServiceKind, ServiceSpec } from "../platform";
 import { BackupStorage, createBackupStorage } from "./backupBucket";
@@ -127,7 +127,7 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
         }, { parent, retainOnDelete: this.settings.keepDataVolumesOnDestroy });
         const userData = pulumi.secret(pulumi.all([spec.files, volume.id]).apply(([files, volumeId]) => gzipUserData(renderCloudConfig({
             hostname: spec.name,
-            packages: [`postgresql-${this.config.postgresVersion}`, `postgresql-client-${this.config.postgresVersion}`, "pgbackrest"],
+            packages: hostPackages(this.config.postgresVersion).postgres,
             conflictingServices: [],
             dataVolume: { volumeId, mountPath: EC2_DATA_MOUNT },
             serviceUser: this.layout.serviceUser,
@@ -154,7 +154,7 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
         const first = services[0]!;
         const userData = pulumi.secret(pulumi.all(services.map((service) => service.spec.files)).apply((fileSets) => gzipUserData(renderCloudConfig({
             hostname: "front",
-            packages: ["pgpool2", `postgresql-client-${this.config.postgresVersion}`, "prometheus-postgres-exporter"],
+            packages: hostPackages(this.config.postgresVersion).front,
             conflictingServices: ["pgpool2", "prometheus-postgres-exporter"],
             serviceUser: this.layout.serviceUser,
             services: services.map((service, i): HostService => ({ name: service.spec.name, configDir: service.spec.configDir, files: fileSets[i]!, stopSignal: service.spec.stopSignal })),

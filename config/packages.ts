@@ -1,0 +1,30 @@
+/**
+ * The one home of every Debian package the cluster runs, and of the versions pinned where an image
+ * is built: the Docker images take them as build arguments, EC2's cloud-init installs the same
+ * names, and the integration tests check the pins against what the test machine runs.
+ */
+export const PINNED_DEBIAN_VERSIONS = {
+    pgpool2: "4.3.5-1+deb12u1",
+    pgbackrest: "2.45-1",
+    "prometheus-postgres-exporter": "0.11.1-3+b5",
+} as const;
+
+export type PinnedPackage = keyof typeof PINNED_DEBIAN_VERSIONS;
+
+/** The PostgreSQL server package of a major version. */
+export function postgresServerPackage(postgresVersion: number): string {
+    return `postgresql-${postgresVersion}`;
+}
+
+/** psql, pg_isready and the other clients of a major version (failover scripts call this one). */
+export function postgresClientPackage(postgresVersion: number): string {
+    return `postgresql-client-${postgresVersion}`;
+}
+
+/** Packages of each kind of host, by what it runs. */
+export function hostPackages(postgresVersion: number) {
+    return {
+        postgres: [postgresServerPackage(postgresVersion), postgresClientPackage(postgresVersion), "pgbackrest"],
+        front: ["pgpool2", postgresClientPackage(postgresVersion), "prometheus-postgres-exporter"],
+    } as const;
+}
