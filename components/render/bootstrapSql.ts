@@ -1,4 +1,5 @@
 import { ROLE_NAMES } from "../../config";
+import { scramVerifier } from "./scramVerifier";
 import { ClusterPasswords, RenderContext } from "./types";
 
 function literal(value: string): string {
@@ -36,27 +37,40 @@ function replicationStatusFunctions(grantees: readonly string[]): string[] {
 }
 
 /**
- * SQL the primary runs once, on its first start, as the superuser. Commits are local only:
- * no replica exists yet to acknowledge them.
+ * Session settings of the bootstrap: commits are local only (no replica exists yet to acknowledge
+ * them), and neither pg_stat_statements nor the server log records a statement.
+ */
+const QUIET_SESSION = ["SET synchronous_commit = local;", "SET pg_stat_statements.track = 'none';", "SET log_statement = 'none';", "SET log_min_duration_statement = -1;"];
+
+/** `CREATE ROLE name WITH options PASSWORD '<SCRAM verifier>'`: the password itself is never in SQL. */
+function createRole(name: string, options: string, password: string): string {
+    return `CREATE ROLE ${name} WITH ${options} PASSWORD ${literal(scramVerifier(name, password))};`;
+}
+
+/**
+ * SQL the primary runs once, on its first start, as the superuser. Roles get SCRAM verifiers, not
+ * passwords, so no view, log or statistics a monitoring role can read ever holds a password, and
+ * the statements are not tracked at all; pg_stat_statements is emptied at the end all the same.
  */
 export function renderBootstrapSql(context: RenderContext, passwords: ClusterPasswords): string {
     const { databaseName, appUser } = context.config;
     return [
         "-- Rendered by pg-ha-stack: roles, database and extensions of a new cluster.",
-        "SET synchronous_commit = local;",
-        `CREATE ROLE ${ROLE_NAMES.replication} WITH LOGIN REPLICATION PASSWORD ${literal(passwords.replication)};`,
-        `CREATE ROLE ${ROLE_NAMES.pgpoolCheck} WITH LOGIN PASSWORD ${literal(passwords.pgpoolCheck)};`,
+        ...QUIET_SESSION,
+        createRole(ROLE_NAMES.replication, "LOGIN REPLICATION", passwords.replication),
+        createRole(ROLE_NAMES.pgpoolCheck, "LOGIN", passwords.pgpoolCheck),
         `GRANT pg_monitor TO ${ROLE_NAMES.pgpoolCheck};`,
-        `CREATE ROLE ${ROLE_NAMES.monitoring} WITH LOGIN PASSWORD ${literal(passwords.monitoring)};`,
+        createRole(ROLE_NAMES.monitoring, "LOGIN", passwords.monitoring),
         `GRANT pg_monitor TO ${ROLE_NAMES.monitoring};`,
-        `CREATE ROLE ${appUser} WITH LOGIN PASSWORD ${literal(passwords.app)};`,
+        createRole(appUser, "LOGIN", passwords.app),
         `CREATE DATABASE ${databaseName} OWNER ${appUser};`,
         `REVOKE ALL ON DATABASE ${databaseName} FROM PUBLIC;`,
         `GRANT CONNECT ON DATABASE ${databaseName} TO ${ROLE_NAMES.monitoring}, ${ROLE_NAMES.pgpoolCheck};`,
         `\\connect ${databaseName}`,
-        "SET synchronous_commit = local;",
+        ...QUIET_SESSION,
         "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;",
         ...replicationStatusFunctions([appUser, ROLE_NAMES.monitoring]),
+        "SELECT pg_stat_statements_reset();",
         "",
     ].join("\n");
 }

@@ -18,3 +18,4 @@ export * from "./cloudInit";
 export * from "./pgbackrestConf";
 export * from "./backupScripts";
 export * from "./backupTimers";
+export * from "./scramVerifier";

@@ -159,6 +159,13 @@ describe("renderers", () => {
             assert.match(sql, /CREATE EXTENSION IF NOT EXISTS pg_stat_statements;/);
             assert.ok(sets.slice(1).every(([, files]) => !files.some((file) => file.name === "bootstrap.sql")));
         });
+        it("bootstrap SQL holds SCRAM verifiers, never a password, and tracks none of its statements", () => {
+            const sql = sets[0]![1].find((file) => file.name === "bootstrap.sql")!.content;
+            for (const [name, password] of Object.entries(passwords)) assert.ok(!sql.includes(password), `the ${name} password is in bootstrap.sql`);
+            assert.strictEqual(sql.match(/PASSWORD 'SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+';/g)?.length, 4);
+            assert.strictEqual(sql.match(/^SET pg_stat_statements\.track = 'none';$/gm)?.length, 2, "in both sessions (before and after \\connect)");
+            assert.match(sql, /SELECT pg_stat_statements_reset\(\);\n$/);
+        });
         it("every script (start, failover, follow_primary, rejoin) passes bash -n and shellcheck", function () {
             this.timeout(60_000);
             const shellcheck = spawnSync("shellcheck", ["--version"]);
