@@ -1,4 +1,5 @@
-import { BACKUP_SCRIPT, SKIPPED_ON_STANDBY } from "./backupScripts";
+import { SKIPPED_ON_STANDBY } from "./backupScripts";
+import { BACKUP_SCRIPT } from "./fileNames";
 
 /** A systemd unit file for /etc/systemd/system. */
 export interface SystemdUnitFile {

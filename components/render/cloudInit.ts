@@ -1,5 +1,6 @@
 import { gzipSync } from "zlib";
 import { stringify } from "yaml";
+import { assetText } from "./assets";
 import { SystemdUnitFile } from "./backupTimers";
 import { RenderedFile } from "./types";
 
@@ -41,36 +42,6 @@ export const MOUNT_DATA_SCRIPT = "/usr/local/sbin/pg-ha-mount-data";
 /** Seconds the first boot waits for the data volume to be attached. */
 export const VOLUME_WAIT_SECONDS = 600;
 
-/**
- * Mounts the data volume: waits for the attachment, creates a filesystem only when the volume
- * has none (a volume kept from a replaced instance keeps its data), mounts it by UUID with nofail.
- */
-export function renderMountDataScript(): string {
-    return [
-        "#!/bin/bash",
-        "# Rendered by pg-ha-stack: mount the PostgreSQL data volume, formatting it only when empty.",
-        "set -euo pipefail",
-        "device=$1",
-        "mount_point=$2",
-        "owner=$3",
-        `for _ in $(seq 1 ${VOLUME_WAIT_SECONDS}); do`,
-        "    [ -e \"$device\" ] && break",
-        "    sleep 1",
-        "done",
-        `[ -e "$device" ] || { echo "data volume $device was not attached within ${VOLUME_WAIT_SECONDS} s" >&2; exit 1; }`,
-        "if ! blkid \"$device\" >/dev/null 2>&1; then",
-        "    echo \"formatting the new, empty data volume $device\" >&2",
-        "    mkfs.ext4 -q -L pgdata \"$device\"",
-        "fi",
-        "uuid=$(blkid -s UUID -o value \"$device\")",
-        "mkdir -p \"$mount_point\"",
-        "grep -q \" $mount_point \" /etc/fstab || echo \"UUID=$uuid $mount_point ext4 defaults,nofail,noatime 0 2\" >> /etc/fstab",
-        "mountpoint -q \"$mount_point\" || mount \"$mount_point\"",
-        "chown \"$owner:$owner\" \"$mount_point\"",
-        "",
-    ].join("\n");
-}
-
 function systemdUnit(service: HostService, afterMount: boolean): string {
     return [
         "[Unit]",
@@ -100,7 +71,7 @@ export function renderCloudConfig(input: CloudInitInput): string {
         // Pgpool-II (4.3) and pgBackRest (2.45) from Debian, the versions the project's tests run,
         // not PGDG's newer ones.
         { path: "/etc/apt/preferences.d/pg-ha-debian-packages", content: "Package: pgpool2 libpgpool2 pgbackrest\nPin: release o=Debian\nPin-Priority: 1001\n", permissions: "0644" },
-        { path: MOUNT_DATA_SCRIPT, content: renderMountDataScript(), permissions: "0755" },
+        { path: MOUNT_DATA_SCRIPT, content: assetText("mount-data.sh"), permissions: "0755" },
     ];
     for (const service of input.services) {
         for (const file of service.files) {
@@ -116,7 +87,7 @@ export function renderCloudConfig(input: CloudInitInput): string {
     const runcmd: string[][] = [
         ["sh", "-c", `id -u ${input.serviceUser} >/dev/null 2>&1 || useradd --system --user-group --home-dir /var/lib/postgresql ${input.serviceUser}`],
         ...(input.conflictingServices.length > 0 ? [["systemctl", "disable", "--now", ...input.conflictingServices]] : []),
-        ...(input.dataVolume ? [[MOUNT_DATA_SCRIPT, ebsDevicePath(input.dataVolume.volumeId), input.dataVolume.mountPath, input.serviceUser]] : []),
+        ...(input.dataVolume ? [[MOUNT_DATA_SCRIPT, ebsDevicePath(input.dataVolume.volumeId), input.dataVolume.mountPath, input.serviceUser, String(VOLUME_WAIT_SECONDS)]] : []),
         ["systemctl", "daemon-reload"],
         ["systemctl", "enable", "--now", ...units],
     ];

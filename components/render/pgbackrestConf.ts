@@ -1,30 +1,7 @@
 import { PostgresEndpoint } from "../../config";
-import { CA_CERT_FILE } from "./postgresqlConf";
-import { RenderContext } from "./types";
+import { CA_CERT_FILE, PGBACKREST_CONF_FILE } from "./fileNames";
+import { BackupRepository, RenderContext } from "./types";
 
-/** Where backups and archived WAL go: a folder (a volume in dev) or an S3 bucket (prod). */
-export type BackupRepository =
-    | { readonly type: "posix"; readonly path: string }
-    | {
-        readonly type: "s3";
-        readonly bucket: string;
-        /** Key prefix inside the bucket; only this prefix is ever written. */
-        readonly path: string;
-        readonly endpoint: string;
-        readonly region: string;
-        /** "auto": the instance role's credentials (EC2); "shared": the key pair below. */
-        readonly keyType: "auto" | "shared";
-        readonly key?: string;
-        readonly secretKey?: string;
-        /** "path" for S3-compatible servers on one host name, "host" for AWS. */
-        readonly uriStyle: "host" | "path";
-        /** Endpoint port when not 443. */
-        readonly port?: number;
-        /** Verify the endpoint against the cluster CA rather than the system's (an S3-compatible server of our own). */
-        readonly verifyWithClusterCa?: boolean;
-    };
-
-export const PGBACKREST_CONF_FILE = "pgbackrest.conf";
 /** One stanza per cluster: every node archives into and restores from the same one. */
 export const STANZA = "pg-ha";
 

@@ -1,10 +1,8 @@
 import { ROLE_NAMES } from "../../config";
 import { ConfValue, renderSettings } from "./confSyntax";
-import { FAILOVER_SCRIPT, FOLLOW_PRIMARY_SCRIPT } from "./failoverScripts";
-import { CA_CERT_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./postgresqlConf";
+import { CA_CERT_FILE, FAILOVER_SCRIPT, FOLLOW_PRIMARY_SCRIPT, POOL_PASSWD_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./fileNames";
 import { RenderContext } from "./types";
 
-export const POOL_PASSWD_FILE = "pool_passwd";
 
 /**
  * Health checks: one probe a second; a backend that fails it twice (1 s apart, 2 s connect

@@ -1,15 +1,14 @@
 import { ROLE_NAMES } from "../../config";
-import { renderFailoverScript, renderFollowPrimaryScript, FAILOVER_SCRIPT, FOLLOW_PRIMARY_SCRIPT } from "./failoverScripts";
+import { clusterEnvFile } from "./clusterEnv";
+import { failoverEnv, failoverScriptFiles } from "./failoverScripts";
+import { CA_CERT_FILE, PCPPASS_FILE, PGPASS_FILE, PGPOOL_KEY_FILE, POOL_PASSWD_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./fileNames";
 import { md5Hex, renderPgpass } from "./passwordFiles";
 import { allowedNetworks } from "./pgHba";
-import { POOL_PASSWD_FILE, renderPgpoolConf, renderPoolHbaConf } from "./pgpoolConf";
+import { renderPgpoolConf, renderPoolHbaConf } from "./pgpoolConf";
 import { renderPoolPasswd } from "./poolPasswd";
-import { CA_CERT_FILE, PGPASS_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./postgresqlConf";
-import { renderStartScript, START_SCRIPT } from "./startScript";
+import { withStartFiles } from "./startScript";
 import { ClusterPasswords, RenderContext, RenderedFile, TlsMaterial } from "./types";
 
-export const PGPOOL_KEY_FILE = "pgpoolkey";
-export const PCPPASS_FILE = "pcppass";
 
 /** pcp.conf: the PCP admin with the MD5 of its password (the only form pcp.conf takes). */
 export function renderPcpConf(password: string): string {
@@ -21,45 +20,43 @@ export function renderPcppass(port: number, password: string): string {
     return `*:${port}:${ROLE_NAMES.pcpAdmin}:${password}\n`;
 }
 
-/** Every file the pgpool host needs, the start script last. */
+/** Every file the pgpool host needs. */
 export function renderPgpoolFiles(context: RenderContext, passwords: ClusterPasswords, tls: TlsMaterial): RenderedFile[] {
-    const paths = context.layout.pgpool();
-    const files: RenderedFile[] = [
-        { name: "pgpool.conf", content: renderPgpoolConf(context), mode: 0o644, secret: false },
-        { name: "pool_hba.conf", content: renderPoolHbaConf(allowedNetworks(context)), mode: 0o644, secret: false },
-        { name: "pcp.conf", content: renderPcpConf(passwords.pcpAdmin), mode: 0o600, secret: true },
-        {
-            name: POOL_PASSWD_FILE,
-            content: renderPoolPasswd([
-                { user: context.config.appUser, password: passwords.app },
-                { user: ROLE_NAMES.superuser, password: passwords.superuser },
-                { user: ROLE_NAMES.pgpoolCheck, password: passwords.pgpoolCheck },
-            ], passwords.pgpoolAesKey),
-            mode: 0o600,
-            secret: true,
-        },
-        { name: PGPOOL_KEY_FILE, content: passwords.pgpoolAesKey, mode: 0o600, secret: true },
-        { name: PCPPASS_FILE, content: renderPcppass(context.topology.pgpool.pcpPort, passwords.pcpAdmin), mode: 0o600, secret: true },
-        // The failover scripts promote and re-point nodes as the superuser.
-        { name: PGPASS_FILE, content: renderPgpass([{ user: ROLE_NAMES.superuser, password: passwords.superuser }]), mode: 0o600, secret: true },
-        { name: FAILOVER_SCRIPT, content: renderFailoverScript(context), mode: 0o755, secret: false },
-        { name: FOLLOW_PRIMARY_SCRIPT, content: renderFollowPrimaryScript(context), mode: 0o755, secret: false },
-        { name: CA_CERT_FILE, content: tls.caCertPem, mode: 0o644, secret: false },
-        { name: SERVER_CERT_FILE, content: tls.certPem, mode: 0o644, secret: false },
-        { name: SERVER_KEY_FILE, content: tls.keyPem, mode: 0o600, secret: true },
-    ];
-    const script = renderStartScript({
-        description: "Starts Pgpool-II in the foreground.",
-        paths,
+    return withStartFiles({
+        kind: "pgpool",
+        description: "Values of Pgpool-II for its start, failover and follow-primary scripts.",
+        paths: context.layout.pgpool(),
         serviceUser: context.layout.serviceUser,
-        files,
-        variables: { PGPOOL: context.layout.pgpoolBinary },
-        body: [
-            "export PCPPASSFILE=\"$RUN_DIR/" + PCPPASS_FILE + "\"",
-            "export PGPASSFILE=\"$RUN_DIR/" + PGPASS_FILE + "\"",
-            // -D: forget the node states of a previous run; health checks establish them afresh.
-            "exec \"$PGPOOL\" -n -D -f \"$CONFIG_DIR/pgpool.conf\" -F \"$RUN_DIR/pcp.conf\" -a \"$CONFIG_DIR/pool_hba.conf\" -k \"$RUN_DIR/" + PGPOOL_KEY_FILE + "\"",
+        files: [
+            { name: "pgpool.conf", content: renderPgpoolConf(context), mode: 0o644, secret: false },
+            { name: "pool_hba.conf", content: renderPoolHbaConf(allowedNetworks(context)), mode: 0o644, secret: false },
+            { name: "pcp.conf", content: renderPcpConf(passwords.pcpAdmin), mode: 0o600, secret: true },
+            {
+                name: POOL_PASSWD_FILE,
+                content: renderPoolPasswd([
+                    { user: context.config.appUser, password: passwords.app },
+                    { user: ROLE_NAMES.superuser, password: passwords.superuser },
+                    { user: ROLE_NAMES.pgpoolCheck, password: passwords.pgpoolCheck },
+                ], passwords.pgpoolAesKey),
+                mode: 0o600,
+                secret: true,
+            },
+            { name: PGPOOL_KEY_FILE, content: passwords.pgpoolAesKey, mode: 0o600, secret: true },
+            { name: PCPPASS_FILE, content: renderPcppass(context.topology.pgpool.pcpPort, passwords.pcpAdmin), mode: 0o600, secret: true },
+            // The failover scripts promote and re-point nodes as the superuser.
+            { name: PGPASS_FILE, content: renderPgpass([{ user: ROLE_NAMES.superuser, password: passwords.superuser }]), mode: 0o600, secret: true },
+            { name: CA_CERT_FILE, content: tls.caCertPem, mode: 0o644, secret: false },
+            { name: SERVER_CERT_FILE, content: tls.certPem, mode: 0o644, secret: false },
+            { name: SERVER_KEY_FILE, content: tls.keyPem, mode: 0o600, secret: true },
+            clusterEnvFile(context),
+            ...failoverScriptFiles(),
         ],
+        env: {
+            PGPOOL: context.layout.pgpoolBinary,
+            PCPPASS_FILE,
+            PGPASS_FILE,
+            PGPOOL_KEY_FILE,
+            ...failoverEnv(context),
+        },
     });
-    return [...files, { name: START_SCRIPT, content: script, mode: 0o755, secret: false }];
 }

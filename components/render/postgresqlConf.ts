@@ -1,16 +1,15 @@
 import { postgresTuningFor, PostgresEndpoint, ROLE_NAMES } from "../../config";
 import { conninfo, renderSettings } from "./confSyntax";
-import { archiveCommand } from "./backupScripts";
+import { ARCHIVE_SCRIPT, CA_CERT_FILE, PGPASS_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./fileNames";
 import { RenderContext } from "./types";
 
-export const SERVER_CERT_FILE = "server.crt";
-export const SERVER_KEY_FILE = "server.key";
-export const CA_CERT_FILE = "ca.crt";
-export const PGPASS_FILE = "pgpass";
+
+/** A standby's slot is its name with this suffix (the streaming check's SQL matches on it too). */
+export const SLOT_SUFFIX = "_slot";
 
 /** The replication slot a replica streams through, on whichever node is primary. */
 export function replicationSlotName(nodeName: string): string {
-    return `${nodeName}_slot`;
+    return `${nodeName}${SLOT_SUFFIX}`;
 }
 
 /**
@@ -21,6 +20,11 @@ export function synchronousStandbyNames(context: RenderContext): string {
     const count = context.config.synchronousReplicas;
     if (count === 0) return "";
     return `ANY ${count} (${context.topology.nodes.map((node) => node.name).join(", ")})`;
+}
+
+/** archive_command of every node: `pgbackrest-archive.sh %p`. */
+export function archiveCommand(context: RenderContext, node: PostgresEndpoint): string {
+    return `${context.layout.postgres(node.name).configDir}/${ARCHIVE_SCRIPT} %p`;
 }
 
 /** How a standby reaches `upstream`: TLS verified against the cluster CA, password from its pgpass. */

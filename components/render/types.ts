@@ -1,5 +1,4 @@
 import { ClusterConfig, Topology } from "../../config";
-import { BackupRepository } from "./pgbackrestConf";
 
 /** A file that lands on a host, relative to the service's config folder. */
 export interface RenderedFile {
@@ -64,6 +63,28 @@ export interface HostLayout {
     readonly pcpBinDir: string;
     readonly exporterBinary: string;
 }
+
+/** Where backups and archived WAL go: a folder (a volume in dev) or an S3 bucket (prod). */
+export type BackupRepository =
+    | { readonly type: "posix"; readonly path: string }
+    | {
+        readonly type: "s3";
+        readonly bucket: string;
+        /** Key prefix inside the bucket; only this prefix is ever written. */
+        readonly path: string;
+        readonly endpoint: string;
+        readonly region: string;
+        /** "auto": the instance role's credentials (EC2); "shared": the key pair below. */
+        readonly keyType: "auto" | "shared";
+        readonly key?: string;
+        readonly secretKey?: string;
+        /** "path" for S3-compatible servers on one host name, "host" for AWS. */
+        readonly uriStyle: "host" | "path";
+        /** Endpoint port when not 443. */
+        readonly port?: number;
+        /** Verify the endpoint against the cluster CA rather than the system's (an S3-compatible server of our own). */
+        readonly verifyWithClusterCa?: boolean;
+    };
 
 /** Where a cluster's backups and archived WAL go, and how long full backups are kept. */
 export interface BackupPlan {

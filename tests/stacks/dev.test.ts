@@ -134,7 +134,7 @@ describe("dev stack under mocks (Pulumi.dev.yaml)", function () {
             assert.match(files.get("/etc/pg-ha/postgresql.conf")!.content, /^archive_command = '\/etc\/pg-ha\/pgbackrest-archive.sh %p'$/m);
             assert.match(files.get("/etc/pg-ha/postgresql.conf")!.content, /^archive_mode = on$/m);
             assert.strictEqual(files.get("/etc/pg-ha/backup.sh")!.permissions, "0755");
-            assert.match(files.get("/etc/pg-ha/start.sh")!.content, /install -d -m 750 "\$\{owner\[@\]\}" '\/var\/lib\/pgbackrest'/);
+            assert.match(files.get("/etc/pg-ha/service.env")!.content, /^readonly WRITABLE_DIRS=\('\/var\/lib\/pgbackrest'\)$/m, "the start script creates the repository folder");
         }
         assert.ok(!uploads(containers.get("pgpool")!).has("/etc/pg-ha/pgbackrest.conf"));
     });

@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { ARCHIVE_CALL_TIMEOUT_SECONDS, archiveCommand, ARCHIVE_SCRIPT, BACKUP_SCRIPT, renderPgbackrestConf, renderPostgresNodeFiles, renderPostgresqlConf, RenderContext, STANZA } from "../../components/render";
 import { dockerContext, settingsOf, testPasswords, testTls } from "./fixtures";
+import { inHostFolder, lintScripts } from "./hostFolder";
 
 describe("pgBackRest rendering", () => {
     const plain = dockerContext();
@@ -27,16 +28,14 @@ describe("pgBackRest rendering", () => {
     describe("pgbackrest-archive.sh and backup.sh", () => {
         const files = renderPostgresNodeFiles(withBackups, node, testPasswords(), testTls());
         const script = (name: string) => files.find((file) => file.name === name)!;
-        const pgbackrest = `pgbackrest=(pgbackrest --config='/var/run/postgresql/pg-ha/pgbackrest.conf' --stanza=${STANZA})`;
+        const serviceEnv = () => script("service.env").content.split("\n");
 
-        it("are executable, not secret, and pass shellcheck", () => {
+        it("are executable, not secret, and pass shellcheck as files beside the node's service.env", () => {
             for (const name of [ARCHIVE_SCRIPT, BACKUP_SCRIPT]) {
                 assert.strictEqual(script(name).mode, 0o755);
                 assert.strictEqual(script(name).secret, false);
-                const lint = spawnSync("shellcheck", ["--shell=bash", "--severity=warning", "-"], { input: script(name).content, encoding: "utf8" });
-                assert.strictEqual(lint.error, undefined, "shellcheck is missing: apt-get install -y shellcheck (npm test installs it)");
-                assert.strictEqual(lint.status, 0, `${name}:\n${lint.stdout}`);
             }
+            assert.deepStrictEqual(inHostFolder(files, lintScripts), []);
         });
         /** Runs pgbackrest-archive.sh with a stand-in pgbackrest on PATH that answers as `scenario` says. */
         const runArchive = (scenario: "pushed" | "no stanza yet" | "unreachable"): { status: number | null; calls: string[]; stderr: string } => {
@@ -56,10 +55,9 @@ describe("pgBackRest rendering", () => {
                 ].join("\n"), { mode: 0o755 });
                 const calls = path.join(dir, "calls");
                 fs.writeFileSync(calls, "");
-                const run = spawnSync("bash", ["-s", "pg_wal/000000010000000000000003"], {
-                    input: script(ARCHIVE_SCRIPT).content, encoding: "utf8",
-                    env: { PATH: `${dir}:${process.env.PATH}`, CALLS: calls, SCENARIO: scenario },
-                });
+                const run = inHostFolder(files, (host) => spawnSync("bash", [path.join(host, ARCHIVE_SCRIPT), "pg_wal/000000010000000000000003"], {
+                    encoding: "utf8", env: { PATH: `${dir}:${process.env.PATH}`, CALLS: calls, SCENARIO: scenario },
+                }));
                 const verbs = fs.readFileSync(calls, "utf8").trim().split("\n").map((line) => line.split(" ").slice(2).join(" "));
                 return { status: run.status, calls: verbs, stderr: run.stderr };
             } finally {
@@ -68,9 +66,9 @@ describe("pgBackRest rendering", () => {
         };
 
         it("pgbackrest-archive.sh pushes with the node's configuration, bounded in time", () => {
-            const lines = script(ARCHIVE_SCRIPT).content.split("\n");
-            assert.ok(lines.includes(pgbackrest));
-            assert.ok(lines.includes(`bounded=(timeout ${ARCHIVE_CALL_TIMEOUT_SECONDS})`));
+            assert.ok(serviceEnv().includes("readonly PGBACKREST_CONF='/var/run/postgresql/pg-ha/pgbackrest.conf'"));
+            assert.ok(serviceEnv().includes(`readonly STANZA='${STANZA}'`));
+            assert.ok(serviceEnv().includes(`readonly ARCHIVE_CALL_TIMEOUT_SECONDS='${ARCHIVE_CALL_TIMEOUT_SECONDS}'`));
             assert.deepStrictEqual(runArchive("pushed"), { status: 0, calls: ["archive-push pg_wal/000000010000000000000003"], stderr: "" });
         });
         it("pgbackrest-archive.sh creates the stanza only when the repository has none, then pushes again", () => {
@@ -85,12 +83,13 @@ describe("pgBackRest rendering", () => {
             assert.match(run.stderr, /HostConnectError/);
         });
         it("backup.sh refuses an unknown backup type before it connects to anything", () => {
-            const run = spawnSync("bash", ["-s", "weekly"], { input: script(BACKUP_SCRIPT).content, encoding: "utf8" });
+            const run = inHostFolder(files, (host) => spawnSync("bash", [path.join(host, BACKUP_SCRIPT), "weekly"], { encoding: "utf8" }));
             assert.strictEqual(run.status, 2);
             assert.match(run.stderr, /usage: backup.sh full\|diff\|incr$/m);
         });
         it("the start script creates a posix repository folder owned by the service user", () => {
-            assert.ok(script("start.sh").content.includes("install -d -m 750 \"${owner[@]}\" '/var/lib/pgbackrest'"));
+            assert.ok(serviceEnv().includes("readonly WRITABLE_DIRS=('/var/lib/pgbackrest')"));
+            assert.ok(script("start-lib.sh").content.includes('for dir in "${WRITABLE_DIRS[@]}"; do install -d -m 750 "${owner[@]}" "$dir"; done'));
         });
     });
 

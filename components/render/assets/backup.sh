@@ -1,0 +1,36 @@
+#!/bin/bash
+# backup.sh full|diff|incr: a backup, taken only while this node is the primary; a standby exits
+# with SKIPPED_ON_STANDBY (3), which the schedules count as success, so they follow a failover by
+# themselves. Installed by pg-ha-stack; run as the PostgreSQL user by the schedules (systemd
+# timers on EC2) and by `npm run backup`. The primary makes sure the stanza exists (in case
+# nothing was archived yet), then takes the backup.
+set -euo pipefail
+here=${BASH_SOURCE[0]%/*}
+# shellcheck source=service.env
+. "$here/service.env"
+# shellcheck source=cluster.env
+. "$here/cluster.env"
+export PGPASSFILE="$RUN_DIR/$PGPASS_FILE"
+export HOME="$RUN_DIR"
+pgbackrest=(pgbackrest --config="$PGBACKREST_CONF" --stanza="$STANZA")
+type=${1:-}
+case "$type" in
+    full|diff|incr) ;;
+    *) echo "usage: backup.sh full|diff|incr" >&2; exit 2 ;;
+esac
+name=${NODE_NAMES[$NODE_ID]}
+log() { printf '%s pg-ha backup: %s\n' "$(date -u +%FT%T.%3NZ)" "$*" >&2; }
+# A timer that caught up at boot may fire before the server accepts connections.
+for _ in $(seq 1 $((SERVER_WAIT_SECONDS / 2))); do
+    "$BIN_DIR/pg_isready" -q -h "$RUN_DIR" -p "${NODE_PORTS[$NODE_ID]}" && break
+    sleep 2
+done
+in_recovery=$("$BIN_DIR/psql" -X -At -w -h "$RUN_DIR" -p "${NODE_PORTS[$NODE_ID]}" -U "$SUPERUSER" -d postgres -c "SELECT pg_is_in_recovery()")
+if [ "$in_recovery" != f ]; then
+    log "$name is a standby: the primary takes the $type backup"
+    exit "$SKIPPED_ON_STANDBY"
+fi
+"${pgbackrest[@]}" stanza-create >&2
+log "taking a $type backup on $name"
+"${pgbackrest[@]}" backup --type="$type" >&2
+log "$type backup on $name done"

@@ -1,0 +1,56 @@
+#!/bin/bash
+# pgpool follow_primary_command: re-point one standby at the new primary and re-attach it.
+# Installed by pg-ha-stack; runs on the pgpool host as pgpool's user, for every node but the new
+# primary. pgpool.conf: follow_primary_command = 'follow_primary.sh %d %h %p %D %m %H %M %P %r %R'
+# Creates the standby's slot on the new primary first (else the standby loops on "replication
+# slot does not exist"), re-points it by ALTER SYSTEM and reload, waits until the new primary
+# streams to it, restores quorum commit, then re-attaches it to pgpool.
+set -uo pipefail
+readonly SCRIPT=follow_primary
+here=${BASH_SOURCE[0]%/*}
+# shellcheck source=service.env
+. "$here/service.env"
+# shellcheck source=cluster.env
+. "$here/cluster.env"
+# shellcheck source=cluster-lib.sh
+. "$here/cluster-lib.sh"
+
+node_id=$1
+new_primary_id=$5
+[ "$node_id" = "$new_primary_id" ] && exit 0
+name=${NODE_NAMES[$node_id]}
+primary=${NODE_NAMES[$new_primary_id]}
+
+if ! in_recovery=$(sql "$node_id" "SELECT pg_is_in_recovery()" 2>&1); then
+    log "$name does not answer ($in_recovery); it stays detached until it is rejoined"
+    exit 0
+fi
+if [ "$in_recovery" != t ]; then
+    log "$name is not a standby (a former primary?); it stays detached: rejoin it with pg_rewind"
+    exit 0
+fi
+if ! output=$(ensure_slot "$new_primary_id" "$node_id" 2>&1); then
+    log "could not create slot ${NODE_SLOTS[$node_id]} on $primary: $output"
+    exit 1
+fi
+conninfo=${UPSTREAM_CONNINFO[$node_id:$new_primary_id]}
+if ! output=$(sql "$node_id" "ALTER SYSTEM SET primary_conninfo = '$conninfo'" "ALTER SYSTEM SET primary_slot_name = '${NODE_SLOTS[$node_id]}'" "SELECT pg_reload_conf()" 2>&1); then
+    log "could not re-point $name at $primary: $output"
+    exit 1
+fi
+attempts=$((FOLLOW_WAIT_SECONDS * 10))
+for attempt in $(seq 1 "$attempts"); do
+    streams_from "$new_primary_id" "$node_id" && break
+    if [ "$attempt" = "$attempts" ]; then log "$name did not stream from $primary within $FOLLOW_WAIT_SECONDS s; it stays detached"; exit 1; fi
+    sleep 0.1
+done
+log "$name streams from $primary"
+if [ "$SYNCHRONOUS_REPLICAS" -gt 0 ]; then
+    sql "$new_primary_id" "ALTER SYSTEM RESET synchronous_standby_names" "SELECT pg_reload_conf()" >/dev/null || log "could not restore synchronous_standby_names on $primary"
+fi
+if ! output=$("$PCP_BIN_DIR/pcp_attach_node" -h localhost -p "$PCP_PORT" -U "$PCP_USER" -w -n "$node_id" 2>&1); then
+    log "pcp_attach_node $name failed: $output"
+    exit 1
+fi
+log "$name attached to pgpool"
+exit 0

@@ -1,0 +1,1 @@
+SELECT r.application_name FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE r.state = 'streaming' AND s.slot_name = r.application_name || '{{SLOT_SUFFIX}}' ORDER BY 1

@@ -1,0 +1,15 @@
+#!/bin/bash
+# Starts Pgpool-II in the foreground. Installed by pg-ha-stack.
+set -euo pipefail
+umask 077
+here=${BASH_SOURCE[0]%/*}
+# shellcheck source=service.env
+. "$here/service.env"
+# shellcheck source=start-lib.sh
+. "$here/start-lib.sh"
+prepare_run_dir "$0" "$@"
+
+export PCPPASSFILE="$RUN_DIR/$PCPPASS_FILE"
+export PGPASSFILE="$RUN_DIR/$PGPASS_FILE"
+# -D: forget the node states of a previous run; health checks establish them afresh.
+exec "$PGPOOL" -n -D -f "$CONFIG_DIR/pgpool.conf" -F "$RUN_DIR/pcp.conf" -a "$CONFIG_DIR/pool_hba.conf" -k "$RUN_DIR/$PGPOOL_KEY_FILE"
