@@ -1,5 +1,8 @@
+import { calendarsCoincide, isCalendarExpression } from "./calendar";
 import { CONFIG_NAMESPACE } from "./defaults";
-import { checkInteger, show } from "./validators";
+import { checkInteger, orDefault, show } from "./validators";
+
+export { isCalendarExpression };
 
 /** Backups on every platform: where in the repository, how long, and when. */
 export interface BackupSettings {
@@ -24,46 +27,12 @@ export const BACKUP_DEFAULTS = {
 const KNOWN_FIELDS = Object.keys(BACKUP_DEFAULTS);
 const key = (field: string): string => `${CONFIG_NAMESPACE}:backup.${field}`;
 
-const SHORTHANDS = ["minutely", "hourly", "daily", "weekly", "monthly", "yearly", "annually", "quarterly", "semiannually"];
-const WEEKDAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
-const WEEKDAYS = new RegExp(`^${WEEKDAY}(?:\\.\\.${WEEKDAY})?(?:,${WEEKDAY}(?:\\.\\.${WEEKDAY})?)*$`);
-
-/** One field of a date or time: `*`, or a comma list of N, N..M and N/STEP within min..max. */
-function fieldIsValid(text: string, min: number, max: number): boolean {
-    if (text === "*") return true;
-    return text.split(",").every((item) => {
-        const match = /^(\d{1,4})(?:\.\.(\d{1,4})|\/(\d{1,4}))?$/.exec(item);
-        if (match === null) return false;
-        const [first, last] = [Number(match[1]), match[2] === undefined ? undefined : Number(match[2])];
-        const step = match[3] === undefined ? undefined : Number(match[3]);
-        return first >= min && first <= max && (last === undefined || (last >= first && last <= max)) && (step === undefined || step >= 1);
-    });
-}
-
-/**
- * True for the systemd calendar expressions the backup timers take: a shorthand (`daily`,
- * `weekly`), or `[WEEKDAYS] [YEAR-MONTH-DAY] [HOUR:MINUTE[:SECOND]] [UTC]`. Checked here so that a
- * typo fails `pulumi preview`, not a timer on a host at its first boot.
- */
-export function isCalendarExpression(text: string): boolean {
-    if (SHORTHANDS.includes(text)) return true;
-    const words = text.split(" ");
-    if (words.length > 1 && words[words.length - 1] === "UTC") words.pop();
-    const weekdays = words.length > 0 && WEEKDAYS.test(words[0]!) ? words.shift() : undefined;
-    const date = words.length > 0 && words[0]!.includes("-") ? words.shift()!.split("-") : undefined;
-    const time = words.length > 0 ? words.shift()!.split(":") : undefined;
-    if (words.length > 0 || (weekdays === undefined && date === undefined && time === undefined)) return false;
-    const dateRanges: [number, number][] = [[1970, 2199], [1, 12], [1, 31]];
-    const timeRanges: [number, number][] = [[0, 23], [0, 59], [0, 59]];
-    return (date === undefined || (date.length === 3 && date.every((field, i) => fieldIsValid(field, ...dateRanges[i]!))))
-        && (time === undefined || ((time.length === 2 || time.length === 3) && time.every((field, i) => fieldIsValid(field, ...timeRanges[i]!))));
-}
-
-function schedule(problems: string[], field: "fullSchedule" | "differentialSchedule", value: unknown): string {
-    const given = value ?? BACKUP_DEFAULTS[field];
+/** The schedule given (or its default); undefined, with the problem, when systemd would refuse it. */
+function schedule(problems: string[], field: "fullSchedule" | "differentialSchedule", value: unknown): string | undefined {
+    const given = orDefault(value, BACKUP_DEFAULTS[field]);
     if (typeof given !== "string" || !isCalendarExpression(given)) {
         problems.push(`${key(field)} must be a systemd calendar expression such as ${show(BACKUP_DEFAULTS[field])} or "daily", got ${show(given)}`);
-        return BACKUP_DEFAULTS[field];
+        return undefined;
     }
     return given;
 }
@@ -74,15 +43,22 @@ export function parseBackupSettings(problems: string[], raw: unknown): BackupSet
     for (const field of Object.keys(given)) {
         if (!KNOWN_FIELDS.includes(field)) problems.push(`${key(field)} is not a known setting (known: ${KNOWN_FIELDS.join(", ")})`);
     }
-    const retentionDays = (given.retentionDays ?? BACKUP_DEFAULTS.retentionDays) as number;
+    const retentionDays = orDefault(given.retentionDays, BACKUP_DEFAULTS.retentionDays) as number;
     const retentionProblem = checkInteger(key("retentionDays"), retentionDays, 1, 3650);
     if (retentionProblem) problems.push(retentionProblem);
-    const prefix = (given.prefix ?? BACKUP_DEFAULTS.prefix) as string;
+    const prefix = orDefault(given.prefix, BACKUP_DEFAULTS.prefix) as string;
     if (typeof prefix !== "string" || !/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$/.test(prefix)) problems.push(`${key("prefix")} must be a key prefix such as pg-ha/prod (a-z, 0-9, / _ -), got ${show(prefix)}`);
+    const fullSchedule = schedule(problems, "fullSchedule", given.fullSchedule);
+    const differentialSchedule = schedule(problems, "differentialSchedule", given.differentialSchedule);
+    // Both run backup.sh on the primary; started together, one of them fails on pgBackRest's lock.
+    const together = fullSchedule && differentialSchedule ? calendarsCoincide(fullSchedule, differentialSchedule) : undefined;
+    if (together !== undefined) {
+        problems.push(`${key("differentialSchedule")} must never fire at the same moment as ${key("fullSchedule")} (${show(fullSchedule)}); both fire at ${together}, got ${show(differentialSchedule)}`);
+    }
     return {
         prefix,
         retentionDays,
-        fullSchedule: schedule(problems, "fullSchedule", given.fullSchedule),
-        differentialSchedule: schedule(problems, "differentialSchedule", given.differentialSchedule),
+        fullSchedule: fullSchedule ?? BACKUP_DEFAULTS.fullSchedule,
+        differentialSchedule: differentialSchedule ?? BACKUP_DEFAULTS.differentialSchedule,
     };
 }

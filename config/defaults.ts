@@ -40,4 +40,10 @@ export const LIMITS = {
     numInitChildren: { min: 1, max: 1000 },
     maxPool: { min: 1, max: 32 },
     port: { min: 1024, max: 65535 },
+    /** The VPC sizes AWS allows (CreateVpc: "/28 netmask ... to /16 netmask"). */
+    vpcPrefix: { min: 16, max: 28 },
+    /** The widest Docker network the dev stack takes; the narrowest follows from the container count. */
+    dockerNetworkPrefix: { min: 8 },
+    /** The largest gp3 volume (16 TiB): the data volume of each EC2 node. */
+    ec2DataVolumeGb: { max: 16384 },
 } as const;

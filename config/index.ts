@@ -5,6 +5,7 @@ export * from "./sizing";
 export * from "./topology";
 export * from "./roles";
 export * from "./ec2";
+export * from "./subnets";
 export * from "./backup";
 export * from "./instanceTypes";
 export * from "./prices";

@@ -23,9 +23,55 @@ export function pgpoolBackendConnections(pool: PoolSettings): number {
     return pool.numInitChildren * pool.maxPool;
 }
 
+/** max_connections: pgpool's pool plus the reserve for everyone else. */
+export function maxConnectionsFor(pool: PoolSettings): number {
+    return pgpoolBackendConnections(pool) + SUPERUSER_RESERVED_CONNECTIONS + EXTRA_CONNECTIONS;
+}
+
+/** shared_buffers: a quarter of the node's memory. */
+export function sharedBuffersMbFor(node: NodeSizing): number {
+    return Math.floor(node.memoryMb / 4);
+}
+
+/**
+ * Memory budgeted for one PostgreSQL backend: AWS sizes RDS for PostgreSQL's default
+ * max_connections as LEAST(DBInstanceClassMemory / 9531392, 5000), i.e. 9531392 bytes (about
+ * 9.1 MiB) per connection (Amazon RDS User Guide, "Maximum number of database connections").
+ * Every allowed backend must fit in what shared_buffers leaves of the node's memory.
+ */
+export const POSTGRES_BACKEND_MEMORY_MB = 9531392 / (1024 * 1024);
+
+/**
+ * Pgpool-II's own figures (Pgpool-II documentation, "Memory Requirement"): each child process
+ * about 5 MB; shared memory 10 MB plus 0.02 MB per pooled connection (num_init_children x
+ * max_pool), plus 128 MB for the shared relation cache, which is on by default
+ * (enable_shared_relcache; pgpool.conf leaves it so).
+ */
+export const PGPOOL_MEMORY_MB = {
+    perChild: 5,
+    sharedBase: 10,
+    sharedPerPooledConnection: 0.02,
+    sharedRelationCache: 128,
+} as const;
+
+/** What every allowed PostgreSQL backend of one node may take, in MB. */
+export function postgresBackendsMemoryMb(pool: PoolSettings): number {
+    return maxConnectionsFor(pool) * POSTGRES_BACKEND_MEMORY_MB;
+}
+
+/** What pgpool needs for `pool`, in MB: its children and its shared memory. */
+export function pgpoolMemoryMb(pool: PoolSettings): number {
+    return pgpoolSharedMemoryMb(pool) + pool.numInitChildren * PGPOOL_MEMORY_MB.perChild;
+}
+
+/** Pgpool's shared memory for `pool`, in MB (the relation cache included). */
+export function pgpoolSharedMemoryMb(pool: PoolSettings): number {
+    return PGPOOL_MEMORY_MB.sharedBase + PGPOOL_MEMORY_MB.sharedRelationCache + pgpoolBackendConnections(pool) * PGPOOL_MEMORY_MB.sharedPerPooledConnection;
+}
+
 export function postgresTuningFor(node: NodeSizing, pool: PoolSettings): PostgresTuning {
-    const maxConnections = pgpoolBackendConnections(pool) + SUPERUSER_RESERVED_CONNECTIONS + EXTRA_CONNECTIONS;
-    const sharedBuffersMb = Math.floor(node.memoryMb / 4);
+    const maxConnections = maxConnectionsFor(pool);
+    const sharedBuffersMb = sharedBuffersMbFor(node);
     const effectiveCacheSizeMb = Math.floor((node.memoryMb * 3) / 4);
     const maintenanceWorkMemMb = Math.min(2048, Math.max(64, Math.floor(node.memoryMb / 16)));
     // A quarter of the memory left after shared_buffers, shared by every connection's sorts.

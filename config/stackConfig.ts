@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseClusterConfig, projectKeys } from "./load";
+import { parseStackConfig } from "./load";
 import { ClusterConfig } from "./types";
 
-/** Reads the selected stack's configuration once, through Pulumi, and validates it. */
+/** Reads the selected stack's whole configuration once, through Pulumi, and validates it. */
 export function readStackConfig(): ClusterConfig {
-    return parseClusterConfig(projectKeys(pulumi.runtime.allConfig()));
+    return parseStackConfig(pulumi.runtime.allConfig());
 }

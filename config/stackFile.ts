@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
-import { parseClusterConfig, projectKeys } from "./load";
+import { parseStackConfig } from "./load";
 import { PROJECT_ROOT } from "./projectRoot";
 import { ClusterConfig } from "./types";
 
@@ -51,5 +51,5 @@ export function readStackFileConfig(stack: string): Record<string, unknown> {
 
 /** Reads Pulumi.<stack>.yaml without the Pulumi engine, through the same loader as the program. */
 export function loadStackFile(stack: string): ClusterConfig {
-    return parseClusterConfig(projectKeys(readStackFileConfig(stack)));
+    return parseStackConfig(readStackFileConfig(stack));
 }

@@ -1,3 +1,5 @@
+import { POSTGRES_KEYWORDS, POSTGRES_KEYWORDS_VERSION } from "./keywords";
+
 /**
  * Small checks that each return an error sentence naming the key, the value given and what is
  * allowed, or undefined when the value is fine. The loader collects them so that one `pulumi
@@ -7,8 +9,15 @@
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
+/** A value as the user wrote it: JSON, except NaN, Infinity and undefined, which JSON cannot show. */
 export function show(value: unknown): string {
+    if (typeof value === "number" && !Number.isFinite(value)) return String(value);
     return JSON.stringify(value) ?? String(value);
+}
+
+/** The default applies to a key that is absent, not to one given as null: null is a wrong value. */
+export function orDefault(value: unknown, fallback: unknown): unknown {
+    return value === undefined ? fallback : value;
 }
 
 export function isIpv4(value: string): boolean {
@@ -36,13 +45,19 @@ export function checkOneOf(key: string, value: unknown, allowed: readonly (strin
     return undefined;
 }
 
-/** PostgreSQL identifiers we create unquoted: lower case, starting with a letter or underscore. */
+/**
+ * PostgreSQL identifiers we create unquoted: lower case, starting with a letter or underscore, and
+ * no key word that PostgreSQL reserves (the bootstrap SQL would not parse).
+ */
 export function checkIdentifier(key: string, value: unknown, reserved: readonly string[]): string | undefined {
     if (typeof value !== "string" || !IDENTIFIER.test(value)) {
         return `${key} must be a PostgreSQL identifier (a-z, 0-9 and _, starting with a letter or _, at most 63 characters), got ${show(value)}`;
     }
     if (value.startsWith("pg_") || reserved.includes(value)) {
         return `${key} must not be a reserved name (pg_*, ${reserved.join(", ")}), got ${show(value)}`;
+    }
+    if (POSTGRES_KEYWORDS.includes(value)) {
+        return `${key} must not be an SQL key word that PostgreSQL ${POSTGRES_KEYWORDS_VERSION} reserves (the bootstrap SQL writes it unquoted), got ${show(value)}`;
     }
     return undefined;
 }
@@ -72,6 +87,21 @@ export function checkCidr(key: string, value: unknown): string | undefined {
     return undefined;
 }
 
-export function isPublicCidr(cidr: string): boolean {
-    return cidr.endsWith("/0");
+/** A list given where a list belongs, each entry a non-empty string; the problem otherwise. */
+export function checkStringList(key: string, value: unknown): string | undefined {
+    if (!Array.isArray(value) || value.some((entry) => typeof entry !== "string" || entry === "")) {
+        return `${key} must be a list of non-empty strings, got ${show(value)}`;
+    }
+    return undefined;
+}
+
+/** Lists whose entries must be unique (zones, CIDRs, ids): the first repeated entry. */
+export function checkUnique(key: string, list: readonly unknown[], entry: (item: unknown) => unknown = (item) => item): string | undefined {
+    const seen = new Set<unknown>();
+    for (const item of list) {
+        const value = entry(item);
+        if (seen.has(value)) return `${key} must not list ${show(value)} more than once, got ${show(list)}`;
+        seen.add(value);
+    }
+    return undefined;
 }

@@ -1,10 +1,12 @@
 import * as assert from "assert";
 import { RecordedResource, runStack } from "./stackHarness";
 
-describe("dev stack with bad config under mocks", function () {
+// Each run below fails while index.ts loads, so Node keeps no cached copy of the program and the
+// next run loads it afresh with its own config: several bad configs can share this process.
+describe("stacks with bad config under mocks", function () {
     this.timeout(60_000);
 
-    it("fails before any resource is created, naming every bad key", async () => {
+    it("dev: fails before any resource is created, naming every bad key", async () => {
         const registered: RecordedResource[] = [];
         await assert.rejects(
             runStack("dev", { "pg-ha:replicas": 7, "pg-ha:ports": { pgpool: 5432 }, "pg-ha:allowedClientCidrs": ["0.0.0.0/0"], "pg-ha:backup": { fullSchedule: "every sunday" } }, registered),
@@ -18,4 +20,29 @@ describe("dev stack with bad config under mocks", function () {
         );
         assert.deepStrictEqual(registered.map((resource) => resource.type), []);
     });
+
+    const cases: [string, string, Record<string, unknown>, RegExp][] = [
+        ["dev: a key in a misspelt namespace", "dev", { "pgha:replicas": 3 },
+            /pgha:replicas is in namespace "pgha", which this program does not read .*did you mean pg-ha:replicas\?/],
+        ["prod: availability zones of another region than aws:region", "prod", { "pg-ha:ec2": { availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"] } },
+            /pg-ha:ec2\.availabilityZones\[0\] must be a zone of aws:region "eu-west-1" such as eu-west-1a, got "us-east-1a"/],
+        ["prod: a VPC CIDR too small for the subnets", "prod", { "pg-ha:ec2": { availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], vpcCidr: "10.42.0.0/20" } },
+            /pg-ha:ec2\.vpcCidr must be a \/16 to \/17 block to hold the subnets the stack creates .*got "10\.42\.0\.0\/20"/],
+        ["prod: an existing VPC without its CIDR", "prod", { "pg-ha:ec2": { vpcId: "vpc-0123abcd", subnets: [{ id: "subnet-0123abcd", availabilityZone: "eu-west-1a" }, { id: "subnet-0456abcd", availabilityZone: "eu-west-1b" }] } },
+            /pg-ha:ec2\.vpcCidr must be the CIDR of pg-ha:ec2\.vpcId "vpc-0123abcd"/],
+        ["prod: postgresImage, which ec2 does not read", "prod", { "pg-ha:postgresImage": "postgres:15.15-bookworm" },
+            /pg-ha:postgresImage applies to platform "docker" only; pg-ha:platform is "ec2"/],
+        ["dev: a pool that does not fit the node's memory", "dev", { "pg-ha:nodeSizing": { memoryMb: 1024 } },
+            /pg-ha:pool opens numInitChildren × maxPool = 128 connections to each node/],
+    ];
+    for (const [name, stack, overrides, expected] of cases) {
+        it(`${name}: refused with zero resources registered`, async () => {
+            const registered: RecordedResource[] = [];
+            await assert.rejects(runStack(stack, overrides, registered), (error: Error) => {
+                assert.match(error.message, expected);
+                return true;
+            });
+            assert.deepStrictEqual(registered.map((resource) => resource.type), []);
+        });
+    }
 });

@@ -1,8 +1,10 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { ConfigError, DEFAULTS, parseClusterConfig, projectKeys, RawConfig } from "../../config";
+import { ConfigError, DEFAULTS, parseClusterConfig, parseStackConfig, projectKeys, RawConfig, subnetCidr } from "../../config";
 import { isCalendarExpression } from "../../config/backup";
-import { loadStackFile } from "../../config/stackFile";
+import { calendarsCoincide } from "../../config/calendar";
+import { POSTGRES_KEYWORDS } from "../../config/keywords";
+import { loadStackFile, readStackFileConfig } from "../../config/stackFile";
 
 
 function problemsOf(raw: RawConfig): readonly string[] {
@@ -20,6 +22,26 @@ function assertRejected(raw: RawConfig, expected: string | RegExp): void {
     const found = problems.some((problem) => (typeof expected === "string" ? problem === expected : expected.test(problem)));
     assert.ok(found, `expected ${expected} among:\n  ${problems.join("\n  ")}`);
 }
+
+/** A stack file's namespaced config map with `overrides` applied; an override of undefined removes the key. */
+function stackWith(stack: "dev" | "prod", overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    const all: Record<string, unknown> = { ...readStackFileConfig(stack), ...overrides };
+    for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete all[name];
+    return all;
+}
+
+function stackProblemsOf(all: Record<string, unknown>): readonly string[] {
+    try {
+        parseStackConfig(all);
+    } catch (error) {
+        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+        return error.problems;
+    }
+    assert.fail(`config ${JSON.stringify(all)} was accepted`);
+}
+
+const PROD_ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+const EXISTING_SUBNETS = [{ id: "subnet-0123abcd", availabilityZone: "eu-west-1a" }, { id: "subnet-0456abcd", availabilityZone: "eu-west-1b" }];
 
 describe("config loader", () => {
     it("applies every default to an empty config", () => {
@@ -49,6 +71,33 @@ describe("config loader", () => {
         });
     });
 
+    describe("one key decides the replica count (pg-ha:replicas); replica ports follow from a rule", () => {
+        it("loads the dev stack file with pg-ha:replicas overridden to 3, replica ports 5433, 5434, 5435", () => {
+            const config = parseClusterConfig(projectKeys(stackWith("dev", { "pg-ha:replicas": 3 })));
+            assert.strictEqual(config.replicaCount, 3);
+            assert.deepStrictEqual(config.ports.replicas, [5433, 5434, 5435]);
+        });
+        it("the dev stack file lists no replica ports: the rule gives 5433 and 5434", () => {
+            assert.strictEqual((readStackFileConfig("dev")["pg-ha:ports"] as Record<string, unknown> | undefined)?.replicas, undefined);
+            assert.deepStrictEqual(loadStackFile("dev").ports.replicas, [5433, 5434]);
+        });
+        it("uses listed ports for the first replicas, and the next port after the previous node's for the rest", () => {
+            assert.deepStrictEqual(parseClusterConfig({ replicas: 3, ports: { replicas: [6000] } }).ports.replicas, [6000, 6001, 6002]);
+            assert.deepStrictEqual(parseClusterConfig({ replicas: 2, ports: { replicas: [5440, 5450] } }).ports.replicas, [5440, 5450]);
+        });
+        it("skips ports that another role listens on", () => {
+            assert.deepStrictEqual(parseClusterConfig({ replicas: 3, ports: { pgpool: 5433, metrics: 5435 } }).ports.replicas, [5434, 5436, 5437]);
+            assert.deepStrictEqual(parseClusterConfig({ ports: { metrics: 5433 } }).ports.replicas, [5434, 5435]);
+        });
+        it("refuses a list longer than the count, naming both keys", () => {
+            assertRejected({ replicas: 2, ports: { replicas: [5433, 5434, 5435] } },
+                "pg-ha:ports.replicas lists 3 ports but pg-ha:replicas is 2: list at most one port per replica (replicas beyond the list take the next free port after the previous node's), got [5433,5434,5435]");
+        });
+        it("refuses a derived port beyond 65535", () => {
+            assertRejected({ replicas: 2, ports: { primary: 65535, pgpool: 5430 } }, /^pg-ha:ports.replicas\[0\] would be 65536 by the rule \(the next free port after the previous node's\), above 65535; list the replica ports in pg-ha:ports.replicas$/);
+        });
+    });
+
     describe("rejects bad values with the key, the value and what is allowed", () => {
         it("replica count out of range", () => {
             assertRejected({ replicas: 7 }, "pg-ha:replicas must be an integer 1..5, got 7");
@@ -72,11 +121,11 @@ describe("config loader", () => {
         });
         it("port clash between roles", () => {
             assertRejected({ ports: { pgpool: 5432 } }, "pg-ha:ports.primary clashes with pg-ha:ports.pgpool: both are 5432");
-            assertRejected({ ports: { metrics: 5433 } }, "pg-ha:ports.replicas[0] clashes with pg-ha:ports.metrics: both are 5433");
+            assertRejected({ ports: { metrics: 5433, replicas: [5433] } }, "pg-ha:ports.replicas[0] clashes with pg-ha:ports.metrics: both are 5433");
         });
-        it("ports out of range, or not one per replica", () => {
+        it("ports out of range, or not a list", () => {
             assertRejected({ ports: { pgpool: 80 } }, "pg-ha:ports.pgpool must be an integer 1024..65535, got 80");
-            assertRejected({ ports: { replicas: [5433] } }, "pg-ha:ports.replicas must list one port per replica (2), got [5433]");
+            assertRejected({ ports: { replicas: 5433 } }, "pg-ha:ports.replicas must be a list of ports (one per replica at most), got 5433");
             assertRejected({ ports: { primary: 5432, pgbouncer: 6432 } }, /^pg-ha:ports.pgbouncer is not a known setting/);
         });
         it("bad CIDRs", () => {
@@ -126,7 +175,7 @@ describe("config loader", () => {
         it("rejects a budget no known type fits", () => assertRejected({ ...prod, nodeSizing: { cpus: 3 } }, /^pg-ha:ec2.nodeInstanceType: no known instance type has 3 vCPU/));
         it("rejects fewer zones than needed, for a new VPC and for existing subnets", () => {
             assertRejected({ platform: "ec2", ec2: { availabilityZones: ["eu-west-1a"] } }, /^pg-ha:ec2.availabilityZones must list at least 2 zones/);
-            assertRejected({ platform: "ec2", ec2: { vpcId: "vpc-0123abcd", subnets: [{ id: "subnet-0123abcd", availabilityZone: "eu-west-1a" }, { id: "subnet-0456abcd", availabilityZone: "eu-west-1a" }] } },
+            assertRejected({ platform: "ec2", ec2: { vpcId: "vpc-0123abcd", vpcCidr: "10.0.0.0/16", subnets: [{ id: "subnet-0123abcd", availabilityZone: "eu-west-1a" }, { id: "subnet-0456abcd", availabilityZone: "eu-west-1a" }] } },
                 "pg-ha:ec2.subnets must be private subnets in at least 2 availability zones (nodes are spread over zones), got 1 zone(s)");
             assertRejected({ platform: "ec2", ec2: { vpcId: "vpc-0123abcd", subnets: [{ id: "sub-1", availabilityZone: "eu-west-1a" }] } }, /^pg-ha:ec2.subnets\[0\].id must be a subnet id/);
         });
@@ -144,7 +193,179 @@ describe("config loader", () => {
             assertRejected({ ...prod, backup: { schedule: "daily" } }, "pg-ha:backup.schedule is not a known setting (known: prefix, retentionDays, fullSchedule, differentialSchedule)");
         });
         it("rejects ec2 settings on the docker platform", () => assertRejected({ ec2: {} }, /^pg-ha:ec2 applies to platform "ec2" only/));
+        it("accepts an existing VPC given with its CIDR", () => {
+            const config = parseClusterConfig({ platform: "ec2", ec2: { vpcId: "vpc-0123abcd", vpcCidr: "10.0.0.0/16", subnets: EXISTING_SUBNETS } });
+            assert.strictEqual(config.ec2!.vpcCidr, "10.0.0.0/16");
+        });
     });
+});
+
+describe("the whole stack config (parseStackConfig): namespaces, aws:region, and every key checked before any resource", () => {
+    it("loads both stack files, and Pulumi's string values", () => {
+        assert.strictEqual(parseStackConfig(stackWith("dev")).platform, "docker");
+        assert.deepStrictEqual(parseStackConfig(stackWith("prod")).ec2!.availabilityZones, PROD_ZONES);
+        const asPulumiGivesThem = Object.fromEntries(Object.entries(stackWith("prod")).map(([name, value]) => [name, typeof value === "string" ? value : JSON.stringify(value)]));
+        assert.strictEqual(parseStackConfig(asPulumiGivesThem).replicaCount, 2);
+        assert.strictEqual(parseStackConfig(stackWith("dev", { "pg-ha:replicas": "3" })).replicaCount, 3);
+    });
+
+    it("accepts provider keys of the providers the platform uses, and existing subnets in aws:region", () => {
+        assert.strictEqual(parseStackConfig(stackWith("prod", { "aws:profile": "prod", "random:x": "y" })).platform, "ec2");
+        assert.strictEqual(parseStackConfig(stackWith("dev", { "docker:host": "unix:///var/run/docker.sock" })).platform, "docker");
+        const existing = parseStackConfig(stackWith("prod", { "pg-ha:ec2": { vpcId: "vpc-0123abcd", vpcCidr: "10.0.0.0/16", subnets: EXISTING_SUBNETS } }));
+        assert.deepStrictEqual(existing.ec2!.existingVpc!.subnets, EXISTING_SUBNETS);
+    });
+
+    it("accepts the largest pool that fits the memory budget", () => {
+        // 4096 MB node: 3072 MB beside shared_buffers holds 337 backends, 317 of them pooled.
+        assert.strictEqual(parseStackConfig(stackWith("dev", { "pg-ha:pool": { numInitChildren: 79, maxPool: 4 } })).pool.numInitChildren, 79);
+        // 1024 MB front: pgpool's 896 MB holds 150 children at maxPool 2; their 300 pooled connections fit the nodes.
+        assert.strictEqual(parseStackConfig(stackWith("dev", { "pg-ha:pool": { numInitChildren: 150, maxPool: 2 } })).pool.numInitChildren, 150);
+    });
+
+    const BAD: readonly (readonly [string, "dev" | "prod", Record<string, unknown>, string | RegExp])[] = [
+        // Namespaces: only pg-ha and the providers the program uses.
+        ["a misspelt namespace: pgha", "dev", { "pgha:replicas": 3 },
+            'pgha:replicas is in namespace "pgha", which this program does not read (allowed: pg-ha, aws, docker, random, tls); did you mean pg-ha:replicas? got 3'],
+        ["a misspelt namespace: pg_ha", "dev", { "pg_ha:replicas": 3 }, /^pg_ha:replicas is in namespace "pg_ha", which this program does not read .*did you mean pg-ha:replicas\? got 3$/],
+        ["a dot for the colon: pg-ha.replicas", "dev", { "pg-ha.replicas": 3 },
+            "pg-ha.replicas has no namespace (keys are <namespace>:<name>, the namespace one of pg-ha, aws, docker, random, tls); did you mean pg-ha:replicas? got 3"],
+        ["a namespace of no provider used", "prod", { "gcp:region": "europe-west1" }, /^gcp:region is in namespace "gcp", which this program does not read \(allowed: pg-ha, aws, docker, random, tls\), got "europe-west1"$/],
+        ["a key under the project namespace with the namespace twice", "dev", { "pg-ha:pg-ha.replicas": 3 }, /^pg-ha:pg-ha.replicas is not a known setting \(known: .*\); did you mean pg-ha:replicas\?$/],
+        // aws:region and zones.
+        ["zones of another region than aws:region", "prod", { "pg-ha:ec2": { availabilityZones: ["us-east-1a", "us-east-1b"] } },
+            'pg-ha:ec2.availabilityZones[0] must be a zone of aws:region "eu-west-1" such as eu-west-1a, got "us-east-1a"'],
+        ["existing subnets in another region than aws:region", "prod", { "pg-ha:ec2": { vpcId: "vpc-0123abcd", vpcCidr: "10.0.0.0/16", subnets: [EXISTING_SUBNETS[0], { id: "subnet-0789abcd", availabilityZone: "us-east-1b" }] } },
+            'pg-ha:ec2.subnets[1].availabilityZone must be a zone of aws:region "eu-west-1" such as eu-west-1a, got "us-east-1b"'],
+        ["no aws:region on ec2", "prod", { "aws:region": undefined }, /^aws:region is required on platform "ec2" .*such as eu-west-1, got undefined$/],
+        ["an aws:region that is no region", "prod", { "aws:region": "Ireland" }, 'aws:region must be an AWS region such as eu-west-1, got "Ireland"'],
+        ["the same zone twice among others", "prod", { "pg-ha:ec2": { availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1a"] } },
+            'pg-ha:ec2.availabilityZones must not list "eu-west-1a" more than once, got ["eu-west-1a","eu-west-1b","eu-west-1a"]'],
+        ["two existing subnets in one zone among others", "prod", { "pg-ha:ec2": { vpcId: "vpc-0123abcd", vpcCidr: "10.0.0.0/16", subnets: [...EXISTING_SUBNETS, { id: "subnet-0789abcd", availabilityZone: "eu-west-1a" }] } },
+            /^pg-ha:ec2.subnets must each be in another availability zone \(nodes are placed over them in turn\), but "eu-west-1a" has 2, got /],
+        ["the same existing subnet twice", "prod", { "pg-ha:ec2": { vpcId: "vpc-0123abcd", vpcCidr: "10.0.0.0/16", subnets: [...EXISTING_SUBNETS, EXISTING_SUBNETS[0]] } }, /^pg-ha:ec2.subnets must not list "subnet-0123abcd" more than once/],
+        ["zones with an existing VPC (the subnets decide)", "prod", { "pg-ha:ec2": { vpcId: "vpc-0123abcd", vpcCidr: "10.0.0.0/16", subnets: EXISTING_SUBNETS, availabilityZones: PROD_ZONES } },
+            /^pg-ha:ec2.availabilityZones applies only to a VPC the stack creates; with pg-ha:ec2.vpcId the zones are those of pg-ha:ec2.subnets, got \[/],
+        ["an empty zone name", "prod", { "pg-ha:ec2": { availabilityZones: ["eu-west-1a", ""] } }, /^pg-ha:ec2.availabilityZones must be a list of non-empty strings, got \["eu-west-1a",""\]$/],
+        ["subnets that are not a list", "prod", { "pg-ha:ec2": { vpcId: "vpc-0123abcd", vpcCidr: "10.0.0.0/16", subnets: "subnet-0123abcd" } }, 'pg-ha:ec2.subnets must be a list of {id, availabilityZone}, got "subnet-0123abcd"'],
+        ["an unknown field of a subnet", "prod", { "pg-ha:ec2": { vpcId: "vpc-0123abcd", vpcCidr: "10.0.0.0/16", subnets: [{ ...EXISTING_SUBNETS[0], cidr: "10.0.1.0/24" }, EXISTING_SUBNETS[1]] } }, /^pg-ha:ec2.subnets\[0\].cidr is not a known setting \(known: id, availabilityZone\)$/],
+        // Instance types against the budgets.
+        ["a node instance type smaller than the node budget", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, nodeInstanceType: "t3.small" } },
+            'pg-ha:ec2.nodeInstanceType must have at least the node budget pg-ha:nodeSizing (2 vCPU, 4096 MiB), such as t3.medium, got "t3.small" (2 vCPU, 2048 MiB)'],
+        ["a front instance type smaller than the front budget", "prod", { "pg-ha:frontSizing": { cpus: 2, memoryMb: 2048 }, "pg-ha:ec2": { availabilityZones: PROD_ZONES, frontInstanceType: "t2.micro" } },
+            'pg-ha:ec2.frontInstanceType must have at least the front budget pg-ha:frontSizing (2 vCPU, 2048 MiB), such as t3.small, got "t2.micro" (1 vCPU, 1024 MiB)'],
+        ["a data volume larger than gp3 allows", "prod", { "pg-ha:nodeSizing": { diskGb: 20000 } }, 'pg-ha:nodeSizing.diskGb must be at most 16384 on platform "ec2" (the largest gp3 volume), got 20000'],
+        // VPC ranges.
+        ["an existing VPC without its CIDR", "prod", { "pg-ha:ec2": { vpcId: "vpc-0123abcd", subnets: EXISTING_SUBNETS } }, /^pg-ha:ec2.vpcCidr must be the CIDR of pg-ha:ec2.vpcId "vpc-0123abcd" .*got undefined$/],
+        ["a VPC CIDR too small for the subnets", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, vpcCidr: "10.42.0.0/20" } },
+            'pg-ha:ec2.vpcCidr must be a /16 to /17 block to hold the subnets the stack creates (zone i gets private /24 number i and public /24 number 100+i, up to number 102 for 3 zones), got "10.42.0.0/20" (room for 16)'],
+        ["a VPC CIDR of 0.0.0.0/0", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, vpcCidr: "0.0.0.0/0" } }, 'pg-ha:ec2.vpcCidr must be a /16 to /28 block (the VPC sizes AWS allows), got "0.0.0.0/0"'],
+        ["a VPC CIDR of 0.0.0.0/0 (pg_hba)", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, vpcCidr: "0.0.0.0/0" } }, /^pg-ha:ec2.vpcCidr is "0.0.0.0\/0", which opens pg_hba to every address; set pg-ha:allowPublicAccess to true if that is really meant$/],
+        ["a public VPC CIDR", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, vpcCidr: "52.20.0.0/16" } }, /^pg-ha:ec2.vpcCidr is "52.20.0.0\/16", a public range \(not in 10.0.0.0\/8, 172.16.0.0\/12, 192.168.0.0\/16\), which opens pg_hba to public addresses; set pg-ha:allowPublicAccess/],
+        ["public monitoring CIDR", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, monitoringCidrs: ["8.8.8.0/24"] } }, /^pg-ha:ec2.monitoringCidrs\[0\] is "8.8.8.0\/24", a public range .*which opens the metrics to public addresses/],
+        ["the same monitoring CIDR twice", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, monitoringCidrs: ["10.42.0.0/16", "10.42.0.0/16"] } }, /^pg-ha:ec2.monitoringCidrs must not list "10.42.0.0\/16" more than once/],
+        ["the same security group twice", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, allowedClientSecurityGroupIds: ["sg-0123abcd", "sg-0123abcd"] } }, /^pg-ha:ec2.allowedClientSecurityGroupIds must not list "sg-0123abcd" more than once/],
+        ["an empty DNS zone name", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, dnsZoneName: "" } }, /^pg-ha:ec2.dnsZoneName must be a DNS name such as pg-ha.internal, got ""$/],
+        ["keepDataVolumesOnDestroy as a word", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, keepDataVolumesOnDestroy: "yes" } }, 'pg-ha:ec2.keepDataVolumesOnDestroy must be true or false, got "yes"'],
+        // Settings the platform ignores.
+        ["postgresImage on ec2", "prod", { "pg-ha:postgresImage": "postgres:15.15-bookworm" }, 'pg-ha:postgresImage applies to platform "docker" only; pg-ha:platform is "ec2", got "postgres:15.15-bookworm"'],
+        ["dockerNetworkCidr on ec2", "prod", { "pg-ha:dockerNetworkCidr": "172.28.40.0/24" }, 'pg-ha:dockerNetworkCidr applies to platform "docker" only; pg-ha:platform is "ec2", got "172.28.40.0/24"'],
+        ["bindAddress on ec2", "prod", { "pg-ha:bindAddress": "127.0.0.1" }, 'pg-ha:bindAddress applies to platform "docker" only; pg-ha:platform is "ec2", got "127.0.0.1"'],
+        ["ec2 on docker", "dev", { "pg-ha:ec2": { availabilityZones: PROD_ZONES } }, /^pg-ha:ec2 applies to platform "ec2" only; pg-ha:platform is "docker", got /],
+        ["aws provider config on docker", "dev", { "aws:region": "eu-west-1" }, 'aws:region applies to platform "ec2" only; pg-ha:platform is "docker", got "eu-west-1"'],
+        ["docker provider config on ec2", "prod", { "docker:host": "tcp://127.0.0.1:2375" }, 'docker:host applies to platform "docker" only; pg-ha:platform is "ec2", got "tcp://127.0.0.1:2375"'],
+        // Pools against the memory budget.
+        ["PostgreSQL backends beyond the node memory", "dev", { "pg-ha:nodeSizing": { memoryMb: 1024 } },
+            "pg-ha:pool opens numInitChildren × maxPool = 128 connections to each node, which with 20 reserved need 1346 MB of PostgreSQL backends (9.1 MB each), more than the 768 MB that pg-ha:nodeSizing.memoryMb 1024 leaves beside shared_buffers (25%); at most 64 pooled connections fit, got numInitChildren 32, maxPool 4"],
+        ["a pool beyond the node memory", "dev", { "pg-ha:pool": { numInitChildren: 80, maxPool: 4 } }, /^pg-ha:pool opens numInitChildren × maxPool = 320 connections to each node, .*at most 317 pooled connections fit, got numInitChildren 80, maxPool 4$/],
+        ["pgpool children beyond pgpool's share of the front budget", "dev", { "pg-ha:pool": { numInitChildren: 200, maxPool: 1 } },
+            "pg-ha:pool.numInitChildren needs 5 MB per pgpool child plus 138 MB shared (and 0.02 MB per pooled connection): 1142 MB, more than pgpool's 896 MB share of pg-ha:frontSizing.memoryMb 1024; at most 150 children fit, got 200"],
+        // Backup schedules.
+        ["backup schedules that fire at the same moment", "prod", { "pg-ha:backup": { fullSchedule: "daily", differentialSchedule: "weekly" } },
+            /^pg-ha:backup.differentialSchedule must never fire at the same moment as pg-ha:backup.fullSchedule \("daily"\); both fire at \d{4}-\d\d-\d\d 00:00:00, got "weekly"$/],
+        ["a Sunday full backup and a first-of-month differential at the same hour", "prod", { "pg-ha:backup": { fullSchedule: "Sun 01:00", differentialSchedule: "*-*-01 01:00" } },
+            /^pg-ha:backup.differentialSchedule must never fire at the same moment as pg-ha:backup.fullSchedule \("Sun 01:00"\); both fire at \d{4}-\d\d-01 01:00:00/],
+        // SQL key words in names the bootstrap SQL writes unquoted.
+        ["a database named by a reserved key word", "dev", { "pg-ha:databaseName": "select" }, 'pg-ha:databaseName must not be an SQL key word that PostgreSQL 15 reserves (the bootstrap SQL writes it unquoted), got "select"'],
+        ["a role named by a type/function-name key word", "dev", { "pg-ha:appUser": "authorization" }, 'pg-ha:appUser must not be an SQL key word that PostgreSQL 15 reserves (the bootstrap SQL writes it unquoted), got "authorization"'],
+        ["a role named user", "dev", { "pg-ha:appUser": "user" }, /^pg-ha:appUser must not be an SQL key word .*got "user"$/],
+        ["a role named public", "dev", { "pg-ha:appUser": "public" }, /^pg-ha:appUser must not be a reserved name .*got "public"$/],
+        ["an empty database name", "dev", { "pg-ha:databaseName": "" }, /^pg-ha:databaseName must be a PostgreSQL identifier .*got ""$/],
+        // Images.
+        ["an image of another PostgreSQL major", "dev", { "pg-ha:postgresImage": "postgres:16.11-bookworm" },
+            'pg-ha:postgresImage must be an image of PostgreSQL 15 (pg-ha:postgresVersion), such as postgres:15.15-bookworm, got "postgres:16.11-bookworm" (PostgreSQL 16)'],
+        ["an image whose major cannot be told", "dev", { "pg-ha:postgresImage": "postgres:latest" }, /^pg-ha:postgresImage must name its PostgreSQL major in the tag, such as postgres:15.15-bookworm \(checked against pg-ha:postgresVersion 15\), got "postgres:latest"$/],
+        ["a version change without the image", "dev", { "pg-ha:postgresVersion": 16, "pg-ha:postgresImage": "postgres:15.15-bookworm" }, /^pg-ha:postgresImage must be an image of PostgreSQL 16 /],
+        // Ranges that widen pg_hba or the published ports.
+        ["a Docker network of every address", "dev", { "pg-ha:dockerNetworkCidr": "0.0.0.0/0" }, /^pg-ha:dockerNetworkCidr is "0.0.0.0\/0", which opens pg_hba to every address; set pg-ha:allowPublicAccess/],
+        ["a public Docker network", "dev", { "pg-ha:dockerNetworkCidr": "8.8.8.0/24" }, /^pg-ha:dockerNetworkCidr is "8.8.8.0\/24", a public range .*which opens pg_hba to public addresses/],
+        ["a Docker network too small for the containers", "dev", { "pg-ha:dockerNetworkCidr": "172.28.40.0/30" }, /^pg-ha:dockerNetworkCidr must be a \/8 to \/29 block \(3 PostgreSQL nodes, pgpool, the exporter and Docker's gateway need 8 addresses with the network and broadcast ones\), got "172.28.40.0\/30"$/],
+        ["bindAddress 0.0.0.0", "dev", { "pg-ha:bindAddress": "0.0.0.0" }, /^pg-ha:bindAddress is "0.0.0.0", which publishes the cluster's ports on every address of the Docker host; set pg-ha:allowPublicAccess to true if that is really meant$/],
+        ["a public bindAddress", "dev", { "pg-ha:bindAddress": "8.8.8.8" }, /^pg-ha:bindAddress is "8.8.8.8", a public address .*set pg-ha:allowPublicAccess/],
+        ["public client CIDRs", "dev", { "pg-ha:allowedClientCidrs": ["203.0.113.0/24"] }, /^pg-ha:allowedClientCidrs\[0\] is "203.0.113.0\/24", a public range .*which opens the cluster to public addresses/],
+        ["the same client CIDR twice", "dev", { "pg-ha:allowedClientCidrs": ["127.0.0.1/32", "127.0.0.1/32"] }, 'pg-ha:allowedClientCidrs must not list "127.0.0.1/32" more than once, got ["127.0.0.1/32","127.0.0.1/32"]'],
+        // Wrong types, NaN, negative and fractional numbers, empty strings, nulls.
+        ["NaN CPUs", "dev", { "pg-ha:nodeSizing": { cpus: NaN } }, "pg-ha:nodeSizing.cpus must be a number 0.5..64, got NaN"],
+        ["a negative pool", "dev", { "pg-ha:pool": { maxPool: -1 } }, "pg-ha:pool.maxPool must be an integer 1..32, got -1"],
+        ["a fractional disk", "dev", { "pg-ha:nodeSizing": { diskGb: 100.5 } }, "pg-ha:nodeSizing.diskGb must be an integer 10..65536, got 100.5"],
+        ["a null replica count", "dev", { "pg-ha:replicas": null }, "pg-ha:replicas must be an integer 1..5, got null"],
+        ["an empty platform", "dev", { "pg-ha:platform": "" }, 'pg-ha:platform must be one of "docker", "ec2", got ""'],
+        ["allowPublicAccess as a word", "dev", { "pg-ha:allowPublicAccess": "yes" }, 'pg-ha:allowPublicAccess must be true or false, got "yes"'],
+        ["a list of ports where a map belongs", "dev", { "pg-ha:ports": [5430] }, "pg-ha:ports must be an object, got [5430]"],
+        ["synchronous replicas beyond the replicas", "dev", { "pg-ha:replicas": 1, "pg-ha:synchronousReplicas": 2 }, "pg-ha:synchronousReplicas must be an integer 0..1, got 2"],
+        ["an empty backup prefix", "prod", { "pg-ha:backup": { prefix: "" } }, /^pg-ha:backup.prefix must be a key prefix .*got ""$/],
+    ];
+    for (const [name, stack, overrides, expected] of BAD) {
+        it(`refuses ${name}`, () => {
+            const problems = stackProblemsOf(stackWith(stack, overrides));
+            const found = problems.some((problem) => (typeof expected === "string" ? problem === expected : expected.test(problem)));
+            assert.ok(found, `expected ${expected} among:\n  ${problems.join("\n  ")}`);
+        });
+    }
+
+    it("checks zones against each other when no aws:region is known (parseClusterConfig)", () => {
+        assertRejected({ platform: "ec2", ec2: { availabilityZones: ["eu-west-1a", "us-east-1b"] } }, 'pg-ha:ec2.availabilityZones must all be zones of one region, got ["eu-west-1a","us-east-1b"]');
+    });
+});
+
+describe("PostgreSQL 15 key words (pg_get_keywords() catcode R and T)", () => {
+    it("holds the reserved and the type/function-name key words, and no others", () => {
+        for (const word of ["select", "user", "table", "all", "authorization", "left", "verbose", "concurrently"]) assert.ok(POSTGRES_KEYWORDS.includes(word), word);
+        for (const word of ["edufarm", "database", "role", "none", "int"]) assert.ok(!POSTGRES_KEYWORDS.includes(word), word);
+        assert.strictEqual(POSTGRES_KEYWORDS.length, 100);
+        assert.strictEqual(new Set(POSTGRES_KEYWORDS).size, POSTGRES_KEYWORDS.length);
+    });
+});
+
+describe("the subnet rule, one home for the loader and the network", () => {
+    it("puts zone i's private subnet at /24 number i and its public one at number 100+i", () => {
+        assert.strictEqual(subnetCidr("10.42.0.0/16", 3), "10.42.3.0/24");
+        assert.strictEqual(subnetCidr("10.42.0.0/16", 102), "10.42.102.0/24");
+        assert.strictEqual(subnetCidr("10.42.128.0/17", 100), "10.42.228.0/24");
+    });
+});
+
+describe("backup schedules: when two calendars can fire at the same moment", () => {
+    const cases: [string, string, boolean][] = [
+        ["Sun *-*-* 01:00:00", "Mon..Sat *-*-* 01:00:00", false],
+        ["Sat *-*-* 23:30:00", "daily", false],
+        ["daily", "weekly", true],
+        ["hourly", "Sun 01:00", true],
+        ["Sun 01:00:00", "Sun 01:00:30", false],
+        ["Sun *-*-01 01:00", "Mon *-*-01 01:00", false],
+        ["Sun 01:00", "*-*-01 01:00", true],
+        ["*-02-30 01:00", "*-*-* 01:00", false],
+        ["*-*-* 0/6:00", "*-*-* 12:00", true],
+        ["*-*-* 0/6:00", "*-*-* 13:00", false],
+        ["monthly", "quarterly", true],
+        ["Mon..Fri 22:00", "Sat,Sun 22:00", false],
+        ["Fri *-*-13 03:00", "*-*-* 03:00", true],
+    ];
+    for (const [first, second, expected] of cases) {
+        it(`${JSON.stringify(first)} and ${JSON.stringify(second)}: ${expected ? "can coincide" : "never coincide"}`, () => {
+            assert.strictEqual(calendarsCoincide(first, second) !== undefined, expected);
+        });
+    }
 });
 
 describe("backup schedules: the config check agrees with systemd", () => {
@@ -152,7 +373,7 @@ describe("backup schedules: the config check agrees with systemd", () => {
         "Sun *-*-* 01:00:00", "Mon..Sat *-*-* 01:00:00", "daily", "weekly", "Sat,Sun 03:30", "*-*-* 02:00", "01:00",
         "*-*-01 04:00:00", "Mon,Wed..Fri 23:59:59", "Sun *-*-* 01:00:00 UTC", "*-*-* 0/6:00", "2026-12-24 18:00",
         "Mon 25:00", "Foo 01:00", "Sunday at one", "", "*-13-* 01:00", "*-*-* 01:60", "Mon..Fri 22:*/15", "daily UTC x", "01:00:00:00",
-        "Sun", "Sun *-*-*", "Mon..Sun", "Sun UTC", "UTC", "12:00 UTC", "*-*-*", "Sun Mon 01:00", "01:00 Sun",
+        "Sun", "Sun *-*-*", "Mon..Sun", "Sun UTC", "UTC", "12:00 UTC", "*-*-*", "Sun Mon 01:00", "01:00 Sun", "Sat..Mon 01:00", "Sat..Sun 01:00", "*-*-* 20/6:00", "*-*-* 17/6:00", "*-*-28/5 01:00",
     ];
     for (const expression of expressions) {
         it(`${JSON.stringify(expression)}: accepted exactly when systemd-analyze calendar accepts it`, () => {

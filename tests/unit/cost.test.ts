@@ -18,7 +18,7 @@ describe("cost estimate", () => {
     });
 
     it("has no NAT line for an existing VPC, and refuses a docker stack", () => {
-        const existing = parseClusterConfig({ platform: "ec2", ec2: { vpcId: "vpc-0123abcd", subnets: [{ id: "subnet-0123abcd", availabilityZone: "eu-west-1a" }, { id: "subnet-0456abcd", availabilityZone: "eu-west-1b" }] } });
+        const existing = parseClusterConfig({ platform: "ec2", ec2: { vpcId: "vpc-0123abcd", vpcCidr: "10.0.0.0/16", subnets: [{ id: "subnet-0123abcd", availabilityZone: "eu-west-1a" }, { id: "subnet-0456abcd", availabilityZone: "eu-west-1b" }] } });
         assert.ok(!estimateMonthlyCost(existing).some((line) => line.item.startsWith("NAT")));
         assert.throws(() => estimateMonthlyCost(parseClusterConfig({})), /platform "ec2"; this stack's platform is "docker"/);
     });

@@ -1,15 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Ec2Settings, SubnetPlacement } from "../../../config";
+import { Ec2Settings, privateSubnetCidr, publicSubnetCidr, SubnetPlacement } from "../../../config";
 
-/** The index-th /24 inside a VPC CIDR of /16 to /22 (10.42.0.0/16, 3 -> 10.42.3.0/24). */
-export function subnetCidr(vpcCidr: string, index: number): string {
-    const [address, prefixText] = vpcCidr.split("/");
-    const prefix = Number(prefixText);
-    if (prefix > 22 || index >= 2 ** (24 - prefix)) throw new Error(`${vpcCidr} has no room for /24 subnet number ${index}`);
-    const base = address!.split(".").reduce((sum, octet) => sum * 256 + Number(octet), 0) + index * 256;
-    return `${[24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join(".")}/24`;
-}
+// The subnet rule lives in config, where the loader checks the VPC has room for it.
+export { subnetCidr } from "../../../config";
 
 export interface Network {
     readonly vpcId: pulumi.Input<string>;
@@ -32,7 +26,7 @@ export function createNetwork(name: string, settings: Ec2Settings, parent: pulum
     const publicRoutes = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: gateway.id }], tags: { Name: `${name}-public` } }, opts);
     const zones = settings.availabilityZones;
     const publicSubnets = zones.map((zone, i) => {
-        const subnet = new aws.ec2.Subnet(`${name}-public-${zone}`, { vpcId: vpc.id, cidrBlock: subnetCidr(settings.vpcCidr, 100 + i), availabilityZone: zone, mapPublicIpOnLaunch: false, tags: { Name: `${name}-public-${zone}` } }, opts);
+        const subnet = new aws.ec2.Subnet(`${name}-public-${zone}`, { vpcId: vpc.id, cidrBlock: publicSubnetCidr(settings.vpcCidr, i), availabilityZone: zone, mapPublicIpOnLaunch: false, tags: { Name: `${name}-public-${zone}` } }, opts);
         new aws.ec2.RouteTableAssociation(`${name}-public-${zone}`, { subnetId: subnet.id, routeTableId: publicRoutes.id }, opts);
         return subnet;
     });
@@ -40,7 +34,7 @@ export function createNetwork(name: string, settings: Ec2Settings, parent: pulum
     const nat = new aws.ec2.NatGateway(`${name}-nat`, { subnetId: publicSubnets[0]!.id, allocationId: natAddress.id, tags: { Name: `${name}-nat` } }, { parent, dependsOn: [gateway] });
     const privateRoutes = new aws.ec2.RouteTable(`${name}-private`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: { Name: `${name}-private` } }, opts);
     const subnets = zones.map((zone, i) => {
-        const subnet = new aws.ec2.Subnet(`${name}-private-${zone}`, { vpcId: vpc.id, cidrBlock: subnetCidr(settings.vpcCidr, i), availabilityZone: zone, mapPublicIpOnLaunch: false, tags: { Name: `${name}-private-${zone}` } }, opts);
+        const subnet = new aws.ec2.Subnet(`${name}-private-${zone}`, { vpcId: vpc.id, cidrBlock: privateSubnetCidr(settings.vpcCidr, i), availabilityZone: zone, mapPublicIpOnLaunch: false, tags: { Name: `${name}-private-${zone}` } }, opts);
         new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: subnet.id, routeTableId: privateRoutes.id }, opts);
         return { id: subnet.id, availabilityZone: zone };
     });
