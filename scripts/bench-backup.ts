@@ -19,9 +19,8 @@ const USAGE = "npm run bench:backup -- [--scale 20] [--repo posix|s3] [--runs 3]
  */
 runMain(async () => {
     const args = parseCommandLine({ scale: { type: "string" }, repo: { type: "string" }, runs: { type: "string" } }, USAGE);
-    const scale = integerOption(args.scale, "scale") ?? 20;
-    const runs = integerOption(args.runs, "runs") ?? 3;
-    if (runs < 1 || runs > 20) throw new Error(`--runs must be 1..20, got ${runs}`);
+    const scale = integerOption(args.scale, "scale", { min: 1, max: 10_000 }) ?? 20;
+    const runs = integerOption(args.runs, "runs", { min: 1, max: 20 }) ?? 3;
     const repo = args.repo ?? "posix";
     if (repo !== "posix" && repo !== "s3") throw new Error(`--repo must be posix or s3, got ${JSON.stringify(repo)}`);
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-bench-backup-"));

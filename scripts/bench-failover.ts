@@ -16,7 +16,7 @@ const USAGE = "npm run bench:failover -- [--drills 5]";
  */
 runMain(async () => {
     const args = parseCommandLine({ drills: { type: "string" } }, USAGE);
-    const drills = integerOption(args.drills, "drills") ?? 5;
+    const drills = integerOption(args.drills, "drills", { min: 1, max: 100 }) ?? 5;
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-bench-failover-"));
     try {
         await localUp({ stateDir, portBase: await freePortBase() });

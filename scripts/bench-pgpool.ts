@@ -24,10 +24,10 @@ interface Mode {
  */
 runMain(async () => {
     const args = parseCommandLine({ runs: { type: "string" }, seconds: { type: "string" }, clients: { type: "string" }, scale: { type: "string" } }, USAGE);
-    const runs = integerOption(args.runs, "runs") ?? 3;
-    const seconds = integerOption(args.seconds, "seconds") ?? 10;
-    const clients = integerOption(args.clients, "clients") ?? 8;
-    const scale = integerOption(args.scale, "scale") ?? 10;
+    const runs = integerOption(args.runs, "runs", { min: 1, max: 100 }) ?? 3;
+    const seconds = integerOption(args.seconds, "seconds", { min: 1, max: 3600 }) ?? 10;
+    const clients = integerOption(args.clients, "clients", { min: 1, max: 1000 }) ?? 8;
+    const scale = integerOption(args.scale, "scale", { min: 1, max: 10_000 }) ?? 10;
     const pgbench = PGBENCH(loadStackFile("dev").postgresVersion);
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-bench-"));
     try {

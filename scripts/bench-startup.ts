@@ -13,7 +13,7 @@ const USAGE = "npm run bench:startup -- [--runs 5]";
 /** Time from nothing (empty state dir) to a passing verify, over several full runs. */
 runMain(async () => {
     const args = parseCommandLine({ runs: { type: "string" } }, USAGE);
-    const runs = integerOption(args.runs, "runs") ?? 5;
+    const runs = integerOption(args.runs, "runs", { min: 1, max: 100 }) ?? 5;
     const upTimes: number[] = [];
     const totalTimes: number[] = [];
     const checkTimes = new Map<string, number[]>();

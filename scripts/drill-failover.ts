@@ -1,11 +1,14 @@
 import { parseCommandLine, requireOption, runMain } from "./lib/cli";
 import { formatDrillReport, runFailoverDrill } from "./lib/drill/failoverDrill";
+import { openRunningClusterOfOutputs } from "./lib/local/commandTarget";
 
 const USAGE = "npm run drill:failover -- --outputs DIR/outputs.json [--no-rejoin] [--json]";
 
 runMain(async () => {
     const args = parseCommandLine({ outputs: { type: "string" }, "no-rejoin": { type: "boolean" }, json: { type: "boolean" } }, USAGE);
-    const report = await runFailoverDrill(requireOption(args.outputs, "outputs", USAGE), { rejoin: !args["no-rejoin"] });
+    const outputs = requireOption(args.outputs, "outputs", USAGE);
+    openRunningClusterOfOutputs(outputs);
+    const report = await runFailoverDrill(outputs, { rejoin: !args["no-rejoin"] });
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDrillReport(report)}\n`);
     const verified = report.verify === undefined || report.verify.every((result) => result.passed);
     return report.lost.length === 0 && verified ? 0 : 1;

@@ -1,11 +1,12 @@
 import { localStatus } from "./lib/local/cluster";
+import { stateDirOption } from "./lib/local/state";
 import { parseCommandLine, requireOption, runMain } from "./lib/cli";
 
 const USAGE = "npm run local:status -- --state-dir DIR";
 
 runMain(async () => {
     const args = parseCommandLine({ "state-dir": { type: "string" } }, USAGE);
-    const services = localStatus(requireOption(args["state-dir"], "state-dir", USAGE));
+    const services = localStatus(stateDirOption(requireOption(args["state-dir"], "state-dir", USAGE)));
     if (services.length === 0) {
         process.stdout.write("no cluster recorded in that state dir\n");
         return 1;

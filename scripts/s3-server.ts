@@ -1,4 +1,4 @@
-import { parseCommandLine, requireOption, runMain } from "./lib/cli";
+import { checkUsableFolder, existingFileOption, parseCommandLine, portOption, requireOption, runMain } from "./lib/cli";
 import { createS3Server } from "./lib/local/s3Server";
 
 const USAGE = "node build/scripts/s3-server.js --port P --dir DIR --cert FILE --key FILE --bucket NAME";
@@ -9,11 +9,15 @@ const USAGE = "node build/scripts/s3-server.js --port P --dir DIR --cert FILE --
  */
 runMain(async () => {
     const args = parseCommandLine({ port: { type: "string" }, dir: { type: "string" }, cert: { type: "string" }, key: { type: "string" }, bucket: { type: "string" } }, USAGE);
+    const port = portOption(requireOption(args.port, "port", USAGE), "port")!;
+    const directory = requireOption(args.dir, "dir", USAGE);
+    checkUsableFolder(directory, "--dir");
+    const pemHint = "give the PEM file local:up issued (in the state dir's pki folder)";
     const server = createS3Server({
-        port: Number(requireOption(args.port, "port", USAGE)),
-        directory: requireOption(args.dir, "dir", USAGE),
-        certFile: requireOption(args.cert, "cert", USAGE),
-        keyFile: requireOption(args.key, "key", USAGE),
+        port,
+        directory,
+        certFile: existingFileOption(requireOption(args.cert, "cert", USAGE), "cert", pemHint),
+        keyFile: existingFileOption(requireOption(args.key, "key", USAGE), "key", pemHint),
         buckets: [requireOption(args.bucket, "bucket", USAGE)],
     });
     const address = await server.run();

@@ -9,6 +9,7 @@ import {
     renderPgpoolFiles, renderPostgresNodeFiles, replicationSlotName, StackOutputs, START_SCRIPT,
 } from "../../../components/render";
 import { httpsGet, metricSamples } from "../https";
+import { checkUsableFolder, makeFolder, stackOption } from "../cli";
 import { ConnectionParts, withClient } from "../pg";
 import { progress, waitUntil } from "../wait";
 import { BackupRepository } from "../../../components/render";
@@ -22,7 +23,7 @@ import {
 import { descendantsOf, isSameProcess, logTail, startDetached, StartedProcess, stopProcess } from "./processes";
 import { poolNodes, superuserOn } from "./pgpoolControl";
 import {
-    LocalRepositoryKind, LocalSecrets, LocalState, readSecrets, serviceRecord, readState, ServiceRecord, writeOutputs, writeSecrets, writeState,
+    LocalRepositoryKind, LocalSecrets, LocalState, readSecrets, SECRETS_FILE, serviceRecord, readState, ServiceRecord, STATE_FILE, writeOutputs, writeSecrets, writeState,
 } from "./state";
 
 export interface LocalUpOptions {
@@ -139,20 +140,31 @@ function runningServices(stateDir: string): ServiceRecord[] {
     return (readState(stateDir)?.services ?? []).filter((service) => isSameProcess(service.pid, service.startTime));
 }
 
+/**
+ * Every check that can refuse, before anything is written or created (the state dir, the service
+ * user, secrets): the stack, the ports, the state dir (a file in its place, a read-only or virtual
+ * file system, a folder that cannot be written, damaged state files), a cluster still running, the
+ * binaries.
+ */
 async function prepare(options: LocalUpOptions): Promise<LocalCluster> {
     const stateDir = path.resolve(options.stateDir);
-    const stack = options.stack ?? "dev";
+    const stack = stackOption(options.stack);
     const config = loadStackFile(stack);
     const portOffset = portOffsetFor(config, options.portBase);
+    checkUsableFolder(stateDir, "--state-dir");
+    // A state dir that exists must be empty or a local run's: its files are never mixed with others.
+    const entries = fs.existsSync(stateDir) ? fs.readdirSync(stateDir) : [];
+    if (entries.length > 0 && !entries.includes(STATE_FILE) && !entries.includes(SECRETS_FILE)) {
+        throw new Error(`--state-dir ${stateDir} holds other files and no local run (no ${STATE_FILE} or ${SECRETS_FILE}): give a new or empty folder, so that the cluster's files mix with nothing of yours`);
+    }
     const running = runningServices(stateDir);
     if (running.length > 0) {
         throw new Error(`the cluster in ${stateDir} is still running (${running.map((s) => `${s.name} pid ${s.pid}`).join(", ")}); run npm run local:down -- --state-dir ${stateDir} first`);
     }
+    const existingSecrets = readSecrets(stateDir);
     checkBinaries(config.postgresVersion);
     const serviceUser = serviceUserName();
-    const owner = isRoot() ? ensureServiceUser(serviceUser) : undefined;
     const topology = localTopology(config, portOffset);
-    // Every check that can refuse comes before anything is written.
     const backupRepository = options.backupRepository ?? "posix";
     const ports: [number, string][] = [...topologyPorts(topology), ...(backupRepository === "s3" ? [[localS3Port(topology), "S3 server"] as [number, string]] : [])];
     await Promise.all(ports.map(([port, role]) => checkPortFree(port, role)));
@@ -161,10 +173,12 @@ async function prepare(options: LocalUpOptions): Promise<LocalCluster> {
     if (socketPath.length > 100) {
         throw new Error(`state dir ${stateDir} is too long: PostgreSQL's socket path ${socketPath} must stay under 100 characters`);
     }
-    fs.mkdirSync(stateDir, { recursive: true, mode: 0o755 });
+    // Every check that can refuse has passed: from here on things are made.
+    const owner = isRoot() ? ensureServiceUser(serviceUser) : undefined;
+    makeFolder(stateDir, 0o755);
     // The service user must pass through the state dir to its own folder; listing it is not needed.
     if (owner !== undefined) fs.chmodSync(stateDir, fs.statSync(stateDir).mode & 0o777 | 0o711);
-    const secrets = readSecrets(stateDir) ?? await newSecrets(stateDir, topology);
+    const secrets = existingSecrets ?? await newSecrets(stateDir, topology);
     return { stateDir, config, topology, context, secrets, serviceUser, owner, backupRepository };
 }
 

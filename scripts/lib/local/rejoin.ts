@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { PGPOOL_SERVICE } from "../../../config";
 import { REJOIN_SCRIPT, START_SCRIPT } from "../../../components/render";
 import { progress, waitUntil } from "../wait";
 import { openLocalCluster, streamingReplicas } from "./cluster";
@@ -7,7 +8,7 @@ import { serviceDir, serviceLogFile } from "./layout";
 import { attachNode, currentPrimary, poolNodes, superuserOn } from "./pgpoolControl";
 import { isSameProcess, startDetached, stopProcess } from "./processes";
 import { runAsServiceUser } from "./serviceUser";
-import { serviceRecord, writeState } from "./state";
+import { assertServicesRunning, readState, serviceRecord, writeState } from "./state";
 
 export interface RejoinResult {
     readonly node: string;
@@ -22,9 +23,14 @@ export interface RejoinResult {
  */
 export async function localRejoin(stateDir: string, nodeName: string, timeoutMs = 60_000): Promise<RejoinResult> {
     const started = Date.now();
+    // A cluster that is down is refused from its state alone, before anything else is looked up.
+    const recorded = readState(path.resolve(stateDir));
+    if (recorded !== undefined) assertServicesRunning(path.resolve(stateDir), recorded, { all: [PGPOOL_SERVICE] });
     const cluster = openLocalCluster(stateDir);
     const node = cluster.topology.nodes.find((candidate) => candidate.name === nodeName);
     if (node === undefined) throw new Error(`no node ${nodeName} in this cluster (nodes: ${cluster.topology.nodes.map((candidate) => candidate.name).join(", ")})`);
+    // pgpool names the primary to rewind onto, and some other node must be running to be it.
+    assertServicesRunning(cluster.stateDir, cluster.state, { all: [PGPOOL_SERVICE], oneOf: cluster.topology.nodes.filter((candidate) => candidate !== node).map((candidate) => candidate.name) });
     const primary = await currentPrimary(cluster);
     if (primary.name === node.name) throw new Error(`${node.name} is the primary: nothing to rejoin`);
     const record = cluster.state.services.find((service) => service.name === node.name);

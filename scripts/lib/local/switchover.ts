@@ -1,7 +1,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ROLE_NAMES } from "../../../config";
+import { PGPOOL_SERVICE, ROLE_NAMES } from "../../../config";
 import { PCPPASS_FILE, PROMOTE_CANDIDATE_FILE, STATUS_SCHEMA } from "../../../components/render";
 import { withClient } from "../pg";
 import { progress, waitUntil } from "../wait";
@@ -10,6 +10,7 @@ import { currentPrimary, poolNodes, superuserOn } from "./pgpoolControl";
 import { isSameProcess, stopProcess } from "./processes";
 import { localRejoin } from "./rejoin";
 import { runAsServiceUser } from "./serviceUser";
+import { readState, servicesNotRunning } from "./state";
 
 export interface SwitchoverOptions {
     /** Refuse when the target's replay is further behind than this. Defaults to 16 MB. */
@@ -39,10 +40,16 @@ export async function localSwitchover(stateDir: string, targetName: string, opti
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? 60_000;
     const maxLagBytes = options.maxLagBytes ?? 16 * 1024 * 1024;
+    // A cluster that is down is refused from its state alone, before anything else is looked up.
+    const recorded = readState(path.resolve(stateDir));
+    const down = recorded === undefined ? undefined : servicesNotRunning(path.resolve(stateDir), recorded, { all: [PGPOOL_SERVICE] });
+    if (down !== undefined) throw new SwitchoverRefused(down);
     const cluster = openLocalCluster(stateDir);
     const ca = cluster.secrets.pki.caCertPem;
     const target = cluster.topology.nodes.find((node) => node.name === targetName);
     if (target === undefined) throw new SwitchoverRefused(`no node ${targetName} in this cluster (nodes: ${cluster.topology.nodes.map((node) => node.name).join(", ")})`);
+    const notRunning = servicesNotRunning(cluster.stateDir, cluster.state, { all: [PGPOOL_SERVICE, target.name] });
+    if (notRunning !== undefined) throw new SwitchoverRefused(notRunning);
     const primary = await currentPrimary(cluster);
     if (primary.name === target.name) throw new SwitchoverRefused(`${target.name} is already the primary`);
     const targetState = (await poolNodes(cluster)).find((entry) => entry.nodeId === target.index);

@@ -1,8 +1,8 @@
 import { randomBytes } from "crypto";
 import { Client } from "pg";
 import { STATUS_SCHEMA } from "../../../components/render";
-import { httpsGet, metricSamples } from "../https";
-import { connect, ConnectionParts, retryingTransient, withClient } from "../pg";
+import { httpsGet, HttpsResponse, metricSamples } from "../https";
+import { closeClient, connect, ConnectOptions, ConnectionParts, DEFAULT_CONNECT_TIMEOUT_MS, retryingTransient } from "../pg";
 import { logTail } from "../local/processes";
 import { LAG_LIMITS, VerifyTarget } from "./types";
 import { sleep } from "../wait";
@@ -32,6 +32,78 @@ async function inParallel<T>(count: number, session: () => Promise<T>): Promise<
     return results;
 }
 
+function endpointKey(host: string, port: number): string {
+    return `${host}:${port}`;
+}
+
+/**
+ * Connects, unless the endpoint already failed to answer in this run; an endpoint whose connect
+ * times out is remembered, so that the checks after it fail at once rather than wait again.
+ */
+async function open(target: VerifyTarget, parts: ConnectionParts, options: ConnectOptions): Promise<Client> {
+    const key = endpointKey(parts.host, parts.port);
+    const known = target.unanswered.get(key);
+    if (known !== undefined) throw new Error(known);
+    try {
+        return await connect(parts, options);
+    } catch (error) {
+        if ((error as { code?: unknown }).code === "ETIMEDOUT") {
+            target.unanswered.set(key, `${key} did not answer within ${(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000} s earlier in this run, so it was not tried again`);
+        }
+        throw error;
+    }
+}
+
+/** Runs `work` on a session opened with {@link open} and always closes it. */
+export async function session<T>(target: VerifyTarget, parts: ConnectionParts, options: ConnectOptions, work: (client: Client) => Promise<T>): Promise<T> {
+    const client = await open(target, parts, options);
+    try {
+        return await work(client);
+    } finally {
+        await closeClient(client);
+    }
+}
+
+function exporterKey(target: VerifyTarget): string {
+    const url = new URL(target.outputs.exporterMetricsUrl);
+    return endpointKey(url.hostname, Number(url.port || 443));
+}
+
+/** One scrape of the exporter, remembering it when it does not answer (see {@link open}). */
+async function scrapeExporter(target: VerifyTarget): Promise<HttpsResponse> {
+    const key = exporterKey(target);
+    const known = target.unanswered.get(key);
+    if (known !== undefined) throw new Error(known);
+    let timer: NodeJS.Timeout | undefined;
+    const scraping = httpsGet(target.outputs.exporterMetricsUrl, target.caPem, EXPORTER_TIMEOUT_MS);
+    scraping.catch(() => undefined); // Its failure is handled below, even when the timer wins the race.
+    try {
+        // httpsGet's own timeout is the socket's idle time, which a silent server can run to twice over.
+        return await Promise.race([
+            scraping,
+            new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer from ${target.outputs.exporterMetricsUrl} within ${EXPORTER_TIMEOUT_MS} ms`)), EXPORTER_TIMEOUT_MS); }),
+        ]);
+    } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (/^no answer from/.test(message)) target.unanswered.set(key, `${key} did not answer within ${EXPORTER_TIMEOUT_MS / 1000} s earlier in this run, so it was not tried again`);
+        const code = (error as { code?: unknown }).code;
+        if (code === "ECONNREFUSED") throw new Error(`nothing listens on ${key} (connection refused): is the exporter up, and is the port right?`);
+        if (code === "ENOTFOUND" || code === "EAI_AGAIN") throw new Error(`the host of ${target.outputs.exporterMetricsUrl} is not known (name lookup failed)`);
+        if (code === "ECONNRESET") throw new Error(`${key} closed the connection before it answered: is it the exporter, over TLS?`);
+        throw error;
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+/** The exporter's deadline for one scrape. */
+export const EXPORTER_TIMEOUT_MS = 5000;
+
+/** A first scrape, only to learn whether the exporter answers at all. */
+export async function probeExporter(target: VerifyTarget): Promise<void> {
+    await scrapeExporter(target).catch(() => undefined);
+}
+
 function label(target: VerifyTarget, parts: ConnectionParts): string {
     if (parts === target.pgpool) return `pgpool ${parts.host}:${parts.port}`;
     if (parts === target.primary) return `primary ${parts.host}:${parts.port}`;
@@ -50,11 +122,14 @@ function explainPgpoolError(target: VerifyTarget, error: unknown): string {
 
 async function connectThroughPgpool(target: VerifyTarget, applicationName: string): Promise<Client> {
     try {
-        return await retryingTransient(() => connect(target.pgpool, { caPem: target.caPem, applicationName }));
+        return await retryingTransient(() => open(target, target.pgpool, { caPem: target.caPem, applicationName }));
     } catch (error) {
         throw new Error(explainPgpoolError(target, error));
     }
 }
+
+/** Connect errors that mean nothing answered at that address, so no refusal can be seen there. */
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
 /** 1. TLS verify-full works against the CA everywhere, and a plain connection is refused. */
 export async function checkTls(target: VerifyTarget): Promise<Verdict> {
@@ -63,16 +138,20 @@ export async function checkTls(target: VerifyTarget): Promise<Verdict> {
     let secure = 0;
     let refused = 0;
     for (const endpoint of endpoints) {
+        let unreachable = target.unanswered.has(endpointKey(endpoint.host, endpoint.port));
         try {
-            const ssl = await withClient(endpoint, { caPem: target.caPem }, async (client) => (await client.query<{ ssl: boolean | null }>("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")).rows[0]?.ssl);
+            const ssl = await session(target, endpoint, { caPem: target.caPem }, async (client) => (await client.query<{ ssl: boolean | null }>("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")).rows[0]?.ssl);
             // Through pgpool, pg_stat_ssl describes pgpool's own connection to the backend: both hops count.
             if (ssl === true) secure++;
             else failures.push(`${label(target, endpoint)}: ${endpoint === target.pgpool ? "pgpool's backend connection" : "session"} not encrypted`);
         } catch (error) {
+            unreachable ||= UNREACHABLE_CODES.has(String((error as { code?: unknown }).code)) || target.unanswered.has(endpointKey(endpoint.host, endpoint.port));
             failures.push(`${label(target, endpoint)}: ${endpoint === target.pgpool ? explainPgpoolError(target, error) : (error as Error).message}`);
         }
+        // One that cannot be reached has said so above; that a plain session fails too proves nothing.
+        if (unreachable) continue;
         try {
-            await withClient(endpoint, {}, async () => undefined);
+            await session(target, endpoint, {}, async () => undefined);
             failures.push(`${label(target, endpoint)}: accepted a connection without TLS`);
         } catch {
             refused++;
@@ -95,7 +174,7 @@ interface ReplicationRow {
 }
 
 async function replicationRows(target: VerifyTarget): Promise<ReplicationRow[]> {
-    return withClient(target.primary, { caPem: target.caPem }, async (client) => (await client.query<ReplicationRow>(`SELECT * FROM ${STATUS_SCHEMA}.replication() ORDER BY application_name`)).rows);
+    return session(target, target.primary, { caPem: target.caPem }, async (client) => (await client.query<ReplicationRow>(`SELECT * FROM ${STATUS_SCHEMA}.replication() ORDER BY application_name`)).rows);
 }
 
 /** 2. The primary streams to every replica, each through its own active slot. */
@@ -130,7 +209,7 @@ export async function checkPoolNodes(target: VerifyTarget): Promise<Verdict> {
             figure: `${up.length}/${expected} up, ${primaries.length} primary: ${nodes.map((node) => `${node.node_id}:${node.hostname}:${node.port} ${node.status} ${node.role}${node.replication_state ? ` ${node.replication_state}` : ""}`).join(", ")}`,
         };
     } finally {
-        await client.end().catch(() => undefined);
+        await closeClient(client);
     }
 }
 
@@ -153,15 +232,15 @@ export async function checkReadWriteSplit(target: VerifyTarget, sessions: number
         await writer.query(`CREATE TABLE IF NOT EXISTS ${VERIFY_TABLE} (token text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT now())`);
         writePort = (await writer.query<{ port: number }>(`INSERT INTO ${VERIFY_TABLE} (token) VALUES ($1) RETURNING inet_server_port() AS port`, [token])).rows[0]!.port;
     } finally {
-        await writer.end().catch(() => undefined);
+        await closeClient(writer);
     }
-    const onPrimary = await withClient(target.primary, { caPem: target.caPem }, async (client) => (await client.query(`SELECT 1 FROM ${VERIFY_TABLE} WHERE token = $1`, [token])).rowCount === 1);
+    const onPrimary = await session(target, target.primary, { caPem: target.caPem }, async (client) => (await client.query(`SELECT 1 FROM ${VERIFY_TABLE} WHERE token = $1`, [token])).rowCount === 1);
     const ports = await inParallel(sessions, async () => {
         const reader = await connectThroughPgpool(target, "pg-ha-verify-read");
         try {
             return (await reader.query<{ port: number }>("SELECT inet_server_port() AS port")).rows[0]!.port;
         } finally {
-            await reader.end().catch(() => undefined);
+            await closeClient(reader);
         }
     });
     const counts = new Map<string, number>();
@@ -192,12 +271,12 @@ export async function checkReadYourWrites(target: VerifyTarget, sessions: number
             }
             return seen;
         } finally {
-            await client.end().catch(() => undefined);
+            await closeClient(client);
         }
     });
     const seen = outcomes.reduce((sum, count) => sum + count, 0);
     const writes = sessions * WRITES_PER_SESSION;
-    await withClient(target.primary, { caPem: target.caPem }, (client) => client.query(`DELETE FROM ${VERIFY_TABLE} WHERE written_at < now() - interval '1 hour'`));
+    await session(target, target.primary, { caPem: target.caPem }, (client) => client.query(`DELETE FROM ${VERIFY_TABLE} WHERE written_at < now() - interval '1 hour'`));
     return { passed: seen === writes, figure: `${seen}/${writes} writes read back at once (${sessions} sessions)` };
 }
 
@@ -207,7 +286,7 @@ export async function checkLag(target: VerifyTarget): Promise<Verdict> {
     const figures: string[] = [];
     let passed = rows.length === target.replicas.length;
     for (const replica of target.replicas) {
-        const { seconds, streaming } = await withClient(replica, { caPem: target.caPem }, async (client) => ({
+        const { seconds, streaming } = await session(target, replica, { caPem: target.caPem }, async (client) => ({
             seconds: Number((await client.query<{ lag: string }>(
                 "SELECT CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 ELSE GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())) END AS lag",
             )).rows[0]!.lag),
@@ -230,7 +309,7 @@ export async function checkExporter(target: VerifyTarget): Promise<Verdict> {
     let verdict: Verdict = { passed: false, figure: "no scrape" };
     for (let scrape = 1; scrape <= EXPORTER_SCRAPES; scrape++) {
         if (scrape > 1) await sleep(500);
-        const response = await httpsGet(target.outputs.exporterMetricsUrl, target.caPem);
+        const response = await scrapeExporter(target);
         if (response.status !== 200) {
             verdict = { passed: false, figure: `HTTP ${response.status}: ${response.body.slice(0, 200)}` };
             continue;

@@ -20,6 +20,11 @@ export interface VerifyTarget {
     readonly caPem: string;
     /** pgpool's log, when the outputs came from a local run; quoted when pgpool refuses a login. */
     readonly pgpoolLogFile?: string;
+    /**
+     * Endpoints (host:port) that did not answer within the connect timeout in this run, with what
+     * to report: later checks fail at once on them instead of waiting out the timeout again.
+     */
+    readonly unanswered: Map<string, string>;
 }
 
 /** Thresholds from the seed: a replica further behind than either fails check 6. */

@@ -1,10 +1,11 @@
+import { X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { StackOutputs, STACK_OUTPUT_KEYS } from "../../../components/render";
-import { parsePostgresUri, withClient } from "../pg";
+import { parsePostgresUri } from "../pg";
 import { progress } from "../wait";
 import {
-    checkExporter, checkLag, checkPoolNodes, checkReadWriteSplit, checkReadYourWrites, checkReplication, checkTls, Verdict,
+    checkExporter, checkLag, checkPoolNodes, checkReadWriteSplit, checkReadYourWrites, checkReplication, checkTls, probeExporter, session, Verdict,
 } from "./checks";
 import { CheckResult, VerifyTarget } from "./types";
 
@@ -22,12 +23,71 @@ export interface VerifyOptions {
     readonly onResult?: (result: CheckResult) => void;
 }
 
-/** Checks the outputs have every key, before anything connects. */
+/** What to pass instead of something that is not a stack's outputs. */
+export const OUTPUTS_HINT = "pass the outputs.json that local:up wrote in its state dir, or a stack's outputs saved with pulumi stack output --json --show-secrets > FILE";
+
+function kindOf(value: unknown): string {
+    if (value === null) return "null";
+    if (Array.isArray(value)) return "a list";
+    return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** What is wrong with a connection string output, or undefined. */
+function connectionStringProblem(value: unknown): string | undefined {
+    if (typeof value !== "string") return `must be a connection string, got ${kindOf(value)}`;
+    try {
+        parsePostgresUri(value);
+        return undefined;
+    } catch (error) {
+        return `is ${(error as Error).message}`;
+    }
+}
+
+/** What is wrong with one output, or undefined; never quotes a value (connection strings hold passwords). */
+function outputProblem(key: keyof StackOutputs, value: unknown): string | undefined {
+    switch (key) {
+        case "pgpoolConnectionString":
+        case "primaryConnectionString":
+            return connectionStringProblem(value);
+        case "replicaConnectionStrings": {
+            if (!Array.isArray(value)) return `must be a list of connection strings, got ${kindOf(value)}`;
+            const index = value.findIndex((entry) => connectionStringProblem(entry) !== undefined);
+            return index < 0 ? undefined : `[${index}] ${connectionStringProblem(value[index])}`;
+        }
+        case "exporterMetricsUrl": {
+            if (typeof value !== "string") return `must be an https:// URL, got ${kindOf(value)}`;
+            try {
+                const url = new URL(value);
+                return url.protocol === "https:" && url.hostname !== "" ? undefined : `must be an https:// URL, got ${url.protocol} instead`;
+            } catch {
+                return "must be an https:// URL";
+            }
+        }
+        case "caCertificate": {
+            if (typeof value !== "string") return `must be a PEM certificate, got ${kindOf(value)}`;
+            try {
+                new X509Certificate(value);
+                return undefined;
+            } catch {
+                return "must be a PEM certificate (-----BEGIN CERTIFICATE-----)";
+            }
+        }
+    }
+}
+
+/** Checks the outputs have every key, each of the right type, before anything connects. */
 export function assertStackOutputs(value: unknown, source: string): StackOutputs {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new Error(`${source} does not hold a JSON object of stack outputs but ${kindOf(value)}: ${OUTPUTS_HINT}`);
+    }
     const outputs = value as Partial<Record<string, unknown>>;
-    const missing = STACK_OUTPUT_KEYS.filter((key) => outputs?.[key] === undefined);
-    if (missing.length > 0) throw new Error(`${source} lacks ${missing.join(", ")}: is it a pg-ha stack's outputs (with --show-secrets)?`);
-    if (String(outputs.pgpoolConnectionString).includes("[secret]")) throw new Error(`${source} holds [secret] placeholders: read it with --show-secrets`);
+    const missing = STACK_OUTPUT_KEYS.filter((key) => outputs[key] === undefined);
+    if (missing.length > 0) throw new Error(`${source} lacks ${missing.join(", ")}: is it a pg-ha stack's outputs (with --show-secrets)? ${OUTPUTS_HINT}`);
+    if (STACK_OUTPUT_KEYS.some((key) => JSON.stringify(outputs[key]).includes("[secret]"))) throw new Error(`${source} holds [secret] placeholders: read it with --show-secrets`);
+    for (const key of STACK_OUTPUT_KEYS) {
+        const problem = outputProblem(key, outputs[key]);
+        if (problem !== undefined) throw new Error(`${source} is not a pg-ha stack's outputs as expected: ${key} ${problem}; ${OUTPUTS_HINT}`);
+    }
     return outputs as unknown as StackOutputs;
 }
 
@@ -39,6 +99,7 @@ export function targetFrom(outputs: StackOutputs, pgpoolLogFile?: string): Verif
         replicas: outputs.replicaConnectionStrings.map(parsePostgresUri),
         caPem: outputs.caCertificate,
         pgpoolLogFile,
+        unanswered: new Map(),
     };
 }
 
@@ -49,11 +110,23 @@ export function targetFrom(outputs: StackOutputs, pgpoolLogFile?: string): Verif
  */
 export async function resolveRoles(target: VerifyTarget): Promise<VerifyTarget> {
     const nodes = [target.primary, ...target.replicas];
-    const inRecovery = await Promise.all(nodes.map((node) => withClient(node, { caPem: target.caPem, connectTimeoutMs: 3000 }, async (client) =>
+    const inRecovery = await Promise.all(nodes.map((node) => session(target, node, { caPem: target.caPem }, async (client) =>
         (await client.query<{ standby: boolean }>("SELECT pg_is_in_recovery() AS standby")).rows[0]!.standby).catch(() => undefined)));
     const primaries = nodes.filter((_, index) => inRecovery[index] === false);
     if (primaries.length !== 1) return target;
     return { ...target, primary: primaries[0]!, replicas: nodes.filter((node) => node !== primaries[0]) };
+}
+
+/**
+ * Opens a session to pgpool and scrapes the exporter once, while resolveRoles asks the nodes: an
+ * endpoint that does not answer is then known to every check, which fails at once instead of
+ * waiting out the same timeout again.
+ */
+async function probeServices(target: VerifyTarget): Promise<void> {
+    await Promise.all([
+        session(target, target.pgpool, { caPem: target.caPem, applicationName: "pg-ha-verify" }, async () => undefined).catch(() => undefined),
+        probeExporter(target),
+    ]);
 }
 
 /** On a local run, pgpool's log sits beside outputs.json. */
@@ -64,7 +137,8 @@ export function localPgpoolLog(outputsFile: string): string | undefined {
 
 /** Runs the seven checks in order; a check that throws is a FAIL with the error as its figure. */
 export async function verifyCluster(outputs: StackOutputs, options: VerifyOptions = {}): Promise<CheckResult[]> {
-    const target = await resolveRoles(targetFrom(outputs, options.pgpoolLogFile));
+    const given = targetFrom(outputs, options.pgpoolLogFile);
+    const [target] = await Promise.all([resolveRoles(given), probeServices(given)]);
     const report = options.onResult ?? ((result: CheckResult) => progress(`${result.passed ? "PASS" : "FAIL"} ${result.id}. ${result.name}`));
     const checks: [string, () => Promise<Verdict>][] = [
         ["TLS verify-full everywhere, plain refused", () => checkTls(target)],
