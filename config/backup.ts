@@ -1,20 +1,9 @@
 import { calendarsCoincide, isCalendarExpression } from "./calendar";
 import { CONFIG_NAMESPACE } from "./defaults";
+import { BackupSettings } from "./types";
 import { checkInteger, orDefault, show } from "./validators";
 
 export { isCalendarExpression };
-
-/** Backups on every platform: where in the repository, how long, and when. */
-export interface BackupSettings {
-    /** Key prefix (S3) or folder name the cluster's backups live under. */
-    readonly prefix: string;
-    /** Days full backups (and the differentials and WAL that depend on them) are kept. */
-    readonly retentionDays: number;
-    /** systemd calendar expression of the full backup. */
-    readonly fullSchedule: string;
-    /** systemd calendar expression of the differential backup. */
-    readonly differentialSchedule: string;
-}
 
 export const BACKUP_DEFAULTS = {
     prefix: "pg-ha",

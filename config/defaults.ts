@@ -1,6 +1,7 @@
 /**
- * Every default of the stack configuration, in one place. The loader applies them with `??`;
- * nothing else re-derives them.
+ * The defaults of the stack configuration's top-level keys, in one place; those of the settings
+ * objects live beside their parsers (DOCKER_DEFAULTS, EC2_DEFAULTS, BACKUP_DEFAULTS). The loader
+ * applies them; nothing else re-derives them.
  */
 export const CONFIG_NAMESPACE = "pg-ha";
 
@@ -10,7 +11,6 @@ export const DEFAULTS = {
     postgresVersion: 15,
     databaseName: "edufarm",
     appUser: "edufarm_app",
-    bindAddress: "127.0.0.1",
     ports: { pgpool: 5430, primary: 5432, metrics: 9187, pcp: 9898 },
     allowedClientCidrs: ["127.0.0.1/32"],
     allowPublicAccess: false,
@@ -20,10 +20,12 @@ export const DEFAULTS = {
     /** The documented budget for the front host: pgpool (with the exporter beside it) 1 CPU, 1 GB. */
     frontSizing: { cpus: 1, memoryMb: 1024 },
     pool: { numInitChildren: 32, maxPool: 4, childLifeTimeSeconds: 300 },
-    dockerNetworkCidr: "172.28.40.0/24",
 } as const;
 
-/** Official postgres images, pinned per supported major version (Debian bookworm based). */
+/**
+ * Official postgres images, pinned per supported major version (Debian bookworm based): the
+ * default of `pg-ha:docker.postgresImage`, by `postgresVersion`.
+ */
 export const POSTGRES_IMAGES: Readonly<Record<number, string>> = {
     14: "postgres:14.20-bookworm",
     15: "postgres:15.15-bookworm",

@@ -2,31 +2,8 @@ import { prefixOf, rangeExposureProblem } from "./addresses";
 import { CONFIG_NAMESPACE, LIMITS } from "./defaults";
 import { INSTANCE_TYPES, instanceTypeFor } from "./instanceTypes";
 import { vpcRoomProblem } from "./subnets";
-import { FrontSizing, NodeSizing } from "./types";
+import { Ec2Settings, FrontSizing, NodeSizing, SubnetPlacement } from "./types";
 import { checkCidr, checkInteger, checkStringList, checkUnique, orDefault, show } from "./validators";
-
-/** A private subnet the nodes may use, with its zone (given in config: no lookup before validation). */
-export interface SubnetPlacement {
-    readonly id: string;
-    readonly availabilityZone: string;
-}
-
-/** Where and on what the prod stack runs. */
-export interface Ec2Settings {
-    /** An existing VPC and its private subnets; when absent the stack creates a VPC. */
-    readonly existingVpc?: { readonly vpcId: string; readonly subnets: readonly SubnetPlacement[] };
-    /** CIDR of the VPC (also what pg_hba allows cluster members from): required with an existing VPC. */
-    readonly vpcCidr: string;
-    /** Zones for the VPC the stack creates, one private and one public subnet each. */
-    readonly availabilityZones: readonly string[];
-    readonly nodeInstanceType: string;
-    readonly frontInstanceType: string;
-    readonly rootVolumeGb: number;
-    readonly keepDataVolumesOnDestroy: boolean;
-    readonly monitoringCidrs: readonly string[];
-    readonly allowedClientSecurityGroupIds: readonly string[];
-    readonly dnsZoneName: string;
-}
 
 export const EC2_DEFAULTS = {
     vpcCidr: "10.42.0.0/16",

@@ -3,18 +3,31 @@ import { PlatformName } from "./types";
 
 /** The keys of the project's namespace (`pg-ha:<key>`). */
 export const PROJECT_KEYS = [
-    "platform", "replicas", "postgresVersion", "databaseName", "appUser", "bindAddress", "ports",
+    "platform", "replicas", "postgresVersion", "databaseName", "appUser", "ports",
     "allowedClientCidrs", "allowPublicAccess", "synchronousReplicas", "nodeSizing", "frontSizing",
-    "pool", "dockerNetworkCidr", "postgresImage", "ec2", "backup",
+    "pool", "docker", "ec2", "backup",
 ] as const;
 
 /** Project keys that only one platform reads; on the other a value would be silently ignored. */
 export const PLATFORM_ONLY_KEYS: Readonly<Partial<Record<string, PlatformName>>> = {
-    bindAddress: "docker",
-    dockerNetworkCidr: "docker",
-    postgresImage: "docker",
+    docker: "docker",
     ec2: "ec2",
 };
+
+/**
+ * Keys that used to be top-level and now live in a settings object, with their new place (a path
+ * under the project's namespace). An old stack file is refused, naming it, not silently ignored.
+ */
+export const MOVED_KEYS: Readonly<Partial<Record<string, string>>> = {
+    bindAddress: "docker.bindAddress",
+    dockerNetworkCidr: "docker.networkCidr",
+    postgresImage: "docker.postgresImage",
+};
+
+/** The new place of a key that moved (`bindAddress` -> `docker.bindAddress`), if it did. */
+export function movedKey(name: string): string | undefined {
+    return Object.prototype.hasOwnProperty.call(MOVED_KEYS, name) ? MOVED_KEYS[name] : undefined;
+}
 
 /** The providers the program uses (their config lives in their own namespace), and where. */
 export const PROVIDER_PLATFORMS: Readonly<Record<string, readonly PlatformName[]>> = {
@@ -29,10 +42,13 @@ export const NAMESPACES: readonly string[] = [CONFIG_NAMESPACE, ...Object.keys(P
 
 /**
  * The project key a mistyped key most likely meant: `pgha:replicas`, `pg-ha.replicas` and
- * `pg-ha:pg-ha.replicas` all mean `pg-ha:replicas`.
+ * `pg-ha:pg-ha.replicas` all mean `pg-ha:replicas`; a key that moved is given its new place
+ * (`pgha:bindAddress` means `pg-ha:docker.bindAddress`).
  */
 export function suggestedProjectKey(name: string): string | undefined {
     const parts = name.split(/[.:]/);
-    const start = parts.findIndex((part) => (PROJECT_KEYS as readonly string[]).includes(part));
-    return start < 0 ? undefined : `${CONFIG_NAMESPACE}:${parts.slice(start).join(".")}`;
+    const start = parts.findIndex((part) => (PROJECT_KEYS as readonly string[]).includes(part) || movedKey(part) !== undefined);
+    if (start < 0) return undefined;
+    const [first, ...rest] = parts.slice(start);
+    return `${CONFIG_NAMESPACE}:${[movedKey(first!) ?? first, ...rest].join(".")}`;
 }

@@ -1,16 +1,16 @@
-import { bindAddressExposureProblem, prefixOf, rangeExposureProblem } from "./addresses";
+import { rangeExposureProblem } from "./addresses";
 import { parseBackupSettings } from "./backup";
 import { CONFIG_NAMESPACE, DEFAULTS, LIMITS, POSTGRES_IMAGES } from "./defaults";
+import { DOCKER_FIELDS, parseDockerSettings } from "./docker";
 import { parseAwsRegion, parseEc2Settings, REGION_KEY } from "./ec2";
-import { PLATFORM_ONLY_KEYS, PROJECT_KEYS, PROVIDER_PLATFORMS, suggestedProjectKey } from "./keys";
+import { movedKey, PLATFORM_ONLY_KEYS, PROJECT_KEYS, PROVIDER_PLATFORMS, suggestedProjectKey } from "./keys";
 import { RawConfig, splitNamespaces } from "./namespaces";
 import { poolBudgetProblems } from "./poolBudget";
 import { parsePorts } from "./ports";
-import { postgresImageProblem } from "./postgresImage";
 import { ROLE_NAMES } from "./roles";
 import { ClusterConfig, FrontSizing, NodeSizing, PlatformName, PoolSettings } from "./types";
 import {
-    checkCidr, checkIdentifier, checkInteger, checkIpv4, checkNumber, checkOneOf, checkUnique, orDefault, show,
+    checkCidr, checkIdentifier, checkInteger, checkNumber, checkOneOf, checkUnique, orDefault, show,
 } from "./validators";
 
 export { parseConfigValue, projectKeys } from "./namespaces";
@@ -115,23 +115,38 @@ function parseCidrs(problems: string[], raw: unknown, allowPublicAccess: boolean
 }
 
 /**
- * The dev stack's Docker network: pg_hba trusts it, so private unless allowPublicAccess, and large
- * enough for every container, Docker's gateway, and the network and broadcast addresses.
+ * A key the project does not read: one that moved names its new place (on a platform that does
+ * not read that place either, it must go); a settings object's field given as a key of its own
+ * (`pulumi config set` without `--path`) says how to set it; any other may be a typo.
  */
-function dockerNetworkProblems(problems: string[], cidr: unknown, nodeCount: number, allowPublicAccess: boolean): void {
-    const name = key("dockerNetworkCidr");
-    const problem = checkCidr(name, cidr);
-    if (problem !== undefined) {
-        problems.push(problem);
-        return;
+function unknownKeyProblem(name: string, value: unknown, platform: unknown, platformKnown: boolean): string {
+    const moved = movedKey(name);
+    if (moved !== undefined) {
+        const only = PLATFORM_ONLY_KEYS[moved.split(".")[0]!];
+        if (platformKnown && only !== undefined && only !== platform) {
+            return `${key(name)} moved to ${key(moved)}, which applies to platform ${show(only)} only; ${key("platform")} is ${show(platform)}: remove it, got ${show(value)}`;
+        }
+        const object = key(moved.split(".")[0]!);
+        return `${key(name)} moved to ${key(moved)} (a field of the ${object} object: pulumi config set --path ${key(moved)} VALUE), got ${show(value)}`;
     }
-    push(problems, rangeExposureProblem(name, cidr as string, "pg_hba", false, allowPublicAccess));
-    const addresses = nodeCount + 2 + 1 + 2;
-    const narrowest = 32 - Math.ceil(Math.log2(addresses));
-    const prefix = prefixOf(cidr as string);
-    if (prefix < LIMITS.dockerNetworkPrefix.min || prefix > narrowest) {
-        problems.push(`${name} must be a /${LIMITS.dockerNetworkPrefix.min} to /${narrowest} block (${nodeCount} PostgreSQL nodes, pgpool, the exporter and Docker's gateway need ${addresses} addresses with the network and broadcast ones), got ${show(cidr)}`);
+    const suggestion = suggestedProjectKey(name);
+    if (suggestion === key(name) && name.includes(".")) {
+        const object = key(name.split(".")[0]!);
+        return `${key(name)} is a field of ${object}, not a key of its own: set it with pulumi config set --path ${key(name)} VALUE (in the stack file, nest it under ${object}), got ${show(value)}`;
     }
+    return `${key(name)} is not a known setting (known: ${PROJECT_KEYS.join(", ")})${suggestion === undefined ? "" : `; did you mean ${suggestion}?`}`;
+}
+
+/**
+ * A key in the Docker provider's namespace named like a field of `pg-ha:docker` (or one that moved
+ * there): the provider has no such setting, so it would be ignored while the cluster's default holds.
+ */
+function dockerProviderMixUp(name: string, value: unknown): string | undefined {
+    const field = name.startsWith("docker:") ? name.slice("docker:".length) : undefined;
+    if (field === undefined) return undefined;
+    const place = (DOCKER_FIELDS as readonly string[]).includes(field) ? `docker.${field}` : movedKey(field);
+    if (place === undefined || !place.startsWith("docker.")) return undefined;
+    return `${name} is in the Docker provider's namespace, which has no such setting; the cluster's Docker settings are fields of ${key("docker")} (${key(place)}), got ${show(value)}`;
 }
 
 /** What is known beside the project's keys: the providers' keys, when the whole map was given. */
@@ -144,17 +159,14 @@ interface ProviderContext {
  * keys that depend on the platform) into `problems`, and builds the config from what is valid.
  */
 function collectClusterConfig(problems: string[], raw: RawConfig, context: ProviderContext): ClusterConfig {
-    for (const name of Object.keys(raw)) {
-        if (!(PROJECT_KEYS as readonly string[]).includes(name)) {
-            const suggestion = suggestedProjectKey(name);
-            problems.push(`${key(name)} is not a known setting (known: ${PROJECT_KEYS.join(", ")})${suggestion === undefined ? "" : `; did you mean ${suggestion}?`}`);
-        }
-    }
     const platform = orDefault(raw.platform, DEFAULTS.platform) as PlatformName;
     const platformProblem = checkOneOf(key("platform"), platform, ["docker", "ec2"]);
-    push(problems, platformProblem);
     const platformKnown = platformProblem === undefined;
     const onEc2 = platform === "ec2";
+    for (const name of Object.keys(raw)) {
+        if (!(PROJECT_KEYS as readonly string[]).includes(name)) problems.push(unknownKeyProblem(name, raw[name], platform, platformKnown));
+    }
+    push(problems, platformProblem);
 
     // A key the chosen platform does not read would be silently ignored: refuse it instead.
     const ignored = new Set<string>();
@@ -167,7 +179,10 @@ function collectClusterConfig(problems: string[], raw: RawConfig, context: Provi
         }
         for (const [name, value] of Object.entries(context.providers ?? {})) {
             const platforms = PROVIDER_PLATFORMS[name.slice(0, name.indexOf(":"))] ?? [];
-            if (!platforms.includes(platform)) {
+            const mixUp = dockerProviderMixUp(name, value);
+            if (mixUp !== undefined) {
+                problems.push(mixUp);
+            } else if (!platforms.includes(platform)) {
                 problems.push(`${name} applies to platform ${platforms.map((only) => show(only)).join(" or ")} only; ${key("platform")} is ${show(platform)}, got ${show(value)}`);
             }
         }
@@ -196,27 +211,23 @@ function collectClusterConfig(problems: string[], raw: RawConfig, context: Provi
     }
     const publicAllowed = allowPublicAccess === true;
 
-    const bindAddress = orDefault(given("bindAddress"), DEFAULTS.bindAddress) as string;
-    push(problems, checkIpv4(key("bindAddress"), bindAddress) ?? bindAddressExposureProblem(key("bindAddress"), bindAddress, publicAllowed));
-
     const allowedClientCidrs = parseCidrs(problems, raw.allowedClientCidrs, publicAllowed);
 
     const synchronousReplicas = orDefault(raw.synchronousReplicas, DEFAULTS.synchronousReplicas) as number;
     push(problems, checkInteger(key("synchronousReplicas"), synchronousReplicas, 0, safeReplicaCount));
-
-    const dockerNetworkCidr = orDefault(given("dockerNetworkCidr"), DEFAULTS.dockerNetworkCidr) as string;
-    dockerNetworkProblems(problems, dockerNetworkCidr, 1 + safeReplicaCount, publicAllowed);
-
-    const knownVersion = versionProblem === undefined ? postgresVersion : undefined;
-    const postgresImage = orDefault(given("postgresImage"), POSTGRES_IMAGES[postgresVersion] ?? "") as string;
-    if (given("postgresImage") !== undefined || knownVersion !== undefined) push(problems, postgresImageProblem(postgresImage, knownVersion));
 
     const nodeSizing = parseNodeSizing(problems, raw.nodeSizing);
     const frontSizing = parseFrontSizing(problems, raw.frontSizing);
     const ports = parsePorts(problems, raw.ports, replicaProblem === undefined ? replicaCount : undefined);
     const pool = parsePool(problems, raw.pool);
     problems.push(...poolBudgetProblems(pool, nodeSizing, frontSizing));
-    const ec2 = onEc2 ? parseEc2Settings(problems, raw.ec2, nodeSizing, frontSizing, publicAllowed, region) : undefined;
+    // Only the platform's own settings are parsed: the other's were refused above, not ignored.
+    const docker = onEc2 ? undefined : parseDockerSettings(problems, given("docker"), {
+        nodeCount: 1 + safeReplicaCount,
+        postgresVersion: versionProblem === undefined ? postgresVersion : undefined,
+        allowPublicAccess: publicAllowed,
+    });
+    const ec2 = onEc2 ? parseEc2Settings(problems, given("ec2"), nodeSizing, frontSizing, publicAllowed, region) : undefined;
     const backup = parseBackupSettings(problems, raw.backup);
     return {
         platform,
@@ -224,7 +235,6 @@ function collectClusterConfig(problems: string[], raw: RawConfig, context: Provi
         postgresVersion,
         databaseName,
         appUser,
-        bindAddress,
         ports,
         allowedClientCidrs,
         allowPublicAccess: publicAllowed,
@@ -232,8 +242,7 @@ function collectClusterConfig(problems: string[], raw: RawConfig, context: Provi
         nodeSizing,
         frontSizing,
         pool,
-        dockerNetworkCidr,
-        postgresImage,
+        docker,
         ec2,
         backup,
     };

@@ -1,7 +1,7 @@
 import { CONFIG_NAMESPACE, DEFAULTS, POSTGRES_IMAGES } from "./defaults";
 import { show } from "./validators";
 
-const KEY = `${CONFIG_NAMESPACE}:postgresImage`;
+const KEY = `${CONFIG_NAMESPACE}:docker.postgresImage`;
 const VERSION_KEY = `${CONFIG_NAMESPACE}:postgresVersion`;
 /** [registry[:port]/]name[:tag][@sha256:digest] */
 const REFERENCE = /^(?:[\w.-]+(?::\d+)?\/)?[\w./-]+(?::[\w.-]+)?(?:@sha256:[0-9a-f]{64})?$/;

@@ -1,5 +1,8 @@
-import { BackupSettings } from "./backup";
-import { Ec2Settings } from "./ec2";
+/**
+ * The shapes of the validated configuration, and nothing else: every parser (load.ts, ec2.ts,
+ * docker.ts, backup.ts, ...) imports its result type from here, and this module imports from none
+ * of them, so config/ has no import circle.
+ */
 
 /** Where the cluster runs. `docker` is the dev stack, `ec2` the prod stack. */
 export type PlatformName = "docker" | "ec2";
@@ -33,6 +36,51 @@ export interface PoolSettings {
     readonly childLifeTimeSeconds: number;
 }
 
+/** Where and from what the dev stack runs on the Docker engine (`pg-ha:docker`). */
+export interface DockerSettings {
+    /** IPv4 address of the Docker host the published ports listen on. */
+    readonly bindAddress: string;
+    /** Subnet of the cluster's Docker network; pg_hba trusts it. */
+    readonly networkCidr: string;
+    /** The official postgres image the PostgreSQL image extends; its major is postgresVersion. */
+    readonly postgresImage: string;
+}
+
+/** A private subnet the nodes may use, with its zone (given in config: no lookup before validation). */
+export interface SubnetPlacement {
+    readonly id: string;
+    readonly availabilityZone: string;
+}
+
+/** Where and on what the prod stack runs (`pg-ha:ec2`). */
+export interface Ec2Settings {
+    /** An existing VPC and its private subnets; when absent the stack creates a VPC. */
+    readonly existingVpc?: { readonly vpcId: string; readonly subnets: readonly SubnetPlacement[] };
+    /** CIDR of the VPC (also what pg_hba allows cluster members from): required with an existing VPC. */
+    readonly vpcCidr: string;
+    /** Zones for the VPC the stack creates, one private and one public subnet each. */
+    readonly availabilityZones: readonly string[];
+    readonly nodeInstanceType: string;
+    readonly frontInstanceType: string;
+    readonly rootVolumeGb: number;
+    readonly keepDataVolumesOnDestroy: boolean;
+    readonly monitoringCidrs: readonly string[];
+    readonly allowedClientSecurityGroupIds: readonly string[];
+    readonly dnsZoneName: string;
+}
+
+/** Backups on every platform: where in the repository, how long, and when (`pg-ha:backup`). */
+export interface BackupSettings {
+    /** Key prefix (S3) or folder name the cluster's backups live under. */
+    readonly prefix: string;
+    /** Days full backups (and the differentials and WAL that depend on them) are kept. */
+    readonly retentionDays: number;
+    /** systemd calendar expression of the full backup. */
+    readonly fullSchedule: string;
+    /** systemd calendar expression of the differential backup. */
+    readonly differentialSchedule: string;
+}
+
 /** The validated, defaulted stack configuration every component works from. */
 export interface ClusterConfig {
     readonly platform: PlatformName;
@@ -40,7 +88,6 @@ export interface ClusterConfig {
     readonly postgresVersion: number;
     readonly databaseName: string;
     readonly appUser: string;
-    readonly bindAddress: string;
     readonly ports: PortSettings;
     readonly allowedClientCidrs: readonly string[];
     readonly allowPublicAccess: boolean;
@@ -48,8 +95,8 @@ export interface ClusterConfig {
     readonly nodeSizing: NodeSizing;
     readonly frontSizing: FrontSizing;
     readonly pool: PoolSettings;
-    readonly dockerNetworkCidr: string;
-    readonly postgresImage: string;
+    /** Dev on Docker only: bind address, network and image. */
+    readonly docker?: DockerSettings;
     /** Prod on EC2 only: where and on what it runs. */
     readonly ec2?: Ec2Settings;
     /** Backups: the repository prefix, how long full backups are kept, and their schedules. */

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { ConfigError, DEFAULTS, parseClusterConfig, parseStackConfig, projectKeys, RawConfig, subnetCidr } from "../../config";
+import { ConfigError, DEFAULTS, parseClusterConfig, parseStackConfig, POSTGRES_IMAGES, projectKeys, RawConfig, subnetCidr } from "../../config";
 import { isCalendarExpression } from "../../config/backup";
 import { calendarsCoincide } from "../../config/calendar";
 import { POSTGRES_KEYWORDS } from "../../config/keywords";
@@ -50,10 +50,9 @@ describe("config loader", () => {
         assert.strictEqual(config.replicaCount, 2);
         assert.strictEqual(config.databaseName, "edufarm");
         assert.deepStrictEqual(config.ports, { pgpool: 5430, primary: 5432, replicas: [5433, 5434], metrics: 9187, pcp: 9898 });
-        assert.strictEqual(config.bindAddress, "127.0.0.1");
         assert.strictEqual(config.synchronousReplicas, 1);
         assert.deepStrictEqual(config.nodeSizing, DEFAULTS.nodeSizing);
-        assert.match(config.postgresImage, /^postgres:15\./);
+        assert.deepStrictEqual(config.docker, { bindAddress: "127.0.0.1", networkCidr: "172.28.40.0/24", postgresImage: POSTGRES_IMAGES[15] });
     });
 
     it("derives replica ports from the primary port when not listed", () => {
@@ -63,6 +62,9 @@ describe("config loader", () => {
     it("reads both stack files", () => {
         assert.strictEqual(loadStackFile("dev").platform, "docker");
         assert.strictEqual(loadStackFile("prod").platform, "ec2");
+        assert.deepStrictEqual(readStackFileConfig("dev")["pg-ha:docker"], { bindAddress: "127.0.0.1", networkCidr: "172.28.40.0/24" });
+        assert.deepStrictEqual(loadStackFile("dev").docker, { bindAddress: "127.0.0.1", networkCidr: "172.28.40.0/24", postgresImage: "postgres:15.15-bookworm" });
+        assert.strictEqual(loadStackFile("prod").docker, undefined, "prod carries no Docker settings");
     });
 
     it("parses Pulumi's string values: JSON where it parses, plain strings otherwise", () => {
@@ -116,8 +118,8 @@ describe("config loader", () => {
             assertRejected({ appUser: "a".repeat(64) }, /^pg-ha:appUser must be a PostgreSQL identifier/);
         });
         it("bind address that is not an IPv4 address", () => {
-            assertRejected({ bindAddress: "localhost" }, "pg-ha:bindAddress must be an IPv4 address such as 127.0.0.1, got \"localhost\"");
-            assertRejected({ bindAddress: "300.0.0.1" }, /^pg-ha:bindAddress must be an IPv4 address/);
+            assertRejected({ docker: { bindAddress: "localhost" } }, "pg-ha:docker.bindAddress must be an IPv4 address such as 127.0.0.1, got \"localhost\"");
+            assertRejected({ docker: { bindAddress: "300.0.0.1" } }, /^pg-ha:docker.bindAddress must be an IPv4 address/);
         });
         it("port clash between roles", () => {
             assertRejected({ ports: { pgpool: 5432 } }, "pg-ha:ports.primary clashes with pg-ha:ports.pgpool: both are 5432");
@@ -133,7 +135,7 @@ describe("config loader", () => {
             assertRejected({ allowedClientCidrs: ["10.0.0.1/8"] }, "pg-ha:allowedClientCidrs[0] has host bits set beyond its /8 prefix: \"10.0.0.1/8\"");
             assertRejected({ allowedClientCidrs: ["10.0.0.0"] }, /^pg-ha:allowedClientCidrs\[0\] must be an IPv4 CIDR/);
             assertRejected({ allowedClientCidrs: [] }, /^pg-ha:allowedClientCidrs must be a non-empty list/);
-            assertRejected({ dockerNetworkCidr: "172.28.40.1/24" }, /^pg-ha:dockerNetworkCidr has host bits set/);
+            assertRejected({ docker: { networkCidr: "172.28.40.1/24" } }, /^pg-ha:docker.networkCidr has host bits set/);
         });
         it("0.0.0.0/0 without the explicit opt-in", () => {
             assertRejected({ allowedClientCidrs: ["0.0.0.0/0"] }, /^pg-ha:allowedClientCidrs\[0\] is "0.0.0.0\/0", which opens the cluster to every address; set pg-ha:allowPublicAccess/);
@@ -151,15 +153,55 @@ describe("config loader", () => {
             assertRejected({ pool: { maxPool: 0 } }, "pg-ha:pool.maxPool must be an integer 1..32, got 0");
             assertRejected({ pool: { numInitChildren: 5000 } }, "pg-ha:pool.numInitChildren must be an integer 1..1000, got 5000");
         });
-        it("image references", () => assertRejected({ postgresImage: "postgres latest" }, /^pg-ha:postgresImage must be an image reference/));
+        it("image references", () => assertRejected({ docker: { postgresImage: "postgres latest" } }, /^pg-ha:docker.postgresImage must be an image reference/));
         it("unknown keys (typos)", () => assertRejected({ replica: 2 }, /^pg-ha:replica is not a known setting \(known: platform, replicas,/));
         it("objects where objects belong", () => assertRejected({ ports: 5430 }, "pg-ha:ports must be an object, got 5430"));
     });
 
     it("reports every problem at once", () => {
-        const problems = problemsOf({ replicas: 9, platform: "k8s", bindAddress: "x" });
+        const problems = problemsOf({ replicas: 9, platform: "k8s", docker: { bindAddress: "x" } });
         assert.strictEqual(problems.length, 3);
         assert.throws(() => parseClusterConfig({ replicas: 9, platform: "k8s" }), /^ConfigError: Invalid stack configuration:\n  - pg-ha:platform .*\n  - pg-ha:replicas/);
+    });
+
+    describe("Docker settings (pg-ha:docker, platform docker only)", () => {
+        it("reads each field of the pg-ha:docker object", () => {
+            const docker = { bindAddress: "10.0.0.5", networkCidr: "10.99.0.0/24", postgresImage: "registry.example.com:5000/postgres:15.14-bookworm" };
+            assert.deepStrictEqual(parseClusterConfig({ docker }).docker, docker);
+        });
+        it("defaults each field left out, the image by postgresVersion", () => {
+            assert.deepStrictEqual(parseClusterConfig({ docker: { bindAddress: "192.168.1.10" } }).docker, { bindAddress: "192.168.1.10", networkCidr: "172.28.40.0/24", postgresImage: POSTGRES_IMAGES[15] });
+            assert.deepStrictEqual(parseClusterConfig({ postgresVersion: 16, docker: {} }).docker, { bindAddress: "127.0.0.1", networkCidr: "172.28.40.0/24", postgresImage: POSTGRES_IMAGES[16] });
+        });
+        it("refuses an unknown field, naming the known ones", () => {
+            assertRejected({ docker: { bindAdress: "127.0.0.1" } }, "pg-ha:docker.bindAdress is not a known setting (known: bindAddress, networkCidr, postgresImage)");
+            assertRejected({ docker: { dockerNetworkCidr: "172.28.40.0/24" } }, /^pg-ha:docker.dockerNetworkCidr is not a known setting \(known: bindAddress, networkCidr, postgresImage\)$/);
+        });
+        it("publishes on every address only with the explicit opt-in", () => {
+            assertRejected({ docker: { bindAddress: "0.0.0.0" } }, /^pg-ha:docker.bindAddress is "0.0.0.0", which publishes the cluster's ports on every address/);
+            assert.strictEqual(parseClusterConfig({ docker: { bindAddress: "0.0.0.0" }, allowPublicAccess: true }).docker!.bindAddress, "0.0.0.0");
+        });
+        it("refuses a value that is not an object", () => {
+            assertRejected({ docker: "127.0.0.1" }, 'pg-ha:docker must be an object, got "127.0.0.1"');
+            assertRejected({ docker: ["127.0.0.1"] }, 'pg-ha:docker must be an object, got ["127.0.0.1"]');
+        });
+        it("refuses pg-ha:docker on platform ec2, and the ec2 config carries none", () => {
+            const prod = { platform: "ec2", ec2: { availabilityZones: ["eu-west-1a", "eu-west-1b"] } };
+            assertRejected({ ...prod, docker: { bindAddress: "127.0.0.1" } }, 'pg-ha:docker applies to platform "docker" only; pg-ha:platform is "ec2", got {"bindAddress":"127.0.0.1"}');
+            assert.strictEqual(parseClusterConfig(prod).docker, undefined);
+        });
+        const MOVED: readonly (readonly [string, string, unknown])[] = [
+            ["bindAddress", "bindAddress", "127.0.0.1"],
+            ["dockerNetworkCidr", "networkCidr", "172.28.40.0/24"],
+            ["postgresImage", "postgresImage", "postgres:15.15-bookworm"],
+        ];
+        for (const [old, field, value] of MOVED) {
+            it(`refuses the old top-level pg-ha:${old}, naming its new place pg-ha:docker.${field}`, () => {
+                assertRejected({ [old]: value }, `pg-ha:${old} moved to pg-ha:docker.${field} (a field of the pg-ha:docker object: pulumi config set --path pg-ha:docker.${field} VALUE), got ${JSON.stringify(value)}`);
+                assertRejected({ platform: "ec2", ec2: { availabilityZones: ["eu-west-1a", "eu-west-1b"] }, [old]: value },
+                    `pg-ha:${old} moved to pg-ha:docker.${field}, which applies to platform "docker" only; pg-ha:platform is "ec2": remove it, got ${JSON.stringify(value)}`);
+            });
+        }
     });
 
     describe("prod (platform ec2)", () => {
@@ -268,9 +310,17 @@ describe("the whole stack config (parseStackConfig): namespaces, aws:region, and
         ["an empty DNS zone name", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, dnsZoneName: "" } }, /^pg-ha:ec2.dnsZoneName must be a DNS name such as pg-ha.internal, got ""$/],
         ["keepDataVolumesOnDestroy as a word", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, keepDataVolumesOnDestroy: "yes" } }, 'pg-ha:ec2.keepDataVolumesOnDestroy must be true or false, got "yes"'],
         // Settings the platform ignores.
-        ["postgresImage on ec2", "prod", { "pg-ha:postgresImage": "postgres:15.15-bookworm" }, 'pg-ha:postgresImage applies to platform "docker" only; pg-ha:platform is "ec2", got "postgres:15.15-bookworm"'],
-        ["dockerNetworkCidr on ec2", "prod", { "pg-ha:dockerNetworkCidr": "172.28.40.0/24" }, 'pg-ha:dockerNetworkCidr applies to platform "docker" only; pg-ha:platform is "ec2", got "172.28.40.0/24"'],
-        ["bindAddress on ec2", "prod", { "pg-ha:bindAddress": "127.0.0.1" }, 'pg-ha:bindAddress applies to platform "docker" only; pg-ha:platform is "ec2", got "127.0.0.1"'],
+        ["Docker settings on ec2", "prod", { "pg-ha:docker": { postgresImage: "postgres:15.15-bookworm" } }, 'pg-ha:docker applies to platform "docker" only; pg-ha:platform is "ec2", got {"postgresImage":"postgres:15.15-bookworm"}'],
+        ["the old postgresImage on ec2", "prod", { "pg-ha:postgresImage": "postgres:15.15-bookworm" }, 'pg-ha:postgresImage moved to pg-ha:docker.postgresImage, which applies to platform "docker" only; pg-ha:platform is "ec2": remove it, got "postgres:15.15-bookworm"'],
+        // Settings that moved: an old stack file fails loudly, naming the new place.
+        ["the old bindAddress beside pg-ha:docker", "dev", { "pg-ha:bindAddress": "0.0.0.0" }, 'pg-ha:bindAddress moved to pg-ha:docker.bindAddress (a field of the pg-ha:docker object: pulumi config set --path pg-ha:docker.bindAddress VALUE), got "0.0.0.0"'],
+        ["the old dockerNetworkCidr", "dev", { "pg-ha:dockerNetworkCidr": "172.28.50.0/24" }, /^pg-ha:dockerNetworkCidr moved to pg-ha:docker.networkCidr \(/],
+        ["the old postgresImage", "dev", { "pg-ha:postgresImage": "postgres:15.15-bookworm" }, /^pg-ha:postgresImage moved to pg-ha:docker.postgresImage \(/],
+        ["a Docker field set without --path", "dev", { "pg-ha:docker.bindAddress": "127.0.0.1" },
+            'pg-ha:docker.bindAddress is a field of pg-ha:docker, not a key of its own: set it with pulumi config set --path pg-ha:docker.bindAddress VALUE (in the stack file, nest it under pg-ha:docker), got "127.0.0.1"'],
+        ["a Docker field in the Docker provider's namespace", "dev", { "docker:networkCidr": "172.28.50.0/24" },
+            'docker:networkCidr is in the Docker provider\'s namespace, which has no such setting; the cluster\'s Docker settings are fields of pg-ha:docker (pg-ha:docker.networkCidr), got "172.28.50.0/24"'],
+        ["an old key in a misspelt namespace", "dev", { "pgha:bindAddress": "127.0.0.1" }, /^pgha:bindAddress is in namespace "pgha", which this program does not read .*; did you mean pg-ha:docker.bindAddress\? got "127.0.0.1"$/],
         ["ec2 on docker", "dev", { "pg-ha:ec2": { availabilityZones: PROD_ZONES } }, /^pg-ha:ec2 applies to platform "ec2" only; pg-ha:platform is "docker", got /],
         ["aws provider config on docker", "dev", { "aws:region": "eu-west-1" }, 'aws:region applies to platform "ec2" only; pg-ha:platform is "docker", got "eu-west-1"'],
         ["docker provider config on ec2", "prod", { "docker:host": "tcp://127.0.0.1:2375" }, 'docker:host applies to platform "docker" only; pg-ha:platform is "ec2", got "tcp://127.0.0.1:2375"'],
@@ -292,16 +342,18 @@ describe("the whole stack config (parseStackConfig): namespaces, aws:region, and
         ["a role named public", "dev", { "pg-ha:appUser": "public" }, /^pg-ha:appUser must not be a reserved name .*got "public"$/],
         ["an empty database name", "dev", { "pg-ha:databaseName": "" }, /^pg-ha:databaseName must be a PostgreSQL identifier .*got ""$/],
         // Images.
-        ["an image of another PostgreSQL major", "dev", { "pg-ha:postgresImage": "postgres:16.11-bookworm" },
-            'pg-ha:postgresImage must be an image of PostgreSQL 15 (pg-ha:postgresVersion), such as postgres:15.15-bookworm, got "postgres:16.11-bookworm" (PostgreSQL 16)'],
-        ["an image whose major cannot be told", "dev", { "pg-ha:postgresImage": "postgres:latest" }, /^pg-ha:postgresImage must name its PostgreSQL major in the tag, such as postgres:15.15-bookworm \(checked against pg-ha:postgresVersion 15\), got "postgres:latest"$/],
-        ["a version change without the image", "dev", { "pg-ha:postgresVersion": 16, "pg-ha:postgresImage": "postgres:15.15-bookworm" }, /^pg-ha:postgresImage must be an image of PostgreSQL 16 /],
+        ["an image of another PostgreSQL major", "dev", { "pg-ha:docker": { postgresImage: "postgres:16.11-bookworm" } },
+            'pg-ha:docker.postgresImage must be an image of PostgreSQL 15 (pg-ha:postgresVersion), such as postgres:15.15-bookworm, got "postgres:16.11-bookworm" (PostgreSQL 16)'],
+        ["an image whose major cannot be told", "dev", { "pg-ha:docker": { postgresImage: "postgres:latest" } }, /^pg-ha:docker.postgresImage must name its PostgreSQL major in the tag, such as postgres:15.15-bookworm \(checked against pg-ha:postgresVersion 15\), got "postgres:latest"$/],
+        ["a version change without the image", "dev", { "pg-ha:postgresVersion": 16, "pg-ha:docker": { postgresImage: "postgres:15.15-bookworm" } }, /^pg-ha:docker.postgresImage must be an image of PostgreSQL 16 /],
         // Ranges that widen pg_hba or the published ports.
-        ["a Docker network of every address", "dev", { "pg-ha:dockerNetworkCidr": "0.0.0.0/0" }, /^pg-ha:dockerNetworkCidr is "0.0.0.0\/0", which opens pg_hba to every address; set pg-ha:allowPublicAccess/],
-        ["a public Docker network", "dev", { "pg-ha:dockerNetworkCidr": "8.8.8.0/24" }, /^pg-ha:dockerNetworkCidr is "8.8.8.0\/24", a public range .*which opens pg_hba to public addresses/],
-        ["a Docker network too small for the containers", "dev", { "pg-ha:dockerNetworkCidr": "172.28.40.0/30" }, /^pg-ha:dockerNetworkCidr must be a \/8 to \/29 block \(3 PostgreSQL nodes, pgpool, the exporter and Docker's gateway need 8 addresses with the network and broadcast ones\), got "172.28.40.0\/30"$/],
-        ["bindAddress 0.0.0.0", "dev", { "pg-ha:bindAddress": "0.0.0.0" }, /^pg-ha:bindAddress is "0.0.0.0", which publishes the cluster's ports on every address of the Docker host; set pg-ha:allowPublicAccess to true if that is really meant$/],
-        ["a public bindAddress", "dev", { "pg-ha:bindAddress": "8.8.8.8" }, /^pg-ha:bindAddress is "8.8.8.8", a public address .*set pg-ha:allowPublicAccess/],
+        ["a Docker network of every address", "dev", { "pg-ha:docker": { networkCidr: "0.0.0.0/0" } }, /^pg-ha:docker.networkCidr is "0.0.0.0\/0", which opens pg_hba to every address; set pg-ha:allowPublicAccess/],
+        ["a public Docker network", "dev", { "pg-ha:docker": { networkCidr: "8.8.8.0/24" } }, /^pg-ha:docker.networkCidr is "8.8.8.0\/24", a public range .*which opens pg_hba to public addresses/],
+        ["a Docker network too small for the containers", "dev", { "pg-ha:docker": { networkCidr: "172.28.40.0/30" } }, /^pg-ha:docker.networkCidr must be a \/8 to \/29 block \(3 PostgreSQL nodes, pgpool, the exporter and Docker's gateway need 8 addresses with the network and broadcast ones\), got "172.28.40.0\/30"$/],
+        ["a Docker network too wide", "dev", { "pg-ha:docker": { networkCidr: "10.0.0.0/7" } }, /^pg-ha:docker.networkCidr must be a \/8 to \/29 block .*got "10.0.0.0\/7"$/],
+        ["bindAddress 0.0.0.0", "dev", { "pg-ha:docker": { bindAddress: "0.0.0.0" } }, /^pg-ha:docker.bindAddress is "0.0.0.0", which publishes the cluster's ports on every address of the Docker host; set pg-ha:allowPublicAccess to true if that is really meant$/],
+        ["a public bindAddress", "dev", { "pg-ha:docker": { bindAddress: "8.8.8.8" } }, /^pg-ha:docker.bindAddress is "8.8.8.8", a public address .*set pg-ha:allowPublicAccess/],
+        ["a null bindAddress", "dev", { "pg-ha:docker": { bindAddress: null } }, "pg-ha:docker.bindAddress must be an IPv4 address such as 127.0.0.1, got null"],
         ["public client CIDRs", "dev", { "pg-ha:allowedClientCidrs": ["203.0.113.0/24"] }, /^pg-ha:allowedClientCidrs\[0\] is "203.0.113.0\/24", a public range .*which opens the cluster to public addresses/],
         ["the same client CIDR twice", "dev", { "pg-ha:allowedClientCidrs": ["127.0.0.1/32", "127.0.0.1/32"] }, 'pg-ha:allowedClientCidrs must not list "127.0.0.1/32" more than once, got ["127.0.0.1/32","127.0.0.1/32"]'],
         // Wrong types, NaN, negative and fractional numbers, empty strings, nulls.

@@ -7,7 +7,7 @@ import { generateClusterPasswords } from "../../scripts/lib/local/passwords";
 /** A render context as the dev stack builds it, from defaults plus `raw`. */
 export function dockerContext(raw: RawConfig = {}): RenderContext {
     const config: ClusterConfig = parseClusterConfig(raw);
-    return { config, topology: buildTopology(config, (service) => service), layout: dockerLayout(config.postgresVersion, config.dockerNetworkCidr) };
+    return { config, topology: buildTopology(config, (service) => service), layout: dockerLayout(config.postgresVersion, config.docker!.networkCidr) };
 }
 
 /** Fresh throwaway passwords, made at test time. */
