@@ -1,10 +1,12 @@
-import { Cluster, createPlatform } from "./components";
+import { addressingFor, Cluster, createPlatform, planCluster } from "./components";
 import { readStackConfig } from "./config/stackConfig";
 
-// Config is read and validated once, before any resource exists; components get typed values.
+// Config is read and validated once, before any resource exists; the plan describes the whole
+// cluster from it, and the platform runs the plan.
 const config = readStackConfig();
-const platform = createPlatform(config, "pg-ha");
-const cluster = new Cluster("pg-ha", { config, platform });
+const plan = planCluster(config, addressingFor(config));
+const platform = createPlatform(plan, "pg-ha");
+const cluster = new Cluster("pg-ha", { plan, platform });
 
 export const pgpoolConnectionString = cluster.pgpoolConnectionString;
 export const primaryConnectionString = cluster.primaryConnectionString;

@@ -2,6 +2,7 @@ export * from "./cluster";
 export * from "./exporter";
 export * from "./pgpool";
 export * from "./pki";
+export * from "./plan";
 export * from "./platforms";
 export * from "./postgres";
 export * from "./render";

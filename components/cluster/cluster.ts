@@ -1,23 +1,40 @@
 import * as pulumi from "@pulumi/pulumi";
-import { buildTopology, ClusterConfig, EXPORTER_SERVICE, PGPOOL_SERVICE } from "../../config";
 import { Exporter } from "../exporter";
 import { Pgpool } from "../pgpool";
 import { ClusterPki } from "../pki";
-import { Platform } from "../platforms/platform";
+import { ClusterPlan, PlannedService, PlanSecrets } from "../plan";
+import { HostMember, Platform } from "../platforms/platform";
 import { PostgresPrimary, PostgresReplica } from "../postgres";
-import { connectionString, metricsUrl, RenderContext } from "../render";
 import { ClusterSecrets } from "../secrets";
+import { ServiceComponent, ServiceComponentArgs } from "../platforms/serviceComponent";
 
 export interface ClusterArgs {
-    /** The validated stack configuration (see config/load.ts for every key and its default). */
-    readonly config: ClusterConfig;
+    /** The cluster's plan: every service, host, port and output (components/plan). */
+    readonly plan: ClusterPlan;
     /** Where the cluster runs: Docker in dev, EC2 in prod. */
     readonly platform: Platform;
 }
 
+/** The resources of a service deployed earlier; the plan's order puts every service after what it needs. */
+function resourcesOf(deployed: ReadonlyMap<string, readonly pulumi.Resource[]>, service: string): readonly pulumi.Resource[] {
+    const resources = deployed.get(service);
+    if (resources === undefined) throw new Error(`the plan deploys a host before ${service}, which one of its services starts after`);
+    return resources;
+}
+
+/** The component class that models each role of the plan. */
+const COMPONENTS: Readonly<Record<PlannedService["role"], new (name: string, args: ServiceComponentArgs, opts?: pulumi.ComponentResourceOptions) => ServiceComponent>> = {
+    "initial-primary": PostgresPrimary,
+    replica: PostgresReplica,
+    pgpool: Pgpool,
+    exporter: Exporter,
+};
+
 /**
- * The whole cluster: secrets, PKI, one primary, N replicas, pgpool and the exporter. Exposes the
- * stack outputs; every one that embeds a password is a secret.
+ * The whole cluster as its plan describes it: secrets, PKI, a component per service (the primary,
+ * the replicas, pgpool and the exporter), and the platform's resources per plan host, each after
+ * what its services start after. Exposes the stack outputs; every one that embeds a password is a
+ * secret.
  */
 export class Cluster extends pulumi.ComponentResource {
     public readonly pgpoolConnectionString: pulumi.Output<string>;
@@ -28,36 +45,33 @@ export class Cluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-ha:cluster:Cluster", name, {}, opts);
-        const { config, platform } = args;
-        const topology = buildTopology(config, (service) => platform.hostFor(service));
-        const context: RenderContext = { config, topology, layout: platform.layout };
+        const { plan, platform } = args;
         const secrets = new ClusterSecrets(`${name}-secrets`, {}, { parent: this });
-        const passwords = secrets.all();
-        const services = [...topology.nodes.map((node) => node.name), PGPOOL_SERVICE, EXPORTER_SERVICE];
         const pki = new ClusterPki(`${name}-pki`, {
-            servers: services.map((service) => ({ name: service, ...platform.certificateNamesFor(service) })),
+            servers: plan.services.map((service) => ({ name: service.name, ...service.certificate })),
         }, { parent: this });
+        const tls = pulumi.all(Object.fromEntries(plan.services.map((service) => [service.name, pki.tlsFor(service.name)])));
+        const planSecrets: pulumi.Output<PlanSecrets> = pulumi.secret(pulumi.all([secrets.all(), tls, platform.backupRepository])
+            .apply(([passwords, material, backupRepository]) => ({ passwords, tls: material, backupRepository })));
 
-        const [primaryNode, ...replicaNodes] = topology.nodes;
-        if (primaryNode === undefined) throw new Error("the topology has no PostgreSQL node");
-        const primary = new PostgresPrimary(`${name}-${primaryNode.name}`, {
-            context, node: primaryNode, passwords, tls: pki.tlsFor(primaryNode.name), platform,
-        }, { parent: this });
-        const replicas = replicaNodes.map((node) => new PostgresReplica(`${name}-${node.name}`, {
-            context, node, passwords, tls: pki.tlsFor(node.name), platform, after: primary.service.resources,
-        }, { parent: this }));
-        const allNodes = [primary, ...replicas].flatMap((component) => component.service.resources);
-        new Pgpool(`${name}-pgpool`, { context, passwords, tls: pki.tlsFor(PGPOOL_SERVICE), platform, after: allNodes }, { parent: this });
-        new Exporter(`${name}-exporter`, { context, passwords, tls: pki.tlsFor(EXPORTER_SERVICE), platform, after: primary.service.resources }, { parent: this });
+        const components = new Map(plan.services.map((service) => [service.name, new COMPONENTS[service.role](`${name}-${service.name}`, { service, secrets: planSecrets }, { parent: this })]));
+        const deployed = new Map<string, readonly pulumi.Resource[]>();
+        for (const host of plan.hosts) {
+            const members = host.services.map((serviceName): HostMember => {
+                const service = plan.service(serviceName);
+                const component = components.get(serviceName)!;
+                return { service, files: component.files, parent: component, resourceName: component.resourceName, dependsOn: service.after.flatMap((before) => resourcesOf(deployed, before)) };
+            });
+            for (const [serviceName, resources] of platform.deployHost(host, members)) deployed.set(serviceName, resources);
+        }
 
-        const appConnection = (service: string, port: number) => pulumi.secret(secrets.passwords.app.apply((password) => connectionString({
-            user: config.appUser, password, host: platform.clientHostFor(service), port, database: config.databaseName,
-        })));
-        this.pgpoolConnectionString = appConnection(PGPOOL_SERVICE, topology.pgpool.port);
-        this.primaryConnectionString = appConnection(primaryNode.name, primaryNode.port);
-        this.replicaConnectionStrings = pulumi.secret(pulumi.all(replicaNodes.map((node) => appConnection(node.name, node.port))));
-        this.exporterMetricsUrl = pulumi.output(metricsUrl(platform.clientHostFor(EXPORTER_SERVICE), topology.exporter.port));
-        this.caCertificate = pki.caCertPem;
+        // The outputs embed the application password: secret, but for the two that hold none.
+        const outputs = pulumi.all([secrets.passwords.app, pki.caCertPem]).apply(([appPassword, caCertPem]) => plan.outputs(appPassword, caCertPem));
+        this.pgpoolConnectionString = pulumi.secret(outputs.pgpoolConnectionString);
+        this.primaryConnectionString = pulumi.secret(outputs.primaryConnectionString);
+        this.replicaConnectionStrings = pulumi.secret(outputs.replicaConnectionStrings.apply((strings) => [...strings]));
+        this.exporterMetricsUrl = pulumi.unsecret(outputs.exporterMetricsUrl);
+        this.caCertificate = pulumi.unsecret(outputs.caCertificate);
         this.registerOutputs({
             pgpoolConnectionString: this.pgpoolConnectionString,
             primaryConnectionString: this.primaryConnectionString,

@@ -1,3 +1,2 @@
-export * from "./postgresNode";
 export * from "./primary";
 export * from "./replica";

@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { PASSWORD_LENGTH } from "../../config";
 import { ClusterPasswords, PASSWORD_NAMES } from "../render";
 
 export interface ClusterSecretsArgs {
-    /** Characters in every generated password. Defaults to 32. */
+    /** Characters in every generated password. Defaults to PASSWORD_LENGTH (32). */
     readonly length?: number;
 }
-
-export const DEFAULT_PASSWORD_LENGTH = 32;
 
 function kebab(name: string): string {
     return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
@@ -15,8 +14,8 @@ function kebab(name: string): string {
 
 /**
  * Every password of the cluster (superuser, replication, application, pgpool checks, PCP admin,
- * monitoring) and pgpool's AES key: RandomPasswords of letters and digits only, so that they
- * need no quoting in connection strings, conf files or pgpass lines.
+ * monitoring) and pgpool's AES key: RandomPasswords of letters and digits only (PASSWORD_ALPHABET),
+ * so that they need no quoting in connection strings, conf files or pgpass lines.
  */
 export class ClusterSecrets extends pulumi.ComponentResource {
     /** Each password, marked secret. */
@@ -24,7 +23,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterSecretsArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("pg-ha:secrets:ClusterSecrets", name, {}, opts);
-        const length = args.length ?? DEFAULT_PASSWORD_LENGTH;
+        const length = args.length ?? PASSWORD_LENGTH;
         const passwords: Partial<Record<keyof ClusterPasswords, pulumi.Output<string>>> = {};
         for (const passwordName of PASSWORD_NAMES) {
             const password = new random.RandomPassword(`${name}-${kebab(passwordName)}`, {

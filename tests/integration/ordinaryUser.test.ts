@@ -42,7 +42,8 @@ describe("local run as an ordinary user", function () {
             execFileSync("useradd", ["--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", TEST_USER]);
         }
         workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-user-"));
-        for (const entry of ["build", "Pulumi.yaml", "Pulumi.dev.yaml", "package.json"]) {
+        // The scripts read their shell and SQL assets where the project keeps them.
+        for (const entry of ["build", "Pulumi.yaml", "Pulumi.dev.yaml", "package.json", "components/render/assets"]) {
             fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(workDir, entry), { recursive: true });
         }
         for (const name of runtimePackages()) {

@@ -99,6 +99,19 @@ describe("dev stack under mocks (Pulumi.dev.yaml)", function () {
         }
     });
 
+    it("puts the network on pg-ha:docker.networkCidr and publishes on pg-ha:docker.bindAddress, from Pulumi.dev.yaml", () => {
+        const docker = loadStackFile("dev").docker!;
+        assert.deepStrictEqual({ bindAddress: docker.bindAddress, networkCidr: docker.networkCidr }, { bindAddress: "127.0.0.1", networkCidr: "172.28.40.0/24" });
+        const networks = ofType(run, "docker:index/network:Network");
+        assert.strictEqual(networks.length, 1);
+        assert.deepStrictEqual(networks[0]!.inputs.ipamConfigs.map((ipam: { subnet: string }) => ipam.subnet), [docker.networkCidr]);
+        for (const container of containers.values()) {
+            for (const port of container.inputs.ports as { ip: string }[]) assert.strictEqual(port.ip, docker.bindAddress);
+        }
+        const postgres = ofType(run, "docker:index/remoteImage:RemoteImage").find((image) => (image.inputs.name as string).startsWith("pg-ha/postgres-pgbackrest:"))!;
+        assert.strictEqual(postgres.inputs.build.buildArgs.POSTGRES_IMAGE, docker.postgresImage);
+    });
+
     it("limits CPU and memory to the budget: 7 CPU and 13 GB in all", () => {
         const limits = [...containers.values()].map((container) => ({ cpus: Number(container.inputs.cpus), memory: container.inputs.memory as number, swap: container.inputs.memorySwap as number }));
         for (const node of ["node0", "node1", "node2"]) {

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig } from "@pulumi/pulumi/runtime/rpc";
+import { PASSWORD_ALPHABET } from "../../config";
 import { readProjectFile, readStackFileConfig } from "../../config/stackFile";
 
 /** A resource the program registered under mocks. */
@@ -46,9 +47,8 @@ function throwawayPem(label: string, name: string): string {
 function mockState(type: string, name: string, inputs: Record<string, any>, providerRegion: string | undefined): Record<string, any> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword": {
-            const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
             const length = Number(inputs.length);
-            return { ...inputs, result: Array.from(randomBytes(length), (byte) => alphabet[byte % alphabet.length]).join("") };
+            return { ...inputs, result: Array.from(randomBytes(length), (byte) => PASSWORD_ALPHABET[byte % PASSWORD_ALPHABET.length]).join("") };
         }
         case "tls:index/privateKey:PrivateKey":
             return { ...inputs, privateKeyPem: throwawayKeyPem() };

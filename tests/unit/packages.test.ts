@@ -6,7 +6,7 @@ import { parseClusterConfig, PINNED_DEBIAN_VERSIONS, POSTGRES_IMAGES, postgresCl
 import { PROJECT_ROOT } from "../../config/projectRoot";
 import { IMAGE_CONTEXTS, imageBuildArgs, builtImageName } from "../../components/platforms/docker/dockerPlatform";
 import { dockerLayout } from "../../components/platforms/docker/layout";
-import { ServiceKind } from "../../components/platforms/platform";
+import { ServiceKind } from "../../components/plan";
 
 const KINDS = Object.keys(IMAGE_CONTEXTS) as ServiceKind[];
 
@@ -38,7 +38,7 @@ describe("Debian packages and their versions, from one place", () => {
         it(`gives pgpool's image the client of PostgreSQL ${version}, the one its failover scripts call`, () => {
             const config = parseClusterConfig({ postgresVersion: version });
             assert.strictEqual(imageBuildArgs("pgpool", config).POSTGRES_CLIENT_PACKAGE, postgresClientPackage(version));
-            assert.strictEqual(dockerLayout(version, config.dockerNetworkCidr).clientBinDir, `/usr/lib/postgresql/${version}/bin`);
+            assert.strictEqual(dockerLayout(version, config.docker!.networkCidr).clientBinDir, `/usr/lib/postgresql/${version}/bin`);
             assert.match(builtImageName("pgpool", config), new RegExp(`-pg${version}$`), "one image name per client version, so versions never share a cached image");
         });
     }

@@ -1,15 +1,17 @@
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig, PINNED_DEBIAN_VERSIONS, postgresClientPackage } from "../../../config";
+import { ClusterConfig, dockerSettingsOf, PINNED_DEBIAN_VERSIONS, postgresClientPackage } from "../../../config";
 import { PROJECT_ROOT } from "../../../config/projectRoot";
-import { BackupRepository, HostLayout } from "../../render";
-import { DeployedService, Platform, ServiceKind, ServiceSpec } from "../platform";
-import { DOCKER_BACKUP_REPOSITORY, dockerLayout } from "./layout";
+import { Addressing, ClusterPlan, PlannedHost, ServiceKind } from "../../plan";
+import { BackupRepository, HostLayout, START_SCRIPT } from "../../render";
+import { HostMember, Platform } from "../platform";
+import { dockerAddressing } from "./addressing";
+import { DOCKER_BACKUP_REPOSITORY } from "./layout";
 
 export interface DockerPlatformArgs {
-    /** The validated stack configuration: image, network CIDR and bind address come from it. */
-    readonly config: ClusterConfig;
+    /** The cluster's plan: image, network CIDR and bind address come from its config. */
+    readonly plan: ClusterPlan;
     /** Prefix of container names. Defaults to "pg-ha-<stack>". */
     readonly containerPrefix?: string;
     /** /dev/shm of PostgreSQL containers in MB (parallel queries use it). Defaults to 256. */
@@ -27,7 +29,7 @@ export const IMAGE_CONTEXTS: Readonly<Record<ServiceKind, string>> = {
 export function imageBuildArgs(kind: ServiceKind, config: ClusterConfig): Record<string, string> {
     switch (kind) {
         case "postgres":
-            return { POSTGRES_IMAGE: config.postgresImage, PGBACKREST_VERSION: PINNED_DEBIAN_VERSIONS.pgbackrest };
+            return { POSTGRES_IMAGE: dockerSettingsOf(config).postgresImage, PGBACKREST_VERSION: PINNED_DEBIAN_VERSIONS.pgbackrest };
         case "pgpool":
             return { PGPOOL_VERSION: PINNED_DEBIAN_VERSIONS.pgpool2, POSTGRES_CLIENT_PACKAGE: postgresClientPackage(config.postgresVersion) };
         case "exporter":
@@ -44,7 +46,7 @@ function tagOf(text: string): string {
 export function builtImageName(kind: ServiceKind, config: ClusterConfig): string {
     switch (kind) {
         case "postgres":
-            return `pg-ha/postgres-pgbackrest:${tagOf(config.postgresImage)}`;
+            return `pg-ha/postgres-pgbackrest:${tagOf(dockerSettingsOf(config).postgresImage)}`;
         case "pgpool":
             return `pg-ha/pgpool:${tagOf(`${PINNED_DEBIAN_VERSIONS.pgpool2}-pg${config.postgresVersion}`)}`;
         case "exporter":
@@ -57,13 +59,17 @@ function octalMode(mode: number): string {
 }
 
 /**
- * The dev substrate: one Docker network with a fixed subnet, a container per service reachable
- * by its service name, data in named volumes, ports published on the bind address only. Backups
- * go to a pgBackRest posix repository on one named volume that every PostgreSQL container mounts,
- * so whichever node is primary archives into, and backs up to, the same place.
+ * The dev substrate: one Docker network with a fixed subnet, a container per service of the plan
+ * reachable by its service name, data in named volumes, ports published on the bind address
+ * (every port but those for its own host only). Backups go to a pgBackRest posix repository on
+ * one named volume that every PostgreSQL container mounts, so whichever node is primary archives
+ * into, and backs up to, the same place.
  */
 export class DockerPlatform extends pulumi.ComponentResource implements Platform {
     public readonly layout: HostLayout;
+    public readonly hostFor: Addressing["hostFor"];
+    public readonly clientHostFor: Addressing["clientHostFor"];
+    public readonly certificateNamesFor: Addressing["certificateNamesFor"];
     public readonly network: docker.Network;
     public readonly backupRepository: pulumi.Output<BackupRepository>;
     /** The named volume holding the backup repository; it outlives no stack (destroyed with it). */
@@ -75,22 +81,27 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
 
     constructor(name: string, args: DockerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-ha:docker:DockerPlatform", name, {}, opts);
-        this.config = args.config;
+        const { config } = args.plan;
+        const addressing = dockerAddressing(config);
+        this.layout = addressing.layout;
+        this.hostFor = addressing.hostFor;
+        this.clientHostFor = addressing.clientHostFor;
+        this.certificateNamesFor = addressing.certificateNamesFor;
+        this.config = config;
         this.containerPrefix = args.containerPrefix ?? `pg-ha-${pulumi.getStack()}`;
         this.postgresShmSizeMb = args.postgresShmSizeMb ?? 256;
-        this.layout = dockerLayout(args.config.postgresVersion, args.config.dockerNetworkCidr);
         this.network = new docker.Network(`${name}-net`, {
             name: `${this.containerPrefix}-net`,
             driver: "bridge",
-            ipamConfigs: [{ subnet: args.config.dockerNetworkCidr }],
+            ipamConfigs: [{ subnet: dockerSettingsOf(config).networkCidr }],
         }, { parent: this });
         this.backupVolume = new docker.Volume(`${name}-backups`, { name: `${this.containerPrefix}-backups` }, { parent: this });
         this.backupRepository = pulumi.output<BackupRepository>({ type: "posix", path: DOCKER_BACKUP_REPOSITORY });
         const built = (kind: ServiceKind) => {
             const context = path.join(PROJECT_ROOT, IMAGE_CONTEXTS[kind]);
             return new docker.RemoteImage(`${name}-${kind}-image`, {
-                name: builtImageName(kind, args.config),
-                build: { context, dockerfile: path.join(context, "Dockerfile"), buildArgs: imageBuildArgs(kind, args.config) },
+                name: builtImageName(kind, config),
+                build: { context, dockerfile: path.join(context, "Dockerfile"), buildArgs: imageBuildArgs(kind, config) },
                 keepLocally: true,
             }, { parent: this });
         };
@@ -98,51 +109,45 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         this.registerOutputs({ networkName: this.network.name, backupVolumeName: this.backupVolume.name });
     }
 
-    public hostFor(service: string): string {
-        return service;
+    /** A container per member: the plan's hosts group services for EC2; here each service is a container of its own. */
+    public deployHost(_host: PlannedHost, members: readonly HostMember[]): ReadonlyMap<string, readonly pulumi.Resource[]> {
+        return new Map(members.map((member) => [member.service.name, [this.container(member)]]));
     }
 
-    public clientHostFor(): string {
-        return this.config.bindAddress;
-    }
-
-    public certificateNamesFor(service: string): { dnsNames: string[]; ipAddresses: string[] } {
-        return { dnsNames: [service, "localhost"], ipAddresses: [...new Set(["127.0.0.1", this.config.bindAddress])] };
-    }
-
-    public deploy(resourceName: string, spec: ServiceSpec, parent: pulumi.ComponentResource, dependsOn: readonly pulumi.Resource[]): DeployedService {
-        const volume = spec.data === undefined ? undefined : new docker.Volume(`${resourceName}-data`, {
-            name: `${this.containerPrefix}-${spec.name}-data`,
+    private container(member: HostMember): docker.Container {
+        const { service, resourceName, parent } = member;
+        const volume = service.data === undefined ? undefined : new docker.Volume(`${resourceName}-data`, {
+            name: `${this.containerPrefix}-${service.name}-data`,
         }, { parent });
-        const isPostgres = spec.kind === "postgres";
-        const container = new docker.Container(`${resourceName}-container`, {
-            name: `${this.containerPrefix}-${spec.name}`,
-            hostname: spec.name,
-            image: this.images[spec.kind].imageId,
-            entrypoints: ["/bin/bash", `${spec.configDir}/start.sh`],
+        const isPostgres = service.kind === "postgres";
+        return new docker.Container(`${resourceName}-container`, {
+            name: `${this.containerPrefix}-${service.name}`,
+            hostname: service.name,
+            image: this.images[service.kind].imageId,
+            entrypoints: ["/bin/bash", `${service.configDir}/${START_SCRIPT}`],
             command: [],
-            uploads: spec.files.apply((files) => files.map((file) => ({
-                file: `${spec.configDir}/${file.name}`,
+            uploads: member.files.apply((files) => files.map((file) => ({
+                file: `${service.configDir}/${file.name}`,
                 content: file.content,
                 permissions: octalMode(file.mode),
             }))),
-            networksAdvanced: [{ name: this.network.name, aliases: [spec.name] }],
-            ports: spec.ports.filter((port) => port.published).map((port) => ({
-                internal: port.port, external: port.port, ip: this.config.bindAddress, protocol: "tcp",
+            networksAdvanced: [{ name: this.network.name, aliases: [service.name] }],
+            ports: service.ports.filter((port) => port.audience !== "host").map((port) => ({
+                internal: port.port, external: port.port, ip: dockerSettingsOf(this.config).bindAddress, protocol: "tcp",
             })),
             volumes: [
-                ...(volume === undefined || spec.data === undefined ? [] : [{ volumeName: volume.name, containerPath: spec.data.mountPath }]),
+                ...(volume === undefined || service.data === undefined ? [] : [{ volumeName: volume.name, containerPath: service.data.mountPath }]),
                 ...(isPostgres ? [{ volumeName: this.backupVolume.name, containerPath: DOCKER_BACKUP_REPOSITORY }] : []),
             ],
-            cpus: String(spec.cpus),
-            memory: spec.memoryMb,
-            memorySwap: spec.memoryMb,
+            cpus: String(service.cpus),
+            memory: service.memoryMb,
+            memorySwap: service.memoryMb,
             shmSize: isPostgres ? this.postgresShmSizeMb : undefined,
             restart: "unless-stopped",
-            stopSignal: spec.stopSignal,
+            stopSignal: service.stopSignal,
             stopTimeout: 60,
             healthcheck: {
-                tests: ["CMD", ...spec.healthCheck],
+                tests: ["CMD", ...service.healthCheck],
                 interval: "5s",
                 timeout: "3s",
                 retries: 3,
@@ -152,7 +157,6 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             wait: true,
             waitTimeout: 360,
             logOpts: { "max-size": "10m", "max-file": "3" },
-        }, { parent, dependsOn: [...dependsOn], deleteBeforeReplace: true });
-        return { name: spec.name, resources: [container] };
+        }, { parent, dependsOn: [...member.dependsOn], deleteBeforeReplace: true });
     }
 }

@@ -1,2 +1,3 @@
 export * from "./dockerPlatform";
 export * from "./layout";
+export * from "./addressing";

@@ -1,34 +1,29 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { buildTopology, ClusterConfig, Ec2Settings, hostPackages } from "../../../config";
+import { ClusterConfig, Ec2Settings, hostPackages } from "../../../config";
+import { Addressing, ClusterPlan, PlannedHost } from "../../plan";
 import { BackupRepository, gzipUserData, HostLayout, HostService, hostServiceUnit, renderBackupTimers, renderCloudConfig } from "../../render";
-import { DeployedService, Platform, ServiceKind, ServiceSpec } from "../platform";
+import { HostMember, Platform } from "../platform";
+import { ec2Addressing } from "./addressing";
 import { BackupStorage, createBackupStorage } from "./backupBucket";
-import { EC2_DATA_MOUNT, ec2Layout } from "./layout";
+import { EC2_DATA_MOUNT } from "./layout";
 import { createNetwork, Network } from "./network";
 import { createSecurityGroups, SecurityGroups } from "./securityGroups";
 
 export interface Ec2PlatformArgs {
-    /** The validated stack configuration; its `ec2` and `backup` settings must be present. */
-    readonly config: ClusterConfig;
+    /** The cluster's plan; its config's `ec2` and `backup` settings must be present. */
+    readonly plan: ClusterPlan;
 }
 
 /** Debian's AMIs, published by the Debian project's AWS account. */
 export const DEBIAN_AMI_OWNER = "136693071363";
 
-/** What pgpool and the exporter wait for until both have asked to be deployed. */
-interface PendingFrontService {
-    readonly spec: ServiceSpec;
-    readonly resourceName: string;
-    readonly parent: pulumi.ComponentResource;
-    readonly dependsOn: readonly pulumi.Resource[];
-}
-
 /**
- * The prod substrate: private subnets over at least two zones, one instance per PostgreSQL node
- * (spread over the zones) with a separate encrypted gp3 data volume, one front instance for pgpool
- * and the exporter, private DNS names, an S3 backup bucket and an instance role limited to its
- * prefix. IMDSv2 only, no SSH key and no port 22 (SSM Session Manager instead).
+ * The prod substrate: private subnets over at least two zones, one instance per plan host (a
+ * PostgreSQL node, spread over the zones by its placement, with a separate encrypted gp3 data
+ * volume; the front host with pgpool and the exporter), private DNS names, an S3 backup bucket and
+ * an instance role limited to its prefix. IMDSv2 only, no SSH key and no port 22 (SSM Session
+ * Manager instead).
  *
  * A change of user data replaces the instance (cloud-init writes files only on an instance's first
  * boot, so an in-place change would silently not apply). Data never lives on the instance: the
@@ -39,6 +34,9 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
     public readonly layout: HostLayout;
     public readonly backupBucketName: pulumi.Output<string>;
     public readonly backupRepository: pulumi.Output<BackupRepository>;
+    public readonly hostFor: Addressing["hostFor"];
+    public readonly clientHostFor: Addressing["clientHostFor"];
+    public readonly certificateNamesFor: Addressing["certificateNamesFor"];
     private readonly settings: Ec2Settings;
     private readonly config: ClusterConfig;
     private readonly network: Network;
@@ -46,27 +44,27 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
     private readonly storage: BackupStorage;
     private readonly zone: aws.route53.Zone;
     private readonly amiId: pulumi.Output<string>;
-    private readonly frontResources: pulumi.Resource[] = [];
-    private readonly pendingFront = new Map<ServiceKind, PendingFrontService>();
-    private nodesPlaced = 0;
 
     constructor(name: string, args: Ec2PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-ha:ec2:Ec2Platform", name, {}, opts);
-        const settings = args.config.ec2;
-        const backup = args.config.backup;
+        const { config } = args.plan;
+        const settings = config.ec2;
         if (settings === undefined) throw new Error("the ec2 platform needs the pg-ha:ec2 settings");
+        const addressing = ec2Addressing(config);
+        this.layout = addressing.layout;
+        this.hostFor = addressing.hostFor;
+        this.clientHostFor = addressing.clientHostFor;
+        this.certificateNamesFor = addressing.certificateNamesFor;
         this.settings = settings;
-        this.config = args.config;
-        this.layout = ec2Layout(args.config.postgresVersion, settings.vpcCidr);
+        this.config = config;
         this.network = createNetwork(name, settings, this);
-        const topology = buildTopology(args.config, (service) => this.hostFor(service));
-        this.securityGroups = createSecurityGroups(name, args.config, topology, this.network.vpcId, this);
-        this.storage = createBackupStorage(name, backup, this);
+        this.securityGroups = createSecurityGroups(name, args.plan, this.network.vpcId, this);
+        this.storage = createBackupStorage(name, config.backup, this);
         this.backupBucketName = this.storage.bucket.bucket;
         // The instance role's credentials (pgBackRest asks the metadata service with IMDSv2),
         // virtual-host addressing, and only the stack's prefix (all the role may touch).
         this.backupRepository = pulumi.all([this.storage.bucket.bucket, this.storage.bucket.region]).apply(([bucket, region]): BackupRepository => ({
-            type: "s3", bucket, path: backup.prefix, endpoint: `s3.${region}.amazonaws.com`, region, keyType: "auto", uriStyle: "host",
+            type: "s3", bucket, path: config.backup.prefix, endpoint: `s3.${region}.amazonaws.com`, region, keyType: "auto", uriStyle: "host",
         }));
         this.zone = new aws.route53.Zone(`${name}-zone`, { name: settings.dnsZoneName, vpcs: [{ vpcId: this.network.vpcId }], comment: "pg-ha cluster members" }, { parent: this });
         this.amiId = aws.ec2.getAmiOutput({
@@ -77,24 +75,8 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
         this.registerOutputs({ backupBucketName: this.backupBucketName });
     }
 
-    public hostFor(service: string): string {
-        return `${service}.${this.settings.dnsZoneName}`;
-    }
-
-    public clientHostFor(service: string): string {
-        return this.hostFor(service);
-    }
-
-    public certificateNamesFor(service: string): { dnsNames: string[]; ipAddresses: string[] } {
-        return { dnsNames: [this.hostFor(service), "localhost"], ipAddresses: ["127.0.0.1"] };
-    }
-
-    public deploy(resourceName: string, spec: ServiceSpec, parent: pulumi.ComponentResource, dependsOn: readonly pulumi.Resource[]): DeployedService {
-        if (spec.kind === "postgres") return this.deployNode(resourceName, spec, parent, dependsOn);
-        // pgpool and the exporter share the front instance: it is made once both are known.
-        this.pendingFront.set(spec.kind, { spec, resourceName, parent, dependsOn });
-        if (this.pendingFront.size === 2) this.deployFront();
-        return { name: spec.name, resources: this.frontResources };
+    public deployHost(host: PlannedHost, members: readonly HostMember[]): ReadonlyMap<string, readonly pulumi.Resource[]> {
+        return host.kind === "node" ? this.deployNode(host, members[0]!) : this.deployFront(host, members);
     }
 
     private instance(name: string, host: string, instanceType: string, subnetId: pulumi.Input<string>, securityGroup: aws.ec2.SecurityGroup, userData: pulumi.Output<string>, parent: pulumi.Resource, dependsOn: readonly pulumi.Resource[]): aws.ec2.Instance {
@@ -116,52 +98,53 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
         return new aws.route53.Record(name, { zoneId: this.zone.zoneId, name: this.hostFor(service), type: "A", ttl: 30, records: [instance.privateIp] }, { parent });
     }
 
-    private deployNode(resourceName: string, spec: ServiceSpec, parent: pulumi.ComponentResource, dependsOn: readonly pulumi.Resource[]): DeployedService {
-        const subnet = this.network.subnets[this.nodesPlaced++ % this.network.subnets.length]!;
+    private deployNode(host: PlannedHost, member: HostMember): ReadonlyMap<string, readonly pulumi.Resource[]> {
+        const { service, resourceName, parent } = member;
+        const subnet = this.network.subnets[host.placement % this.network.subnets.length]!;
         const volume = new aws.ebs.Volume(`${resourceName}-data`, {
             availabilityZone: subnet.availabilityZone,
-            size: spec.data?.sizeGb ?? this.config.nodeSizing.diskGb,
+            size: service.data?.sizeGb ?? this.config.nodeSizing.diskGb,
             type: "gp3",
             encrypted: true,
-            tags: { Name: `${this.hostFor(spec.name)} data` },
+            tags: { Name: `${this.hostFor(service.name)} data` },
         }, { parent, retainOnDelete: this.settings.keepDataVolumesOnDestroy });
-        const userData = pulumi.secret(pulumi.all([spec.files, volume.id]).apply(([files, volumeId]) => gzipUserData(renderCloudConfig({
-            hostname: spec.name,
+        const userData = pulumi.secret(pulumi.all([member.files, volume.id]).apply(([files, volumeId]) => gzipUserData(renderCloudConfig({
+            hostname: host.name,
             packages: hostPackages(this.config.postgresVersion).postgres,
             conflictingServices: [],
             dataVolume: { volumeId, mountPath: EC2_DATA_MOUNT },
             serviceUser: this.layout.serviceUser,
-            services: [{ name: spec.name, configDir: spec.configDir, files, stopSignal: spec.stopSignal }],
+            services: [{ name: service.name, configDir: service.configDir, files, stopSignal: service.stopSignal }],
             extraUnits: renderBackupTimers({
-                nodeName: spec.name,
-                serverUnit: hostServiceUnit(spec.name),
-                configDir: spec.configDir,
+                nodeName: service.name,
+                serverUnit: hostServiceUnit(service.name),
+                configDir: service.configDir,
                 serviceUser: this.layout.serviceUser,
                 fullSchedule: this.config.backup.fullSchedule,
                 differentialSchedule: this.config.backup.differentialSchedule,
             }),
         }))));
-        const instance = this.instance(`${resourceName}-instance`, this.hostFor(spec.name), this.settings.nodeInstanceType, subnet.id, this.securityGroups.database, userData, parent, dependsOn);
+        const instance = this.instance(`${resourceName}-instance`, this.hostFor(service.name), this.settings.nodeInstanceType, subnet.id, this.securityGroups.database, userData, parent, member.dependsOn);
         const attachment = new aws.ec2.VolumeAttachment(`${resourceName}-data`, {
             deviceName: "/dev/sdf", volumeId: volume.id, instanceId: instance.id, stopInstanceBeforeDetaching: true,
         }, { parent, deleteBeforeReplace: true });
-        this.record(`${resourceName}-dns`, spec.name, instance, parent);
-        return { name: spec.name, resources: [instance, attachment] };
+        this.record(`${resourceName}-dns`, service.name, instance, parent);
+        return new Map([[service.name, [instance, attachment]]]);
     }
 
-    private deployFront(): void {
-        const services = [...this.pendingFront.values()];
-        const first = services[0]!;
-        const userData = pulumi.secret(pulumi.all(services.map((service) => service.spec.files)).apply((fileSets) => gzipUserData(renderCloudConfig({
-            hostname: "front",
+    private deployFront(host: PlannedHost, members: readonly HostMember[]): ReadonlyMap<string, readonly pulumi.Resource[]> {
+        // The host's resources belong to its first member in the plan's own start order.
+        const first = members[0]!;
+        const userData = pulumi.secret(pulumi.all(members.map((member) => member.files)).apply((fileSets) => gzipUserData(renderCloudConfig({
+            hostname: host.name,
             packages: hostPackages(this.config.postgresVersion).front,
             conflictingServices: ["pgpool2", "prometheus-postgres-exporter"],
             serviceUser: this.layout.serviceUser,
-            services: services.map((service, i): HostService => ({ name: service.spec.name, configDir: service.spec.configDir, files: fileSets[i]!, stopSignal: service.spec.stopSignal })),
+            services: members.map((member, i): HostService => ({ name: member.service.name, configDir: member.service.configDir, files: fileSets[i]!, stopSignal: member.service.stopSignal })),
         }))));
-        const dependsOn = services.flatMap((service) => service.dependsOn);
-        const instance = this.instance(`${first.resourceName}-front-instance`, this.hostFor("front"), this.settings.frontInstanceType, this.network.subnets[0]!.id, this.securityGroups.front, userData, first.parent, dependsOn);
-        for (const service of services) this.record(`${service.resourceName}-dns`, service.spec.name, instance, service.parent);
-        this.frontResources.push(instance);
+        const dependsOn = [...new Set(members.flatMap((member) => member.dependsOn))];
+        const instance = this.instance(`${first.resourceName}-front-instance`, this.hostFor(host.name), this.settings.frontInstanceType, this.network.subnets[0]!.id, this.securityGroups.front, userData, first.parent, dependsOn);
+        for (const member of members) this.record(`${member.resourceName}-dns`, member.service.name, instance, member.parent);
+        return new Map(members.map((member) => [member.service.name, [instance]]));
     }
 }

@@ -1,31 +1,51 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig, Topology } from "../../../config";
+import { ClusterPlan, PlannedPort, PlannedService } from "../../plan";
 
 export interface SecurityGroups {
     /** PostgreSQL nodes: their ports only from the front host and from each other. */
     readonly database: aws.ec2.SecurityGroup;
-    /** pgpool and the exporter: pgpool only from the allowed clients, metrics only from monitoring. */
+    /** pgpool and the exporter: each port only from its audience (clients, monitoring). */
     readonly front: aws.ec2.SecurityGroup;
 }
 
 const EGRESS = [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "package installs and S3 through the NAT gateway" }];
 
-/** No SSH, no port 22 anywhere: hosts are reached through SSM Session Manager. */
-export function createSecurityGroups(name: string, config: ClusterConfig, topology: Topology, vpcId: pulumi.Input<string>, parent: pulumi.Resource): SecurityGroups {
-    const ec2 = config.ec2!;
+type Ingress = aws.types.input.ec2.SecurityGroupIngress;
+
+/** The ingress rules of a front port, from the plan's audience: clients and monitoring from config; host ports from nowhere. */
+function frontIngress(plan: ClusterPlan, service: PlannedService, port: PlannedPort): Ingress[] {
+    const ec2 = plan.config.ec2!;
+    const rule = (description: string, from: Partial<Ingress>): Ingress => ({ protocol: "tcp", fromPort: port.port, toPort: port.port, description, ...from });
+    switch (port.audience) {
+        case "clients":
+            return [
+                ...(plan.config.allowedClientCidrs.length > 0 ? [rule(`clients to ${service.name}`, { cidrBlocks: [...plan.config.allowedClientCidrs] })] : []),
+                ...(ec2.allowedClientSecurityGroupIds.length > 0 ? [rule(`client security groups to ${service.name}`, { securityGroups: [...ec2.allowedClientSecurityGroupIds] })] : []),
+            ];
+        case "monitoring":
+            return ec2.monitoringCidrs.length > 0 ? [rule(`Prometheus to ${service.name}`, { cidrBlocks: [...ec2.monitoringCidrs] })] : [];
+        case "members":
+        case "host":
+            return [];
+    }
+}
+
+/**
+ * The two security groups, their rules from the plan's ports. No SSH, no port 22 anywhere: hosts
+ * are reached through SSM Session Manager.
+ */
+export function createSecurityGroups(name: string, plan: ClusterPlan, vpcId: pulumi.Input<string>, parent: pulumi.Resource): SecurityGroups {
+    const servicesOf = (kind: "node" | "front") => plan.hosts.filter((host) => host.kind === kind).flatMap((host) => host.services.map(plan.service));
+    const frontServices = servicesOf("front");
     const front = new aws.ec2.SecurityGroup(`${name}-front`, {
         vpcId,
         description: "pg-ha pgpool and exporter",
-        ingress: [
-            ...(config.allowedClientCidrs.length > 0 ? [{ protocol: "tcp", fromPort: topology.pgpool.port, toPort: topology.pgpool.port, cidrBlocks: [...config.allowedClientCidrs], description: "clients to pgpool" }] : []),
-            ...(ec2.allowedClientSecurityGroupIds.length > 0 ? [{ protocol: "tcp", fromPort: topology.pgpool.port, toPort: topology.pgpool.port, securityGroups: [...ec2.allowedClientSecurityGroupIds], description: "client security groups to pgpool" }] : []),
-            ...(ec2.monitoringCidrs.length > 0 ? [{ protocol: "tcp", fromPort: topology.exporter.port, toPort: topology.exporter.port, cidrBlocks: [...ec2.monitoringCidrs], description: "Prometheus to the exporter" }] : []),
-        ],
+        ingress: frontServices.flatMap((service) => service.ports.flatMap((port) => frontIngress(plan, service, port))),
         egress: EGRESS,
         tags: { Name: `${name}-front` },
     }, { parent });
-    const ports = topology.nodes.map((node) => node.port);
+    const ports = servicesOf("node").flatMap((service) => service.ports.filter((port) => port.audience === "members").map((port) => port.port));
     const database = new aws.ec2.SecurityGroup(`${name}-database`, {
         vpcId,
         description: "pg-ha PostgreSQL nodes",

@@ -1,12 +1,10 @@
 import { randomInt } from "crypto";
+import { PASSWORD_ALPHABET, PASSWORD_LENGTH } from "../../../config";
 import { ClusterPasswords, PASSWORD_NAMES } from "../../../components/render";
 
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-export const PASSWORD_LENGTH = 32;
-
-/** A 32-character password from the same alphabet as the Pulumi secrets component (no specials). */
+/** A password as the Pulumi secrets component makes them: PASSWORD_LENGTH letters and digits. */
 export function generatePassword(): string {
-    return Array.from({ length: PASSWORD_LENGTH }, () => ALPHABET[randomInt(ALPHABET.length)]).join("");
+    return Array.from({ length: PASSWORD_LENGTH }, () => PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)]).join("");
 }
 
 export function generateClusterPasswords(): ClusterPasswords {

@@ -1,0 +1,132 @@
+import * as path from "path";
+import { buildTopology, ClusterConfig, EXPORTER_SERVICE, PGPOOL_SERVICE, PostgresEndpoint, splitFrontBudget } from "../../config";
+import {
+    CA_CERT_FILE, connectionString, metricsUrl, RenderContext, renderExporterFiles, renderPgpoolFiles, renderPostgresNodeFiles,
+} from "../render";
+import { Addressing, ClusterPlan, PlannedHost, PlannedService, PlanSecrets } from "./types";
+
+/** The host pgpool and the exporter share. */
+export const FRONT_HOST = "front";
+
+/** Renderer input with the repository the secrets name (it may name a bucket the platform makes). */
+function withRepository(context: RenderContext, secrets: PlanSecrets): RenderContext {
+    return { ...context, backup: { repository: secrets.backupRepository, retentionDays: context.config.backup.retentionDays } };
+}
+
+function tlsOf(secrets: PlanSecrets, service: string) {
+    const tls = secrets.tls[service];
+    if (tls === undefined) throw new Error(`no TLS material for ${service}`);
+    return tls;
+}
+
+function nodeService(context: RenderContext, addressing: Addressing, node: PostgresEndpoint): PlannedService {
+    const paths = context.layout.postgres(node.name);
+    const isInitialPrimary = node.index === 0;
+    return {
+        name: node.name,
+        kind: "postgres",
+        role: isInitialPrimary ? "initial-primary" : "replica",
+        host: node.name,
+        configDir: paths.configDir,
+        ports: [{ port: node.port, audience: "members" }],
+        cpus: context.config.nodeSizing.cpus,
+        memoryMb: context.config.nodeSizing.memoryMb,
+        data: { mountPath: path.posix.dirname(paths.dataDir), sizeGb: context.config.nodeSizing.diskGb },
+        healthCheck: [`${paths.binDir}/pg_isready`, "-q", "-h", "127.0.0.1", "-p", String(node.port)],
+        readiness: isInitialPrimary ? { kind: "accepts-sessions" } : { kind: "streams-from-primary" },
+        stopSignal: "SIGINT",
+        after: isInitialPrimary ? [] : [context.topology.nodes[0]!.name],
+        certificate: addressing.certificateNamesFor(node.name),
+        render: (secrets) => renderPostgresNodeFiles(withRepository(context, secrets), node, secrets.passwords, tlsOf(secrets, node.name)),
+    };
+}
+
+function pgpoolService(context: RenderContext, addressing: Addressing): PlannedService {
+    const { pgpool } = context.topology;
+    const budget = splitFrontBudget(context.config.frontSizing).pgpool;
+    return {
+        name: PGPOOL_SERVICE,
+        kind: "pgpool",
+        role: "pgpool",
+        host: FRONT_HOST,
+        configDir: context.layout.pgpool().configDir,
+        ports: [{ port: pgpool.port, audience: "clients" }, { port: pgpool.pcpPort, audience: "host" }],
+        cpus: budget.cpus,
+        memoryMb: budget.memoryMb,
+        healthCheck: ["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(pgpool.port)],
+        readiness: { kind: "sees-every-node" },
+        stopSignal: "SIGINT",
+        // Started before the replicas stream, its health check would detach them.
+        after: context.topology.nodes.map((node) => node.name),
+        certificate: addressing.certificateNamesFor(PGPOOL_SERVICE),
+        render: (secrets) => renderPgpoolFiles(withRepository(context, secrets), secrets.passwords, tlsOf(secrets, PGPOOL_SERVICE)),
+    };
+}
+
+function exporterService(context: RenderContext, addressing: Addressing): PlannedService {
+    const { exporter } = context.topology;
+    const budget = splitFrontBudget(context.config.frontSizing).exporter;
+    const paths = context.layout.exporter();
+    return {
+        name: EXPORTER_SERVICE,
+        kind: "exporter",
+        role: "exporter",
+        host: FRONT_HOST,
+        configDir: paths.configDir,
+        ports: [{ port: exporter.port, audience: "monitoring" }],
+        cpus: budget.cpus,
+        memoryMb: budget.memoryMb,
+        healthCheck: ["curl", "-fsS", "-o", "/dev/null", "--cacert", `${paths.runDir}/${CA_CERT_FILE}`, `https://localhost:${exporter.port}/metrics`],
+        readiness: { kind: "serves-metrics", metric: "pg_up" },
+        stopSignal: "SIGTERM",
+        after: [context.topology.nodes[0]!.name],
+        certificate: addressing.certificateNamesFor(EXPORTER_SERVICE),
+        render: (secrets) => renderExporterFiles(withRepository(context, secrets), secrets.passwords, tlsOf(secrets, EXPORTER_SERVICE)),
+    };
+}
+
+/**
+ * The one description of the cluster: from the config and a substrate's addressing, every
+ * service (its host, files, ports, budget, checks, stop signal and what it starts after), the
+ * hosts that run them, and the stack outputs. Pulumi maps it onto resources through a platform,
+ * the local run onto processes. Pure: no resource, no I/O but the static assets its renderers read.
+ */
+export function planCluster(config: ClusterConfig, addressing: Addressing): ClusterPlan {
+    const topology = buildTopology(config, (service) => addressing.hostFor(service), addressing.portOffset ?? 0);
+    const context: RenderContext = { config, topology, layout: addressing.layout };
+    const [primary, ...replicas] = topology.nodes;
+    if (primary === undefined) throw new Error("the topology has no PostgreSQL node");
+    const nodes = topology.nodes.map((node) => nodeService(context, addressing, node));
+    const front = [pgpoolService(context, addressing), exporterService(context, addressing)];
+    // Start order: the primary, then what needs only the primary, then pgpool.
+    const services = [nodes[0]!, ...nodes.slice(1), front[1]!, front[0]!];
+    const hosts: PlannedHost[] = [
+        ...nodes.map((node, index): PlannedHost => ({ name: node.host, kind: "node", services: [node.name], placement: index })),
+        { name: FRONT_HOST, kind: "front", services: [PGPOOL_SERVICE, EXPORTER_SERVICE], placement: 0 },
+    ];
+    const byName = new Map(services.map((service) => [service.name, service]));
+    return {
+        config,
+        topology,
+        context,
+        hosts,
+        services,
+        service: (name) => {
+            const found = byName.get(name);
+            if (found === undefined) throw new Error(`the plan has no service ${name}`);
+            return found;
+        },
+        outputs: (appPassword, caCertPem) => {
+            const app = (service: string, port: number) => connectionString({
+                user: config.appUser, password: appPassword, host: addressing.clientHostFor(service), port, database: config.databaseName,
+            });
+            return {
+                pgpoolConnectionString: app(PGPOOL_SERVICE, topology.pgpool.port),
+                primaryConnectionString: app(primary.name, primary.port),
+                replicaConnectionStrings: replicas.map((node) => app(node.name, node.port)),
+                exporterMetricsUrl: metricsUrl(addressing.clientHostFor(EXPORTER_SERVICE), topology.exporter.port),
+                caCertificate: caCertPem,
+            };
+        },
+    };
+}
