@@ -9,7 +9,7 @@ import { PGBENCH, runPgbench } from "./lib/pgbench";
 import { withClient } from "./lib/pg";
 import { median } from "./lib/stats";
 import { progress } from "./lib/wait";
-import { freePortBase } from "../tests/integration/ports";
+import { freePortBase } from "./lib/ports";
 
 const USAGE = "npm run bench:backup -- [--scale 20] [--repo posix|s3] [--runs 3]";
 

@@ -6,7 +6,7 @@ import { integerOption, parseCommandLine, runMain } from "./lib/cli";
 import { formatDrillReport, runFailoverDrill } from "./lib/drill/failoverDrill";
 import { median } from "./lib/stats";
 import { progress } from "./lib/wait";
-import { freePortBase } from "../tests/integration/ports";
+import { freePortBase } from "./lib/ports";
 
 const USAGE = "npm run bench:failover -- [--drills 5]";
 

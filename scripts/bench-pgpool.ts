@@ -8,7 +8,7 @@ import { parsePostgresUri } from "./lib/pg";
 import { PGBENCH, runPgbench } from "./lib/pgbench";
 import { median } from "./lib/stats";
 import { progress } from "./lib/wait";
-import { freePortBase } from "../tests/integration/ports";
+import { freePortBase } from "./lib/ports";
 
 const USAGE = "npm run bench:pgpool -- [--runs 3] [--seconds 10] [--clients 8] [--scale 10]";
 

@@ -6,7 +6,7 @@ import { integerOption, parseCommandLine, runMain } from "./lib/cli";
 import { median } from "./lib/stats";
 import { verifyCluster } from "./lib/verify/verify";
 import { progress } from "./lib/wait";
-import { freePortBase } from "../tests/integration/ports";
+import { freePortBase } from "./lib/ports";
 
 const USAGE = "npm run bench:startup -- [--runs 5]";
 

@@ -5,17 +5,16 @@ export interface HttpsResponse {
     readonly body: string;
 }
 
-/** GET over TLS verified against `caPem`, with a deadline. */
+/** GET over TLS verified against `caPem`; the whole exchange, not only each silence, ends within `timeoutMs`. */
 export function httpsGet(url: string, caPem: string, timeoutMs = 5000): Promise<HttpsResponse> {
     return new Promise((resolve, reject) => {
-        const request = https.get(url, { ca: caPem, timeout: timeoutMs }, (response) => {
+        const request = https.get(url, { ca: caPem, signal: AbortSignal.timeout(timeoutMs) }, (response) => {
             const chunks: Buffer[] = [];
             response.on("data", (chunk: Buffer) => chunks.push(chunk));
             response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
             response.on("error", reject);
         });
-        request.on("timeout", () => request.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
-        request.on("error", reject);
+        request.on("error", (error) => reject(error.name === "AbortError" || error.name === "TimeoutError" ? new Error(`no answer from ${url} within ${timeoutMs} ms`) : error));
     });
 }
 

@@ -6,9 +6,13 @@ import { debianProgramPaths } from "../../components/platforms/debianPaths";
 import { StackOutputs } from "../../components/render";
 import { parsePostgresUri } from "./pg";
 
+/** Seconds pg_dump and pg_restore may take to connect; a silent server fails them instead of holding them. */
+const CONNECT_TIMEOUT_SECONDS = 5;
+
 /**
  * pg_dump / pg_restore through pgpool (which sends writes to whichever node is primary) with the
- * outputs' credentials, TLS verify-full: for small moves of the application database.
+ * outputs' credentials, TLS verify-full: for small moves of the application database. The connect
+ * is bounded; the work itself is not (a dump of a large database takes as long as it takes).
  */
 export async function runLogical(tool: "pg_dump" | "pg_restore", outputs: StackOutputs, postgresVersion: number, args: readonly string[]): Promise<void> {
     const target = parsePostgresUri(outputs.pgpoolConnectionString);
@@ -18,7 +22,7 @@ export async function runLogical(tool: "pg_dump" | "pg_restore", outputs: StackO
     try {
         await new Promise<void>((resolve, reject) => {
             const child = spawn(path.join(debianProgramPaths(postgresVersion).clientBinDir, tool), ["-h", target.host, "-p", String(target.port), "-U", target.user, "-d", target.database, ...args], {
-                env: { PATH: process.env.PATH, PGPASSWORD: target.password, PGSSLMODE: "verify-full", PGSSLROOTCERT: caFile },
+                env: { PATH: process.env.PATH, PGPASSWORD: target.password, PGSSLMODE: "verify-full", PGSSLROOTCERT: caFile, PGCONNECT_TIMEOUT: String(CONNECT_TIMEOUT_SECONDS) },
                 stdio: ["ignore", "inherit", "inherit"],
             });
             child.on("error", reject);

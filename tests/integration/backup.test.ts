@@ -16,7 +16,7 @@ import { formatRestoreDrill, runRestoreDrill } from "../../scripts/lib/drill/res
 import { runLogical } from "../../scripts/lib/logicalDump";
 import { parsePostgresUri } from "../../scripts/lib/pg";
 import { PostgresEndpoint } from "../../config";
-import { freePortBase } from "./ports";
+import { freePortBase } from "../../scripts/lib/ports";
 
 /** Live processes (zombies aside) whose command line or working directory lies under `dir`. */
 function processesOf(dir: string): { pid: number; command: string }[] {

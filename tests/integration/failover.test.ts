@@ -13,7 +13,7 @@ import { localSwitchover, SwitchoverRefused } from "../../scripts/lib/local/swit
 import { withClient } from "../../scripts/lib/pg";
 import { waitUntil } from "../../scripts/lib/wait";
 import { formatTable, verifyCluster } from "../../scripts/lib/verify/verify";
-import { freePortBase } from "./ports";
+import { freePortBase } from "../../scripts/lib/ports";
 
 describe("failover on real servers: promote, follow, fence, rejoin", function () {
     this.timeout(240_000);

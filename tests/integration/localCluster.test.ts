@@ -12,7 +12,7 @@ import { stopProcess } from "../../scripts/lib/local/processes";
 import { serviceUserName } from "../../scripts/lib/local/prerequisites";
 import { withClient } from "../../scripts/lib/pg";
 import { formatTable, localPgpoolLog, verifyCluster } from "../../scripts/lib/verify/verify";
-import { freePortBase } from "./ports";
+import { freePortBase } from "../../scripts/lib/ports";
 
 function readConfigNames(text: string): string[] {
     return text.split("\n").map((line) => /^\s*#?\s*([a-z_][\w.]*)\s*=/.exec(line)?.[1]).filter((name): name is string => name !== undefined);

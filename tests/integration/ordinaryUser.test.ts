@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT } from "../../config/projectRoot";
 import { isRoot } from "../../scripts/lib/local/prerequisites";
-import { freePortBase } from "./ports";
+import { freePortBase } from "../../scripts/lib/ports";
 
 const TEST_USER = "pghatester";
 

@@ -8,7 +8,7 @@ import {
 } from "../../../components/render";
 import { withClient } from "../pg";
 import { progress, waitUntil } from "../wait";
-import type { LocalCluster } from "./cluster";
+import { LocalCluster } from "./localCluster";
 import { currentPrimary, superuserOn } from "./pgpoolControl";
 import { checkReachable } from "./prerequisites";
 import { serviceLogFile } from "./layout";

@@ -1,30 +1,29 @@
 import * as fs from "fs";
 import * as path from "path";
-import {
-    buildTopology, ClusterConfig, EXPORTER_SERVICE, PGPOOL_SERVICE, Topology,
-} from "../../../config";
+import { ClusterConfig, PGPOOL_SERVICE } from "../../../config";
 import { loadStackFile } from "../../../config/stackFile";
-import {
-    ClusterPasswords, connectionString, metricsUrl, RenderContext, RenderedFile, renderExporterFiles,
-    renderPgpoolFiles, renderPostgresNodeFiles, replicationSlotName, StackOutputs, START_SCRIPT,
-} from "../../../components/render";
-import { httpsGet, metricSamples } from "../https";
+import { ClusterPlan, planCluster, PlannedService, PlanSecrets } from "../../../components/plan";
+import { BackupRepository, RenderedFile, StackOutputs, START_SCRIPT } from "../../../components/render";
 import { checkUsableFolder, makeFolder, stackOption } from "../cli";
-import { ConnectionParts, withClient } from "../pg";
+import { httpsGet } from "../https";
 import { progress, waitUntil } from "../wait";
-import { BackupRepository } from "../../../components/render";
+import { localAddressing } from "./addressing";
 import { archiveFirstSegment } from "./backup";
-import { localLayout, serviceDir, serviceLogFile } from "./layout";
+import { serviceDir, serviceLogFile } from "./layout";
+import { LocalCluster } from "./localCluster";
 import { generateClusterPasswords } from "./passwords";
-import { generateLocalPki } from "./pki";
+import { CertificateIdentity, generateLocalPki } from "./pki";
 import {
-    checkBinaries, checkPortFree, checkReachable, ensureServiceUser, isRoot, serviceUserName, UserIds, userIds,
+    checkBinaries, checkPortFree, checkReachable, ensureServiceUser, isRoot, serviceUserName, userIds,
 } from "./prerequisites";
 import { descendantsOf, isSameProcess, logTail, startDetached, StartedProcess, stopProcess } from "./processes";
-import { poolNodes, superuserOn } from "./pgpoolControl";
+import { isReady } from "./readiness";
 import {
     LocalRepositoryKind, LocalSecrets, LocalState, readSecrets, SECRETS_FILE, serviceRecord, readState, ServiceRecord, STATE_FILE, writeOutputs, writeSecrets, writeState,
 } from "./state";
+
+export type { LocalCluster } from "./localCluster";
+export { streamingReplicas } from "./readiness";
 
 export interface LocalUpOptions {
     readonly stateDir: string;
@@ -45,18 +44,6 @@ export const S3_SERVICE = "s3";
 /** s3rver's built-in credentials; it answers on 127.0.0.1 only. */
 const S3RVER_KEY = "S3RVER";
 
-/** A local cluster being started: its config, where things are, and the secrets. */
-export interface LocalCluster {
-    readonly stateDir: string;
-    readonly config: ClusterConfig;
-    readonly topology: Topology;
-    readonly context: RenderContext;
-    readonly secrets: LocalSecrets;
-    readonly serviceUser: string;
-    readonly owner: UserIds | undefined;
-    readonly backupRepository: LocalRepositoryKind;
-}
-
 function portOffsetFor(config: ClusterConfig, portBase: number | undefined): number {
     if (portBase === undefined) return 0;
     if (!Number.isInteger(portBase) || portBase < 1024 || portBase > 65000) {
@@ -69,18 +56,14 @@ function portOffsetFor(config: ClusterConfig, portBase: number | undefined): num
     return offset;
 }
 
-/** Every port of the topology with the role that uses it. */
-export function topologyPorts(topology: Topology): [number, string][] {
-    return [
-        [topology.pgpool.port, "pgpool"],
-        [topology.pgpool.pcpPort, "pgpool PCP"],
-        ...topology.nodes.map((node): [number, string] => [node.port, node.name]),
-        [topology.exporter.port, "exporter"],
-    ];
+/** Every port of the plan with the service that uses it. */
+export function planPorts(plan: ClusterPlan): [number, string][] {
+    return plan.services.flatMap((service) => service.ports.map((port): [number, string] => [port.port, port.audience === "host" ? `${service.name} admin` : service.name]));
 }
 
-function localTopology(config: ClusterConfig, portOffset: number): Topology {
-    return buildTopology(config, () => "127.0.0.1", portOffset);
+/** The plan of a local cluster: the stack's config on 127.0.0.1, ports shifted, files in the state dir. */
+function localPlan(stateDir: string, config: ClusterConfig, serviceUser: string, portOffset: number): ClusterPlan {
+    return planCluster(config, localAddressing(stateDir, serviceUser, config.postgresVersion, portOffset));
 }
 
 /** The local run's backup repository: a folder in the state dir (pgBackRest posix repository). */
@@ -88,25 +71,31 @@ export function localBackupRepository(stateDir: string): string {
     return path.join(stateDir, "backups");
 }
 
-function localS3Port(topology: Topology): number {
-    return topology.pgpool.port + LOCAL_S3_PORT_OFFSET;
+function localS3Port(plan: ClusterPlan): number {
+    return plan.topology.pgpool.port + LOCAL_S3_PORT_OFFSET;
 }
 
-function localRepository(stateDir: string, config: ClusterConfig, topology: Topology, kind: LocalRepositoryKind): BackupRepository {
+function localRepository(stateDir: string, plan: ClusterPlan, kind: LocalRepositoryKind): BackupRepository {
     if (kind === "posix") return { type: "posix", path: localBackupRepository(stateDir) };
     // localhost, not 127.0.0.1: pgBackRest 2.45 does not match an IP address against a certificate.
     return {
-        type: "s3", bucket: LOCAL_S3_BUCKET, path: config.backup.prefix, endpoint: "localhost", region: "us-east-1",
-        keyType: "shared", key: S3RVER_KEY, secretKey: S3RVER_KEY, uriStyle: "path", port: localS3Port(topology), verifyWithClusterCa: true,
+        type: "s3", bucket: LOCAL_S3_BUCKET, path: plan.config.backup.prefix, endpoint: "localhost", region: "us-east-1",
+        keyType: "shared", key: S3RVER_KEY, secretKey: S3RVER_KEY, uriStyle: "path", port: localS3Port(plan), verifyWithClusterCa: true,
     };
 }
 
-function localContext(stateDir: string, config: ClusterConfig, topology: Topology, serviceUser: string, kind: LocalRepositoryKind): RenderContext {
+/** A local cluster from its plan: the renderer input carries the run's backup repository. */
+function localCluster(stateDir: string, plan: ClusterPlan, secrets: LocalSecrets, serviceUser: string, owner: LocalCluster["owner"], kind: LocalRepositoryKind): LocalCluster {
     return {
-        config,
-        topology,
-        layout: localLayout(stateDir, serviceUser, config.postgresVersion),
-        backup: { repository: localRepository(stateDir, config, topology, kind), retentionDays: config.backup.retentionDays },
+        stateDir,
+        config: plan.config,
+        plan,
+        topology: plan.topology,
+        context: { ...plan.context, backup: { repository: localRepository(stateDir, plan, kind), retentionDays: plan.config.backup.retentionDays } },
+        secrets,
+        serviceUser,
+        owner,
+        backupRepository: kind,
     };
 }
 
@@ -116,11 +105,9 @@ export function openLocalCluster(stateDirGiven: string): LocalCluster & { readon
     const state = readState(stateDir);
     const secrets = readSecrets(stateDir);
     if (state === undefined || secrets === undefined) throw new Error(`${stateDir} holds no local cluster (no state.json or secrets.json): start one with npm run local:up`);
-    const config = loadStackFile(state.stack);
-    const topology = localTopology(config, state.portOffset);
+    const plan = localPlan(stateDir, loadStackFile(state.stack), state.serviceUser, state.portOffset);
     const owner = isRoot() ? userIds(state.serviceUser) : undefined;
-    const kind = state.backupRepository ?? "posix";
-    return { stateDir, config, topology, context: localContext(stateDir, config, topology, state.serviceUser, kind), secrets, serviceUser: state.serviceUser, owner, state, backupRepository: kind };
+    return { ...localCluster(stateDir, plan, secrets, state.serviceUser, owner, state.backupRepository ?? "posix"), state };
 }
 
 /**
@@ -164,12 +151,12 @@ async function prepare(options: LocalUpOptions): Promise<LocalCluster> {
     const existingSecrets = readSecrets(stateDir);
     checkBinaries(config.postgresVersion);
     const serviceUser = serviceUserName();
-    const topology = localTopology(config, portOffset);
+    const plan = localPlan(stateDir, config, serviceUser, portOffset);
     const backupRepository = options.backupRepository ?? "posix";
-    const ports: [number, string][] = [...topologyPorts(topology), ...(backupRepository === "s3" ? [[localS3Port(topology), "S3 server"] as [number, string]] : [])];
+    const ports: [number, string][] = [...planPorts(plan), ...(backupRepository === "s3" ? [[localS3Port(plan), "S3 server"] as [number, string]] : [])];
     await Promise.all(ports.map(([port, role]) => checkPortFree(port, role)));
-    const context = localContext(stateDir, config, topology, serviceUser, backupRepository);
-    const socketPath = path.join(context.layout.postgres(topology.nodes[0]!.name).runDir, `.s.PGSQL.${topology.nodes[0]!.port}`);
+    const primary = plan.topology.nodes[0]!;
+    const socketPath = path.join(plan.context.layout.postgres(primary.name).runDir, `.s.PGSQL.${primary.port}`);
     if (socketPath.length > 100) {
         throw new Error(`state dir ${stateDir} is too long: PostgreSQL's socket path ${socketPath} must stay under 100 characters`);
     }
@@ -178,22 +165,30 @@ async function prepare(options: LocalUpOptions): Promise<LocalCluster> {
     makeFolder(stateDir, 0o755);
     // The service user must pass through the state dir to its own folder; listing it is not needed.
     if (owner !== undefined) fs.chmodSync(stateDir, fs.statSync(stateDir).mode & 0o777 | 0o711);
-    const secrets = existingSecrets ?? await newSecrets(stateDir, topology);
-    return { stateDir, config, topology, context, secrets, serviceUser, owner, backupRepository };
+    const secrets = existingSecrets ?? await newSecrets(stateDir, plan);
+    return localCluster(stateDir, plan, secrets, serviceUser, owner, backupRepository);
 }
 
-async function newSecrets(stateDir: string, topology: Topology): Promise<LocalSecrets> {
+async function newSecrets(stateDir: string, plan: ClusterPlan): Promise<LocalSecrets> {
     progress("generating passwords and a private CA");
-    const services = [...topology.nodes.map((node) => node.name), PGPOOL_SERVICE, EXPORTER_SERVICE, S3_SERVICE];
-    const secrets: LocalSecrets = { passwords: generateClusterPasswords(), pki: await generateLocalPki(path.join(stateDir, "pki"), services) };
+    const identities: CertificateIdentity[] = [
+        ...plan.services.map((service) => ({ name: service.name, ...service.certificate })),
+        { name: S3_SERVICE, dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] },
+    ];
+    const secrets: LocalSecrets = { passwords: generateClusterPasswords(), pki: await generateLocalPki(path.join(stateDir, "pki"), identities) };
     writeSecrets(stateDir, secrets);
     return secrets;
 }
 
-function tlsFor(cluster: LocalCluster, service: string) {
-    const issued = cluster.secrets.pki.certificates[service];
-    if (issued === undefined) throw new Error(`no certificate for ${service} in ${cluster.stateDir}/secrets.json`);
-    return { caCertPem: cluster.secrets.pki.caCertPem, ...issued };
+/** What the plan renders the services' files from, on the local run. */
+function planSecrets(cluster: LocalCluster): PlanSecrets {
+    const { pki } = cluster.secrets;
+    const tls = Object.fromEntries(cluster.plan.services.map((service) => {
+        const issued = pki.certificates[service.name];
+        if (issued === undefined) throw new Error(`no certificate for ${service.name} in ${cluster.stateDir}/${SECRETS_FILE}`);
+        return [service.name, { caCertPem: pki.caCertPem, ...issued }];
+    }));
+    return { passwords: cluster.secrets.passwords, tls, backupRepository: cluster.context.backup!.repository };
 }
 
 /** Writes a service's rendered files into its config folder and hands its folder to the service user. */
@@ -212,75 +207,42 @@ function installFiles(cluster: LocalCluster, service: string, configDir: string,
     if (cluster.owner) checkReachable(dir, cluster.serviceUser);
 }
 
-function renderAll(cluster: LocalCluster): Map<string, { configDir: string; files: RenderedFile[] }> {
-    const { context } = cluster;
-    const passwords: ClusterPasswords = cluster.secrets.passwords;
-    const rendered = new Map<string, { configDir: string; files: RenderedFile[] }>();
-    for (const node of cluster.topology.nodes) {
-        rendered.set(node.name, { configDir: context.layout.postgres(node.name).configDir, files: renderPostgresNodeFiles(context, node, passwords, tlsFor(cluster, node.name)) });
-    }
-    rendered.set(PGPOOL_SERVICE, { configDir: context.layout.pgpool().configDir, files: renderPgpoolFiles(context, passwords, tlsFor(cluster, PGPOOL_SERVICE)) });
-    rendered.set(EXPORTER_SERVICE, { configDir: context.layout.exporter().configDir, files: renderExporterFiles(context, passwords, tlsFor(cluster, EXPORTER_SERVICE)) });
-    return rendered;
-}
-
-export function localOutputs(cluster: { topology: Topology; config: ClusterConfig; secrets: LocalSecrets }): StackOutputs {
-    const { topology, config } = cluster;
-    const app = (host: string, port: number) => connectionString({ user: config.appUser, password: cluster.secrets.passwords.app, host, port, database: config.databaseName });
-    return {
-        pgpoolConnectionString: app(topology.pgpool.host, topology.pgpool.port),
-        primaryConnectionString: app(topology.nodes[0]!.host, topology.nodes[0]!.port),
-        replicaConnectionStrings: topology.nodes.slice(1).map((node) => app(node.host, node.port)),
-        exporterMetricsUrl: metricsUrl(topology.exporter.host, topology.exporter.port),
-        caCertificate: cluster.secrets.pki.caCertPem,
-    };
-}
-
-/**
- * Replicas streaming from the primary through their own slots, seen from the primary in one
- * query. The clone's WAL stream uses the slot too, but under another application_name.
- */
-export async function streamingReplicas(primary: ConnectionParts, caPem: string): Promise<Set<string>> {
-    const rows = await withClient(primary, { caPem, connectTimeoutMs: 1000 }, async (client) => (await client.query<{ application_name: string; slot_name: string }>(
-        "SELECT r.application_name, s.slot_name FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE r.state = 'streaming'",
-    )).rows);
-    return new Set(rows.filter((row) => row.slot_name === replicationSlotName(row.application_name)).map((row) => row.application_name));
+/** The local run's stack outputs: the plan's, with its secrets. */
+export function localOutputs(cluster: LocalCluster): StackOutputs {
+    return cluster.plan.outputs(cluster.secrets.passwords.app, cluster.secrets.pki.caCertPem);
 }
 
 /** Starts every service of a local cluster from its rendered files; returns the outputs once healthy. */
 export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
     const cluster = await prepare(options);
     const timeoutMs = options.waitTimeoutMs ?? 60_000;
-    const rendered = renderAll(cluster);
-    for (const [service, { configDir, files }] of rendered) installFiles(cluster, service, configDir, files);
+    const secrets = planSecrets(cluster);
+    for (const service of cluster.plan.services) installFiles(cluster, service.name, service.configDir, service.render(secrets));
 
     const started: ServiceRecord[] = [];
     const processes = new Map<string, StartedProcess>();
-    const record = (): void => writeState(cluster.stateDir, { stack: options.stack ?? "dev", backupRepository: cluster.backupRepository, portOffset: cluster.topology.pgpool.port - cluster.config.ports.pgpool, serviceUser: cluster.serviceUser, services: started });
-    const start = (service: string, port: number, stopSignal: NodeJS.Signals, command?: readonly string[]): void => {
-        const logFile = serviceLogFile(cluster.stateDir, service);
-        const process = startDetached(command ?? path.join(rendered.get(service)!.configDir, START_SCRIPT), logFile);
-        processes.set(service, process);
-        started.push(serviceRecord(service, process.pid, port, logFile, stopSignal));
+    const record = (): void => writeState(cluster.stateDir, { stack: stackOption(options.stack), backupRepository: cluster.backupRepository, portOffset: cluster.topology.pgpool.port - cluster.config.ports.pgpool, serviceUser: cluster.serviceUser, services: started });
+    const start = (name: string, port: number, stopSignal: NodeJS.Signals, command: readonly string[]): void => {
+        const logFile = serviceLogFile(cluster.stateDir, name);
+        const child = startDetached(command, logFile);
+        processes.set(name, child);
+        started.push(serviceRecord(name, child.pid, port, logFile, stopSignal));
         record();
     };
-    const abortIfExited = (...services: string[]) => () => {
-        for (const service of services) {
-            const code = processes.get(service)?.exitCode();
-            if (code !== undefined) {
-                const log = serviceLogFile(cluster.stateDir, service);
-                throw new Error(`${service} exited (code ${code}) while starting; last lines of ${log}:\n${logTail(log)}`);
-            }
+    const abortIfExited = (name: string) => () => {
+        const code = processes.get(name)?.exitCode();
+        if (code !== undefined) {
+            const log = serviceLogFile(cluster.stateDir, name);
+            throw new Error(`${name} exited (code ${code}) while starting; last lines of ${log}:\n${logTail(log)}`);
         }
     };
+    const startService = (service: PlannedService): void => start(service.name, service.ports[0]!.port, service.stopSignal, ["/bin/bash", path.join(service.configDir, START_SCRIPT)]);
+    const ready = (service: PlannedService): Promise<number> => waitUntil(`${service.name} to be ready (${service.readiness.kind})`, () => isReady(cluster, service), { timeoutMs, intervalMs: 200, abortIf: abortIfExited(service.name) });
 
-    const { topology, secrets } = cluster;
-    const primary = topology.nodes[0]!;
-    const replicas = topology.nodes.slice(1);
-    const ca = secrets.pki.caCertPem;
+    const ca = cluster.secrets.pki.caCertPem;
     try {
         if (cluster.backupRepository === "s3") {
-            const port = localS3Port(topology);
+            const port = localS3Port(cluster.plan);
             const pki = path.join(cluster.stateDir, "pki");
             fs.mkdirSync(serviceDir(cluster.stateDir, S3_SERVICE), { recursive: true });
             progress(`starting the S3 server for backups on https://localhost:${port}`);
@@ -288,39 +250,28 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
                 "--cert", path.join(pki, `${S3_SERVICE}.crt`), "--key", path.join(pki, `${S3_SERVICE}.key`), "--bucket", LOCAL_S3_BUCKET]);
             await waitUntil("the S3 server to answer", async () => (await httpsGet(`https://localhost:${port}/`, ca, 1000)).status > 0, { timeoutMs, abortIf: abortIfExited(S3_SERVICE) });
         }
-        progress(`starting ${primary.name} (primary) on 127.0.0.1:${primary.port}`);
-        start(primary.name, primary.port, "SIGINT");
-        let took = await waitUntil(`${primary.name} to accept TLS connections`, () => withClient(superuserOn(cluster, primary), { caPem: ca, connectTimeoutMs: 1000 }, async (client) => (await client.query("SELECT 1")).rowCount === 1), { timeoutMs, abortIf: abortIfExited(primary.name) });
-        progress(`${primary.name} ready after ${took} ms; cloning ${replicas.map((node) => node.name).join(", ")}, starting the exporter on ${topology.exporter.port}`);
-
-        for (const replica of replicas) start(replica.name, replica.port, "SIGINT");
-        start(EXPORTER_SERVICE, topology.exporter.port, "SIGTERM");
-        took = await waitUntil("every replica to stream from the primary through its slot", async () => {
-            const streaming = await streamingReplicas(superuserOn(cluster, primary), ca);
-            const missing = replicas.filter((node) => !streaming.has(node.name)).map((node) => node.name);
-            return missing.length === 0 || `not streaming yet: ${missing.join(", ")}`;
-        }, { timeoutMs, abortIf: abortIfExited(...replicas.map((node) => node.name)) });
-        progress(`replicas streaming after ${took} ms; starting pgpool on ${topology.pgpool.port}`);
-
-        // pgpool last: started before the replicas stream, its health check would detach them.
-        start(PGPOOL_SERVICE, topology.pgpool.port, "SIGINT");
-        // The first archived segment creates the backup stanza; done while pgpool starts (off
-        // the cores the replicas' cloning needs).
-        const archiving = archiveFirstSegment(cluster, primary, timeoutMs).then(() => undefined, (error: Error) => error);
-        const outputs = localOutputs(cluster);
-        took = await waitUntil("pgpool to see every node up with one primary", async () => {
-            const nodes = await poolNodes(cluster);
-            const up = nodes.filter((node) => node.status === "up" || node.status === "waiting").length;
-            const primaries = nodes.filter((node) => node.role === "primary").length;
-            return (up === topology.nodes.length && primaries === 1) || `${up}/${topology.nodes.length} nodes up, ${primaries} primary`;
-        }, { timeoutMs, abortIf: abortIfExited(PGPOOL_SERVICE) });
-        await waitUntil("the exporter to serve /metrics", async () => {
-            const response = await httpsGet(outputs.exporterMetricsUrl, ca, 2000);
-            return (response.status === 200 && metricSamples(response.body, "pg_up").some((sample) => sample.value === 1)) || `HTTP ${response.status}`;
-        }, { timeoutMs, abortIf: abortIfExited(EXPORTER_SERVICE) });
+        // The plan's order, in waves: each service starts once everything it starts after is ready.
+        const readyServices = new Set<string>();
+        let archiving: Promise<Error | undefined> | undefined;
+        for (let pending = [...cluster.plan.services]; pending.length > 0;) {
+            const wave = pending.filter((service) => service.after.every((name) => readyServices.has(name)));
+            if (wave.length === 0) throw new Error(`the plan's order cannot be met: ${pending.map((service) => `${service.name} after ${service.after.join(", ")}`).join("; ")}`);
+            pending = pending.filter((service) => !wave.includes(service));
+            progress(`starting ${wave.map((service) => `${service.name} on 127.0.0.1:${service.ports[0]!.port}`).join(", ")}`);
+            for (const service of wave) startService(service);
+            if (wave.some((service) => service.name === PGPOOL_SERVICE)) {
+                // The first archived segment creates the backup stanza; done while pgpool starts
+                // (off the cores the replicas' cloning needs).
+                archiving = archiveFirstSegment(cluster, cluster.topology.nodes[0]!, timeoutMs).then(() => undefined, (error: Error) => error);
+            }
+            const took = await Promise.all(wave.map(ready));
+            for (const service of wave) readyServices.add(service.name);
+            progress(`${wave.map((service, i) => `${service.name} ready after ${took[i]} ms`).join(", ")}`);
+        }
         const archivingError = await archiving;
         if (archivingError !== undefined) throw new Error(`the primary could not start archiving into the backup repository: ${archivingError.message}`);
-        progress(`pgpool and exporter ready after ${took} ms, the first WAL segment archived`);
+        progress("every service ready, the first WAL segment archived");
+        const outputs = localOutputs(cluster);
         writeOutputs(cluster.stateDir, outputs);
         return outputs;
     } catch (error) {

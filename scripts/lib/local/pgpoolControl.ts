@@ -3,7 +3,7 @@ import * as path from "path";
 import { PostgresEndpoint, ROLE_NAMES } from "../../../config";
 import { PCPPASS_FILE } from "../../../components/render";
 import { ConnectionParts, retryingTransient, withClient } from "../pg";
-import type { LocalCluster } from "./cluster";
+import { LocalCluster } from "./localCluster";
 
 export interface PoolNodeState {
     readonly nodeId: number;
@@ -32,11 +32,17 @@ export function superuserOn(cluster: LocalCluster, node: PostgresEndpoint): Conn
     return { host: node.host, port: node.port, user: ROLE_NAMES.superuser, password: cluster.secrets.passwords.superuser, database: "postgres" };
 }
 
-/** pcp_attach_node with pgpool's own .pcppass. */
-export function attachNode(cluster: LocalCluster, node: PostgresEndpoint): void {
+/** `pcp_attach_node` or `pcp_detach_node` for one node, with pgpool's own .pcppass; what it printed, and whether it worked. */
+export function runPcp(cluster: LocalCluster, command: "pcp_attach_node" | "pcp_detach_node", node: PostgresEndpoint): { ok: boolean; output: string } {
     const pcppass = path.join(cluster.context.layout.pgpool().runDir, PCPPASS_FILE);
-    const result = spawnSync(path.join(cluster.context.layout.pcpBinDir, "pcp_attach_node"), ["-h", "localhost", "-p", String(cluster.topology.pgpool.pcpPort), "-U", ROLE_NAMES.pcpAdmin, "-w", "-n", String(node.index)], {
+    const result = spawnSync(path.join(cluster.context.layout.pcpBinDir, command), ["-h", "localhost", "-p", String(cluster.topology.pgpool.pcpPort), "-U", ROLE_NAMES.pcpAdmin, "-w", "-n", String(node.index)], {
         env: { PATH: process.env.PATH, PCPPASSFILE: pcppass }, encoding: "utf8", timeout: 30_000,
     });
-    if (result.status !== 0) throw new Error(`pcp_attach_node ${node.name} failed: ${result.stderr || result.stdout}`);
+    return { ok: result.status === 0, output: `${result.stderr ?? ""}${result.stdout ?? ""}`.trim() || (result.error?.message ?? "") };
+}
+
+/** Attaches a node to pgpool (pgpool's health checks or a failover detached it). */
+export function attachNode(cluster: LocalCluster, node: PostgresEndpoint): void {
+    const result = runPcp(cluster, "pcp_attach_node", node);
+    if (!result.ok) throw new Error(`pcp_attach_node ${node.name} failed: ${result.output}`);
 }

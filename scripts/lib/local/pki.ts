@@ -18,31 +18,38 @@ function openssl(args: readonly string[], cwd: string): Promise<void> {
     });
 }
 
+/** A server's certificate names: the plan's, for a planned service. */
+export interface CertificateIdentity {
+    readonly name: string;
+    readonly dnsNames: readonly string[];
+    readonly ipAddresses: readonly string[];
+}
+
 /**
  * A fresh private CA (ECDSA P-256, like the Pulumi PKI component) and one server certificate per
- * service, for 127.0.0.1 and localhost. Made with the openssl CLI in `dir` (mode 0700).
+ * identity, carrying its names. Made with the openssl CLI in `dir` (mode 0700).
  */
-export async function generateLocalPki(dir: string, services: readonly string[]): Promise<LocalPki> {
+export async function generateLocalPki(dir: string, identities: readonly CertificateIdentity[]): Promise<LocalPki> {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     await openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ca.key"], dir);
     await openssl([
         "req", "-x509", "-new", "-key", "ca.key", "-sha256", "-days", "3650", "-subj", "/CN=pg-ha local CA",
         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", "ca.crt",
     ], dir);
-    fs.writeFileSync(path.join(dir, "server.ext"), [
-        "basicConstraints=critical,CA:FALSE",
-        "keyUsage=critical,digitalSignature,keyEncipherment",
-        "extendedKeyUsage=serverAuth,clientAuth",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "",
-    ].join("\n"));
     const certificates: Record<string, IssuedCertificate> = {};
-    await Promise.all(services.map(async (service, index) => {
+    await Promise.all(identities.map(async ({ name: service, dnsNames, ipAddresses }, index) => {
+        fs.writeFileSync(path.join(dir, `${service}.ext`), [
+            "basicConstraints=critical,CA:FALSE",
+            "keyUsage=critical,digitalSignature,keyEncipherment",
+            "extendedKeyUsage=serverAuth,clientAuth",
+            `subjectAltName=${[...dnsNames.map((name) => `DNS:${name}`), ...ipAddresses.map((address) => `IP:${address}`)].join(",")}`,
+            "",
+        ].join("\n"));
         await openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${service}.key`], dir);
         await openssl(["req", "-new", "-key", `${service}.key`, "-subj", `/CN=${service}`, "-out", `${service}.csr`], dir);
         await openssl([
             "x509", "-req", "-in", `${service}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-set_serial", `0x${Date.now().toString(16)}${index}`,
-            "-days", "825", "-sha256", "-extfile", "server.ext", "-out", `${service}.crt`,
+            "-days", "825", "-sha256", "-extfile", `${service}.ext`, "-out", `${service}.crt`,
         ], dir);
         certificates[service] = {
             certPem: fs.readFileSync(path.join(dir, `${service}.crt`), "utf8"),

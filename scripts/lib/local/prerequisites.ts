@@ -54,10 +54,14 @@ export interface UserIds {
     readonly gid: number;
 }
 
+/** The ids of an existing user; refused in words when there is no such user. */
 export function userIds(user: string): UserIds {
-    const uid = Number(execFileSync("id", ["-u", user], { encoding: "utf8" }).trim());
-    const gid = Number(execFileSync("id", ["-g", user], { encoding: "utf8" }).trim());
-    return { uid, gid };
+    const id = (flag: "-u" | "-g") => spawnSync("id", [flag, user], { encoding: "utf8" });
+    const [uid, gid] = [id("-u"), id("-g")];
+    if (uid.status !== 0 || gid.status !== 0) {
+        throw new Error(`the service user ${user} does not exist on this machine (it was removed after the cluster was made): create it again with useradd --system --user-group ${user}, or start a new cluster in another state dir`);
+    }
+    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
 /** Creates the unprivileged service user when running as root (PostgreSQL refuses root). */

@@ -1,12 +1,11 @@
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { PGPOOL_SERVICE, ROLE_NAMES } from "../../../config";
-import { PCPPASS_FILE, PROMOTE_CANDIDATE_FILE, STATUS_SCHEMA } from "../../../components/render";
+import { PGPOOL_SERVICE } from "../../../config";
+import { PROMOTE_CANDIDATE_FILE, STATUS_SCHEMA } from "../../../components/render";
 import { withClient } from "../pg";
 import { progress, waitUntil } from "../wait";
 import { openLocalCluster } from "./cluster";
-import { currentPrimary, poolNodes, superuserOn } from "./pgpoolControl";
+import { currentPrimary, poolNodes, runPcp, superuserOn } from "./pgpoolControl";
 import { isSameProcess, stopProcess } from "./processes";
 import { localRejoin } from "./rejoin";
 import { runAsServiceUser } from "./serviceUser";
@@ -78,11 +77,9 @@ export async function localSwitchover(stateDir: string, targetName: string, opti
     await waitUntil(`${target.name} to receive ${primary.name}'s shutdown checkpoint ${shutdownLsn}`, () => withClient(superuserOn(cluster, target), { caPem: ca }, async (client) =>
         (await client.query<{ caught_up: boolean }>("SELECT pg_last_wal_receive_lsn() > $1::pg_lsn AS caught_up", [shutdownLsn])).rows[0]!.caught_up), { timeoutMs });
 
-    const detach = spawnSync(path.join(cluster.context.layout.pcpBinDir, "pcp_detach_node"), ["-h", "localhost", "-p", String(cluster.topology.pgpool.pcpPort), "-U", ROLE_NAMES.pcpAdmin, "-w", "-n", String(primary.index)], {
-        env: { PATH: process.env.PATH, PCPPASSFILE: path.join(pgpoolRun, PCPPASS_FILE) }, encoding: "utf8", timeout: 30_000,
-    });
+    const detach = runPcp(cluster, "pcp_detach_node", primary);
     // pgpool's health check may have detached the stopped primary first; then it has already failed over.
-    if (detach.status !== 0 && !/is not|down/i.test(detach.stderr)) progress(`pcp_detach_node ${primary.name}: ${detach.stderr.trim()}`);
+    if (!detach.ok && !/is not|down/i.test(detach.output)) progress(`pcp_detach_node ${primary.name}: ${detach.output}`);
     await waitUntil(`pgpool to route writes to ${target.name}`, async () => (await currentPrimary(cluster).catch(() => undefined))?.name === target.name, { timeoutMs });
     const writeOutageMs = Date.now() - stoppedAt;
     fs.rmSync(candidateFile, { force: true });

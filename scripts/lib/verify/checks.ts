@@ -170,7 +170,7 @@ interface ReplicationRow {
     slot_name: string | null;
     slot_active: boolean | null;
     lag_bytes: string | null;
-    replay_lag_seconds: number;
+    lag_seconds: number;
 }
 
 async function replicationRows(target: VerifyTarget): Promise<ReplicationRow[]> {

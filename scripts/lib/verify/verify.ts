@@ -1,6 +1,8 @@
 import { X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { PGPOOL_SERVICE } from "../../../config";
+import { serviceLogFile } from "../local/layout";
 import { StackOutputs, STACK_OUTPUT_KEYS } from "../../../components/render";
 import { parsePostgresUri } from "../pg";
 import { progress } from "../wait";
@@ -131,7 +133,7 @@ async function probeServices(target: VerifyTarget): Promise<void> {
 
 /** On a local run, pgpool's log sits beside outputs.json. */
 export function localPgpoolLog(outputsFile: string): string | undefined {
-    const candidate = path.join(path.dirname(outputsFile), "pgpool", "pgpool.log");
+    const candidate = serviceLogFile(path.dirname(outputsFile), PGPOOL_SERVICE);
     return fs.existsSync(candidate) ? candidate : undefined;
 }
 

@@ -1,6 +1,6 @@
 import { randomInt } from "crypto";
 import { DEFAULTS } from "../../config";
-import { checkPortFree } from "../../scripts/lib/local/prerequisites";
+import { checkPortFree } from "./local/prerequisites";
 
 /** Offsets of every default port from pgpool's, so a base can be checked as a whole. */
 const SPAN = [DEFAULTS.ports.pgpool, DEFAULTS.ports.primary, DEFAULTS.ports.primary + 1, DEFAULTS.ports.primary + 2, DEFAULTS.ports.metrics, DEFAULTS.ports.pcp]
