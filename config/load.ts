@@ -56,14 +56,18 @@ function push(problems: string[], problem: string | undefined): void {
     if (problem !== undefined) problems.push(problem);
 }
 
+/**
+ * A settings object of the project's namespace: its fields are those of `defaults` (others are
+ * refused) and a field not given takes its default. Values are checked by the caller.
+ */
+function settingsObject<T>(problems: string[], name: string, raw: unknown, defaults: Readonly<Record<string, unknown>>): T {
+    const given = objectOrEmpty(problems, name, raw);
+    rejectUnknownFields(problems, name, given, Object.keys(defaults));
+    return Object.fromEntries(Object.entries(defaults).map(([field, fallback]) => [field, orDefault(given[field], fallback)])) as T;
+}
+
 function parseNodeSizing(problems: string[], raw: unknown): NodeSizing {
-    const given = objectOrEmpty(problems, "nodeSizing", raw);
-    rejectUnknownFields(problems, "nodeSizing", given, ["cpus", "memoryMb", "diskGb"]);
-    const sizing = {
-        cpus: orDefault(given.cpus, DEFAULTS.nodeSizing.cpus),
-        memoryMb: orDefault(given.memoryMb, DEFAULTS.nodeSizing.memoryMb),
-        diskGb: orDefault(given.diskGb, DEFAULTS.nodeSizing.diskGb),
-    } as NodeSizing;
+    const sizing = settingsObject<NodeSizing>(problems, "nodeSizing", raw, DEFAULTS.nodeSizing);
     push(problems, checkNumber(`${key("nodeSizing")}.cpus`, sizing.cpus, LIMITS.cpus.min, LIMITS.cpus.max));
     if (typeof sizing.memoryMb === "number" && sizing.memoryMb < LIMITS.nodeMemoryMb.min) {
         problems.push(`${key("nodeSizing")}.memoryMb must be at least ${LIMITS.nodeMemoryMb.min} (PostgreSQL with 25% shared_buffers needs it; ${key("pool")} must fit beside it too), got ${show(sizing.memoryMb)}`);
@@ -75,25 +79,14 @@ function parseNodeSizing(problems: string[], raw: unknown): NodeSizing {
 }
 
 function parseFrontSizing(problems: string[], raw: unknown): FrontSizing {
-    const given = objectOrEmpty(problems, "frontSizing", raw);
-    rejectUnknownFields(problems, "frontSizing", given, ["cpus", "memoryMb"]);
-    const sizing = {
-        cpus: orDefault(given.cpus, DEFAULTS.frontSizing.cpus),
-        memoryMb: orDefault(given.memoryMb, DEFAULTS.frontSizing.memoryMb),
-    } as FrontSizing;
+    const sizing = settingsObject<FrontSizing>(problems, "frontSizing", raw, DEFAULTS.frontSizing);
     push(problems, checkNumber(`${key("frontSizing")}.cpus`, sizing.cpus, LIMITS.cpus.min, LIMITS.cpus.max));
     push(problems, checkInteger(`${key("frontSizing")}.memoryMb`, sizing.memoryMb, LIMITS.frontMemoryMb.min, 1024 * 1024));
     return sizing;
 }
 
 function parsePool(problems: string[], raw: unknown): PoolSettings {
-    const given = objectOrEmpty(problems, "pool", raw);
-    rejectUnknownFields(problems, "pool", given, ["numInitChildren", "maxPool", "childLifeTimeSeconds"]);
-    const pool = {
-        numInitChildren: orDefault(given.numInitChildren, DEFAULTS.pool.numInitChildren),
-        maxPool: orDefault(given.maxPool, DEFAULTS.pool.maxPool),
-        childLifeTimeSeconds: orDefault(given.childLifeTimeSeconds, DEFAULTS.pool.childLifeTimeSeconds),
-    } as PoolSettings;
+    const pool = settingsObject<PoolSettings>(problems, "pool", raw, DEFAULTS.pool);
     push(problems, checkInteger(`${key("pool")}.numInitChildren`, pool.numInitChildren, LIMITS.numInitChildren.min, LIMITS.numInitChildren.max));
     push(problems, checkInteger(`${key("pool")}.maxPool`, pool.maxPool, LIMITS.maxPool.min, LIMITS.maxPool.max));
     push(problems, checkInteger(`${key("pool")}.childLifeTimeSeconds`, pool.childLifeTimeSeconds, 0, 86400));

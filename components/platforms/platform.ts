@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Addressing, PlannedHost, PlannedService } from "../plan";
+import { PlannedHost, PlannedService } from "../plan";
 import { BackupRepository, RenderedFile } from "../render";
 
 /** One service of a host being deployed, with what Pulumi adds to the plan. */
@@ -16,9 +16,10 @@ export interface HostMember {
 
 /**
  * A substrate the cluster runs on: Docker for dev, EC2 for prod. Stateless: which services share
- * a host, their ports and their order come from the plan; a platform only translates.
+ * a host, their ports and their order come from the plan (made with the substrate's addressing,
+ * see addressingFor); a platform only translates it into resources.
  */
-export interface Platform extends Addressing {
+export interface Platform {
     /** Where every node archives WAL and takes backups (a volume in dev, the S3 bucket in prod). */
     readonly backupRepository: pulumi.Output<BackupRepository>;
     /** The bucket backups go to, where the platform makes one. */

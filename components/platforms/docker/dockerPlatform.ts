@@ -3,10 +3,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, dockerSettingsOf, PINNED_DEBIAN_VERSIONS, postgresClientPackage } from "../../../config";
 import { PROJECT_ROOT } from "../../../config/projectRoot";
-import { Addressing, ClusterPlan, PlannedHost, ServiceKind } from "../../plan";
-import { BackupRepository, HostLayout, START_SCRIPT } from "../../render";
+import { ClusterPlan, PlannedHost, ServiceKind } from "../../plan";
+import { BackupRepository, START_SCRIPT } from "../../render";
 import { HostMember, Platform } from "../platform";
-import { dockerAddressing } from "./addressing";
 import { DOCKER_BACKUP_REPOSITORY } from "./layout";
 
 export interface DockerPlatformArgs {
@@ -66,10 +65,6 @@ function octalMode(mode: number): string {
  * into, and backs up to, the same place.
  */
 export class DockerPlatform extends pulumi.ComponentResource implements Platform {
-    public readonly layout: HostLayout;
-    public readonly hostFor: Addressing["hostFor"];
-    public readonly clientHostFor: Addressing["clientHostFor"];
-    public readonly certificateNamesFor: Addressing["certificateNamesFor"];
     public readonly network: docker.Network;
     public readonly backupRepository: pulumi.Output<BackupRepository>;
     /** The named volume holding the backup repository; it outlives no stack (destroyed with it). */
@@ -82,11 +77,6 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     constructor(name: string, args: DockerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-ha:docker:DockerPlatform", name, {}, opts);
         const { config } = args.plan;
-        const addressing = dockerAddressing(config);
-        this.layout = addressing.layout;
-        this.hostFor = addressing.hostFor;
-        this.clientHostFor = addressing.clientHostFor;
-        this.certificateNamesFor = addressing.certificateNamesFor;
         this.config = config;
         this.containerPrefix = args.containerPrefix ?? `pg-ha-${pulumi.getStack()}`;
         this.postgresShmSizeMb = args.postgresShmSizeMb ?? 256;

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, Ec2Settings, hostPackages } from "../../../config";
 import { Addressing, ClusterPlan, PlannedHost } from "../../plan";
-import { BackupRepository, gzipUserData, HostLayout, HostService, hostServiceUnit, renderBackupTimers, renderCloudConfig } from "../../render";
+import { BackupRepository, gzipUserData, HostService, hostServiceUnit, renderBackupTimers, renderCloudConfig } from "../../render";
 import { HostMember, Platform } from "../platform";
 import { ec2Addressing } from "./addressing";
 import { BackupStorage, createBackupStorage } from "./backupBucket";
@@ -31,12 +31,9 @@ export const DEBIAN_AMI_OWNER = "136693071363";
  * boot mounts it without formatting (it already has a filesystem) and starts PostgreSQL on it.
  */
 export class Ec2Platform extends pulumi.ComponentResource implements Platform {
-    public readonly layout: HostLayout;
     public readonly backupBucketName: pulumi.Output<string>;
     public readonly backupRepository: pulumi.Output<BackupRepository>;
-    public readonly hostFor: Addressing["hostFor"];
-    public readonly clientHostFor: Addressing["clientHostFor"];
-    public readonly certificateNamesFor: Addressing["certificateNamesFor"];
+    private readonly addressing: Addressing;
     private readonly settings: Ec2Settings;
     private readonly config: ClusterConfig;
     private readonly network: Network;
@@ -50,11 +47,7 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
         const { config } = args.plan;
         const settings = config.ec2;
         if (settings === undefined) throw new Error("the ec2 platform needs the pg-ha:ec2 settings");
-        const addressing = ec2Addressing(config);
-        this.layout = addressing.layout;
-        this.hostFor = addressing.hostFor;
-        this.clientHostFor = addressing.clientHostFor;
-        this.certificateNamesFor = addressing.certificateNamesFor;
+        this.addressing = ec2Addressing(config);
         this.settings = settings;
         this.config = config;
         this.network = createNetwork(name, settings, this);
@@ -95,7 +88,7 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
     }
 
     private record(name: string, service: string, instance: aws.ec2.Instance, parent: pulumi.Resource): aws.route53.Record {
-        return new aws.route53.Record(name, { zoneId: this.zone.zoneId, name: this.hostFor(service), type: "A", ttl: 30, records: [instance.privateIp] }, { parent });
+        return new aws.route53.Record(name, { zoneId: this.zone.zoneId, name: this.addressing.hostFor(service), type: "A", ttl: 30, records: [instance.privateIp] }, { parent });
     }
 
     private deployNode(host: PlannedHost, member: HostMember): ReadonlyMap<string, readonly pulumi.Resource[]> {
@@ -106,25 +99,25 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
             size: service.data?.sizeGb ?? this.config.nodeSizing.diskGb,
             type: "gp3",
             encrypted: true,
-            tags: { Name: `${this.hostFor(service.name)} data` },
+            tags: { Name: `${this.addressing.hostFor(service.name)} data` },
         }, { parent, retainOnDelete: this.settings.keepDataVolumesOnDestroy });
         const userData = pulumi.secret(pulumi.all([member.files, volume.id]).apply(([files, volumeId]) => gzipUserData(renderCloudConfig({
             hostname: host.name,
             packages: hostPackages(this.config.postgresVersion).postgres,
             conflictingServices: [],
             dataVolume: { volumeId, mountPath: EC2_DATA_MOUNT },
-            serviceUser: this.layout.serviceUser,
+            serviceUser: this.addressing.layout.serviceUser,
             services: [{ name: service.name, configDir: service.configDir, files, stopSignal: service.stopSignal }],
             extraUnits: renderBackupTimers({
                 nodeName: service.name,
                 serverUnit: hostServiceUnit(service.name),
                 configDir: service.configDir,
-                serviceUser: this.layout.serviceUser,
+                serviceUser: this.addressing.layout.serviceUser,
                 fullSchedule: this.config.backup.fullSchedule,
                 differentialSchedule: this.config.backup.differentialSchedule,
             }),
         }))));
-        const instance = this.instance(`${resourceName}-instance`, this.hostFor(service.name), this.settings.nodeInstanceType, subnet.id, this.securityGroups.database, userData, parent, member.dependsOn);
+        const instance = this.instance(`${resourceName}-instance`, this.addressing.hostFor(service.name), this.settings.nodeInstanceType, subnet.id, this.securityGroups.database, userData, parent, member.dependsOn);
         const attachment = new aws.ec2.VolumeAttachment(`${resourceName}-data`, {
             deviceName: "/dev/sdf", volumeId: volume.id, instanceId: instance.id, stopInstanceBeforeDetaching: true,
         }, { parent, deleteBeforeReplace: true });
@@ -139,11 +132,11 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
             hostname: host.name,
             packages: hostPackages(this.config.postgresVersion).front,
             conflictingServices: ["pgpool2", "prometheus-postgres-exporter"],
-            serviceUser: this.layout.serviceUser,
+            serviceUser: this.addressing.layout.serviceUser,
             services: members.map((member, i): HostService => ({ name: member.service.name, configDir: member.service.configDir, files: fileSets[i]!, stopSignal: member.service.stopSignal })),
         }))));
         const dependsOn = [...new Set(members.flatMap((member) => member.dependsOn))];
-        const instance = this.instance(`${first.resourceName}-front-instance`, this.hostFor(host.name), this.settings.frontInstanceType, this.network.subnets[0]!.id, this.securityGroups.front, userData, first.parent, dependsOn);
+        const instance = this.instance(`${first.resourceName}-front-instance`, this.addressing.hostFor(host.name), this.settings.frontInstanceType, this.network.subnets[0]!.id, this.securityGroups.front, userData, first.parent, dependsOn);
         for (const member of members) this.record(`${member.resourceName}-dns`, member.service.name, instance, member.parent);
         return new Map(members.map((member) => [member.service.name, [instance]]));
     }

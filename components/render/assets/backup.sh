@@ -5,11 +5,10 @@
 # timers on EC2) and by `npm run backup`. The primary makes sure the stanza exists (in case
 # nothing was archived yet), then takes the backup.
 set -euo pipefail
-here=${BASH_SOURCE[0]%/*}
 # shellcheck source=service.env
-. "$here/service.env"
+. "${BASH_SOURCE[0]%/*}/service.env"
 # shellcheck source=cluster.env
-. "$here/cluster.env"
+. "${BASH_SOURCE[0]%/*}/cluster.env"
 export PGPASSFILE="$RUN_DIR/$PGPASS_FILE"
 export HOME="$RUN_DIR"
 pgbackrest=(pgbackrest --config="$PGBACKREST_CONF" --stanza="$STANZA")

@@ -1,6 +1,10 @@
 # shellcheck shell=bash
-# Helpers of the failover, follow-primary and rejoin scripts. Installed by pg-ha-stack; sourced
-# after cluster.env (the node table) and service.env (this host's paths and admin conninfo).
+# Helpers of the failover, follow-primary and rejoin scripts, with what they read: cluster.env
+# (the node table) and service.env (this host's paths and admin conninfo). Installed by pg-ha-stack.
+# shellcheck source=service.env
+. "${BASH_SOURCE[0]%/*}/service.env"
+# shellcheck source=cluster.env
+. "${BASH_SOURCE[0]%/*}/cluster.env"
 
 # Milliseconds since the epoch without a fork: on a busy host during failover every fork counts.
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }

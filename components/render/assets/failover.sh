@@ -8,13 +8,8 @@
 # do not wait for a standby that has not followed yet; follow_primary.sh turns it back on.
 set -uo pipefail
 readonly SCRIPT=failover
-here=${BASH_SOURCE[0]%/*}
-# shellcheck source=service.env
-. "$here/service.env"
-# shellcheck source=cluster.env
-. "$here/cluster.env"
 # shellcheck source=cluster-lib.sh
-. "$here/cluster-lib.sh"
+. "${BASH_SOURCE[0]%/*}/cluster-lib.sh"
 
 failed_id=$1
 lowest_live_id=$5

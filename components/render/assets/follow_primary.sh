@@ -7,13 +7,8 @@
 # streams to it, restores quorum commit, then re-attaches it to pgpool.
 set -uo pipefail
 readonly SCRIPT=follow_primary
-here=${BASH_SOURCE[0]%/*}
-# shellcheck source=service.env
-. "$here/service.env"
-# shellcheck source=cluster.env
-. "$here/cluster.env"
 # shellcheck source=cluster-lib.sh
-. "$here/cluster-lib.sh"
+. "${BASH_SOURCE[0]%/*}/cluster-lib.sh"
 
 node_id=$1
 new_primary_id=$5

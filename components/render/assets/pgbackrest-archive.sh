@@ -7,9 +7,8 @@
 # pgBackRest's status: PostgreSQL keeps the segment and retries. Every call is bounded.
 # (pgBackRest's backup command refuses an archive_command whose text lacks "pgbackrest".)
 set -uo pipefail
-here=${BASH_SOURCE[0]%/*}
 # shellcheck source=service.env
-. "$here/service.env"
+. "${BASH_SOURCE[0]%/*}/service.env"
 export PGPASSFILE="$RUN_DIR/$PGPASS_FILE"
 export HOME="$RUN_DIR"
 pgbackrest=(pgbackrest --config="$PGBACKREST_CONF" --stanza="$STANZA")

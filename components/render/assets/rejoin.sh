@@ -6,13 +6,8 @@
 # points it at the primary. Starting the server (start.sh) then brings it up streaming.
 set -euo pipefail
 readonly SCRIPT=rejoin
-here=${BASH_SOURCE[0]%/*}
-# shellcheck source=service.env
-. "$here/service.env"
-# shellcheck source=cluster.env
-. "$here/cluster.env"
 # shellcheck source=cluster-lib.sh
-. "$here/cluster-lib.sh"
+. "${BASH_SOURCE[0]%/*}/cluster-lib.sh"
 export PGPASSFILE="$RUN_DIR/$PGPASS_FILE"
 export HOME="$RUN_DIR"
 

@@ -2,11 +2,8 @@
 # Starts postgres_exporter in the foreground, scraping every PostgreSQL node. Installed by pg-ha-stack.
 set -euo pipefail
 umask 077
-here=${BASH_SOURCE[0]%/*}
-# shellcheck source=service.env
-. "$here/service.env"
 # shellcheck source=start-lib.sh
-. "$here/start-lib.sh"
+. "${BASH_SOURCE[0]%/*}/start-lib.sh"
 prepare_run_dir "$0" "$@"
 
 # Every node as one entry (exporter 0.11 splits only DATA_SOURCE_NAME on commas), so metrics keep

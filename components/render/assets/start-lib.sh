@@ -1,8 +1,10 @@
 # shellcheck shell=bash
-# Sourced by every start script. Installed by pg-ha-stack.
+# Sourced by every start script, with the service's service.env. Installed by pg-ha-stack.
 # Copies keys and password files into a private run folder, mode 0600 and owned by the service
 # user (libpq, PostgreSQL and pgpool reject keys and password files others can read), then drops
 # root with setpriv by running the start script again as the service user.
+# shellcheck source=service.env
+. "${BASH_SOURCE[0]%/*}/service.env"
 
 log() { printf '%s pg-ha start: %s\n' "$(date -u +%FT%T.%3NZ)" "$*" >&2; }
 

@@ -2,11 +2,8 @@
 # Starts Pgpool-II in the foreground. Installed by pg-ha-stack.
 set -euo pipefail
 umask 077
-here=${BASH_SOURCE[0]%/*}
-# shellcheck source=service.env
-. "$here/service.env"
 # shellcheck source=start-lib.sh
-. "$here/start-lib.sh"
+. "${BASH_SOURCE[0]%/*}/start-lib.sh"
 prepare_run_dir "$0" "$@"
 
 export PCPPASSFILE="$RUN_DIR/$PCPPASS_FILE"

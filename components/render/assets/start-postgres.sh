@@ -6,13 +6,10 @@
 # primary never takes writes beside the new one; it must be rejoined.
 set -euo pipefail
 umask 077
-here=${BASH_SOURCE[0]%/*}
-# shellcheck source=service.env
-. "$here/service.env"
-# shellcheck source=cluster.env
-. "$here/cluster.env"
 # shellcheck source=start-lib.sh
-. "$here/start-lib.sh"
+. "${BASH_SOURCE[0]%/*}/start-lib.sh"
+# shellcheck source=cluster.env
+. "${BASH_SOURCE[0]%/*}/cluster.env"
 prepare_run_dir "$0" "$@"
 
 export PGPASSFILE="$RUN_DIR/$PGPASS_FILE"
