@@ -23,15 +23,10 @@ export const DEFAULTS = {
 } as const;
 
 /**
- * Official postgres images, pinned per supported major version (Debian bookworm based): the
- * default of `pg-ha:docker.postgresImage`, by `postgresVersion`.
+ * PostgreSQL majors the stack runs: Debian bookworm ships 15; the others come from the PostgreSQL
+ * apt repository, on Docker and EC2 alike (config/packages.ts).
  */
-export const POSTGRES_IMAGES: Readonly<Record<number, string>> = {
-    14: "postgres:14.20-bookworm",
-    15: "postgres:15.15-bookworm",
-    16: "postgres:16.11-bookworm",
-    17: "postgres:17.7-bookworm",
-};
+export const SUPPORTED_POSTGRES_VERSIONS: readonly number[] = [14, 15, 16, 17];
 
 export const LIMITS = {
     replicaCount: { min: 1, max: 5 },

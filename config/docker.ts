@@ -1,17 +1,39 @@
 import { bindAddressExposureProblem, prefixOf, rangeExposureProblem } from "./addresses";
-import { CONFIG_NAMESPACE, LIMITS, POSTGRES_IMAGES } from "./defaults";
-import { postgresImageProblem } from "./postgresImage";
+import { CONFIG_NAMESPACE, LIMITS } from "./defaults";
 import { ClusterConfig, DockerSettings } from "./types";
 import { checkCidr, checkIpv4, orDefault, show } from "./validators";
 
-/** The defaults of `pg-ha:docker`; the image's follows postgresVersion (POSTGRES_IMAGES). */
+/** The defaults of `pg-ha:docker`. */
 export const DOCKER_DEFAULTS = {
     bindAddress: "127.0.0.1",
     networkCidr: "172.28.40.0/24",
+    baseImage: "debian:bookworm-slim",
 } as const;
 
 /** The fields of `pg-ha:docker`. */
-export const DOCKER_FIELDS: readonly (keyof DockerSettings)[] = ["bindAddress", "networkCidr", "postgresImage"];
+export const DOCKER_FIELDS: readonly (keyof DockerSettings)[] = ["bindAddress", "networkCidr", "baseImage"];
+
+/** [registry[:port]/]name[:tag][@sha256:digest] */
+const REFERENCE = /^(?:[\w.-]+(?::\d+)?\/)?[\w./-]+(?::[\w.-]+)?(?:@sha256:[0-9a-f]{64})?$/;
+
+/**
+ * The base image: a reference whose tag names Debian bookworm (the images install bookworm's
+ * packages, and pin their versions), from Docker Hub or a mirror of it.
+ */
+function baseImageProblem(image: unknown): string | undefined {
+    if (typeof image !== "string" || !REFERENCE.test(image)) return `${key("baseImage")} must be an image reference such as ${DOCKER_DEFAULTS.baseImage}, got ${show(image)}`;
+    const name = image.split("@")[0]!;
+    const tag = name.slice(name.lastIndexOf("/") + 1).split(":")[1];
+    if (tag === undefined || !tag.includes("bookworm")) {
+        return `${key("baseImage")} must be a Debian bookworm image whose tag says so, such as ${DOCKER_DEFAULTS.baseImage} (the images install bookworm's packages at pinned versions), got ${show(image)}`;
+    }
+    return undefined;
+}
+
+/** `postgresImage`, top-level or in pg-ha:docker, is gone: the PostgreSQL image is built like the others. */
+export function retiredPostgresImageProblem(name: string, value: unknown): string {
+    return `${name} is no longer a setting: every image, PostgreSQL's included, is built from ${key("baseImage")} (default ${DOCKER_DEFAULTS.baseImage}) with the PostgreSQL packages of ${CONFIG_NAMESPACE}:postgresVersion; remove it, got ${show(value)}`;
+}
 
 const key = (field: string): string => `${CONFIG_NAMESPACE}:docker${field === "" ? "" : `.${field}`}`;
 
@@ -19,8 +41,6 @@ const key = (field: string): string => `${CONFIG_NAMESPACE}:docker${field === ""
 export interface DockerContext {
     /** PostgreSQL nodes, primary and replicas: the network must hold them all. */
     readonly nodeCount: number;
-    /** postgresVersion, which the image must match; undefined when postgresVersion is itself wrong. */
-    readonly postgresVersion: number | undefined;
     readonly allowPublicAccess: boolean;
 }
 
@@ -50,7 +70,8 @@ export function parseDockerSettings(problems: string[], raw: unknown, context: D
     const given = (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
     if (raw !== undefined && given !== raw) problems.push(`${key("")} must be an object, got ${show(raw)}`);
     for (const field of Object.keys(given)) {
-        if (!(DOCKER_FIELDS as readonly string[]).includes(field)) problems.push(`${key(field)} is not a known setting (known: ${DOCKER_FIELDS.join(", ")})`);
+        if (field === "postgresImage") problems.push(retiredPostgresImageProblem(key(field), given[field]));
+        else if (!(DOCKER_FIELDS as readonly string[]).includes(field)) problems.push(`${key(field)} is not a known setting (known: ${DOCKER_FIELDS.join(", ")})`);
     }
 
     const bindAddress = orDefault(given.bindAddress, DOCKER_DEFAULTS.bindAddress);
@@ -60,14 +81,10 @@ export function parseDockerSettings(problems: string[], raw: unknown, context: D
     const networkCidr = orDefault(given.networkCidr, DOCKER_DEFAULTS.networkCidr);
     networkProblems(problems, networkCidr, context.nodeCount, context.allowPublicAccess);
 
-    const version = context.postgresVersion;
-    const postgresImage = orDefault(given.postgresImage, version === undefined ? "" : POSTGRES_IMAGES[version]);
-    // With postgresVersion wrong there is no default to check; a given image is still checked.
-    if (given.postgresImage !== undefined || version !== undefined) {
-        const imageProblem = postgresImageProblem(postgresImage, version);
-        if (imageProblem !== undefined) problems.push(imageProblem);
-    }
-    return { bindAddress, networkCidr, postgresImage } as DockerSettings;
+    const baseImage = orDefault(given.baseImage, DOCKER_DEFAULTS.baseImage);
+    const imageProblem = baseImageProblem(baseImage);
+    if (imageProblem !== undefined) problems.push(imageProblem);
+    return { bindAddress, networkCidr, baseImage } as DockerSettings;
 }
 
 /** The Docker settings of a config on platform docker (the loader sets them there and nowhere else). */

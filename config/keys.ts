@@ -21,7 +21,6 @@ export const PLATFORM_ONLY_KEYS: Readonly<Partial<Record<string, PlatformName>>>
 export const MOVED_KEYS: Readonly<Partial<Record<string, string>>> = {
     bindAddress: "docker.bindAddress",
     dockerNetworkCidr: "docker.networkCidr",
-    postgresImage: "docker.postgresImage",
 };
 
 /** The new place of a key that moved (`bindAddress` -> `docker.bindAddress`), if it did. */

@@ -1,7 +1,7 @@
 import { rangeExposureProblem } from "./addresses";
 import { parseBackupSettings } from "./backup";
-import { CONFIG_NAMESPACE, DEFAULTS, LIMITS, POSTGRES_IMAGES } from "./defaults";
-import { DOCKER_FIELDS, parseDockerSettings } from "./docker";
+import { CONFIG_NAMESPACE, DEFAULTS, LIMITS, SUPPORTED_POSTGRES_VERSIONS } from "./defaults";
+import { DOCKER_FIELDS, parseDockerSettings, retiredPostgresImageProblem } from "./docker";
 import { parseAwsRegion, parseEc2Settings, REGION_KEY } from "./ec2";
 import { movedKey, PLATFORM_ONLY_KEYS, PROJECT_KEYS, PROVIDER_PLATFORMS, suggestedProjectKey } from "./keys";
 import { RawConfig, splitNamespaces } from "./namespaces";
@@ -113,6 +113,7 @@ function parseCidrs(problems: string[], raw: unknown, allowPublicAccess: boolean
  * (`pulumi config set` without `--path`) says how to set it; any other may be a typo.
  */
 function unknownKeyProblem(name: string, value: unknown, platform: unknown, platformKnown: boolean): string {
+    if (name === "postgresImage") return retiredPostgresImageProblem(key(name), value);
     const moved = movedKey(name);
     if (moved !== undefined) {
         const only = PLATFORM_ONLY_KEYS[moved.split(".")[0]!];
@@ -189,7 +190,7 @@ function collectClusterConfig(problems: string[], raw: RawConfig, context: Provi
     const safeReplicaCount = replicaProblem === undefined ? replicaCount : DEFAULTS.replicaCount;
 
     const postgresVersion = orDefault(raw.postgresVersion, DEFAULTS.postgresVersion) as number;
-    const supportedVersions = Object.keys(POSTGRES_IMAGES).map(Number);
+    const supportedVersions = SUPPORTED_POSTGRES_VERSIONS;
     const versionProblem = checkOneOf(key("postgresVersion"), postgresVersion, supportedVersions);
     push(problems, versionProblem);
 
@@ -217,7 +218,6 @@ function collectClusterConfig(problems: string[], raw: RawConfig, context: Provi
     // Only the platform's own settings are parsed: the other's were refused above, not ignored.
     const docker = onEc2 ? undefined : parseDockerSettings(problems, given("docker"), {
         nodeCount: 1 + safeReplicaCount,
-        postgresVersion: versionProblem === undefined ? postgresVersion : undefined,
         allowPublicAccess: publicAllowed,
     });
     const ec2 = onEc2 ? parseEc2Settings(problems, given("ec2"), nodeSizing, frontSizing, publicAllowed, region) : undefined;

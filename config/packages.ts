@@ -28,3 +28,18 @@ export function hostPackages(postgresVersion: number) {
         front: ["pgpool2", postgresClientPackage(postgresVersion), "prometheus-postgres-exporter"],
     } as const;
 }
+
+/** What each Docker image installs: the host's packages, pinned where config pins them. */
+export function imagePackages(kind: "postgres" | "pgpool" | "exporter", postgresVersion: number): string[] {
+    const pinned = (name: string) => (name in PINNED_DEBIAN_VERSIONS ? `${name}=${PINNED_DEBIAN_VERSIONS[name as PinnedPackage]}` : name);
+    const hosts = hostPackages(postgresVersion);
+    switch (kind) {
+        case "postgres":
+            return hosts.postgres.map(pinned);
+        case "pgpool":
+            return hosts.front.filter((name) => name !== "prometheus-postgres-exporter").map(pinned);
+        case "exporter":
+            // curl for the container's health check.
+            return ["prometheus-postgres-exporter", "curl", "ca-certificates"].map(pinned);
+    }
+}

@@ -42,8 +42,8 @@ export interface DockerSettings {
     readonly bindAddress: string;
     /** Subnet of the cluster's Docker network; pg_hba trusts it. */
     readonly networkCidr: string;
-    /** The official postgres image the PostgreSQL image extends; its major is postgresVersion. */
-    readonly postgresImage: string;
+    /** The Debian bookworm image every image of the stack is built from. */
+    readonly baseImage: string;
 }
 
 /** A private subnet the nodes may use, with its zone (given in config: no lookup before validation). */

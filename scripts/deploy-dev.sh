@@ -6,8 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v pulumi >/dev/null || { echo "the Pulumi CLI is not installed: see https://www.pulumi.com/docs/install/" >&2; exit 1; }
-docker info >/dev/null 2>&1 || { echo "no Docker engine answers: start Docker, then run this again" >&2; exit 1; }
 [ -d node_modules ] || npm ci --no-audit --no-fund
+npx tsc -p .
+# Before anything is created: the engine answers (API 1.41 or later), the base image is there,
+# every published port is free.
+node build/scripts/docker-preflight.js --stack dev
 
 state_dir="$PWD/.pulumi-state"
 mkdir -p "$state_dir"

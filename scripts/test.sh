@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of pg-ha-stack: type-check, unit tests, each stack under Pulumi mocks in its own
-# process, then the integration tests on real PostgreSQL, Pgpool-II and postgres_exporter.
+# process, the integration tests on real PostgreSQL, Pgpool-II and postgres_exporter, then the dev
+# stack on a real Docker engine (started here when none answers, and stopped again).
 # Installs what the tests need first. Ends with one line: "tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,25 @@ log=$(mktemp)
 # often is: nothing run as the service user may depend on the working folder.
 unenterable=$(mktemp -d)
 chmod 0700 "$unenterable"
-trap 'rm -f "$log"; rmdir "$unenterable"' EXIT
+started_dockerd=""
+dockerd_log=$(mktemp)
+
+# Removes what the real-engine tests may have left (they remove their own; this is the net under
+# them), then stops the engine if this script started it.
+finish() {
+    if docker info >/dev/null 2>&1; then
+        docker ps -aq --filter label=pg-ha-test | xargs -r docker rm -f >/dev/null
+        docker volume ls -q --filter label=pg-ha-test | xargs -r docker volume rm >/dev/null
+        docker network ls -q --filter label=pg-ha-test | xargs -r docker network rm >/dev/null
+    fi
+    if [ -n "$started_dockerd" ]; then
+        kill "$started_dockerd" 2>/dev/null || true
+        wait "$started_dockerd" 2>/dev/null || true
+    fi
+    rm -f "$log" "$dockerd_log"
+    rmdir "$unenterable"
+}
+trap finish EXIT
 
 # One mocha process per group, so each stack's program runs in a process of its own.
 run_group() {
@@ -47,6 +66,19 @@ run_group "prod stack under mocks" build/tests/stacks/prod.test.js
 run_group "bad config under mocks" build/tests/stacks/badConfig.test.js
 cd "$unenterable"
 run_group "real servers (local run, verify)" --timeout 300000 "$repo/build/tests/integration/**/*.test.js"
+cd "$repo"
+
+echo "== a Docker engine and the base image"
+if ! docker info >/dev/null 2>&1; then
+    /usr/sbin/dockerd >"$dockerd_log" 2>&1 &
+    started_dockerd=$!
+    for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+    docker info >/dev/null 2>&1 || { echo "dockerd did not answer within 30 s; its log:" >&2; tail -20 "$dockerd_log" >&2; exit 1; }
+    echo "started dockerd (pid $started_dockerd)"
+fi
+bash scripts/docker-base-image.sh debian:bookworm-slim
+cd "$unenterable"
+run_group "dev stack on a real Docker engine" --timeout 900000 "$repo/build/tests/docker/**/*.test.js"
 cd "$repo"
 
 echo

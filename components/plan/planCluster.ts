@@ -1,7 +1,7 @@
 import * as path from "path";
-import { buildTopology, ClusterConfig, EXPORTER_SERVICE, PGPOOL_SERVICE, PostgresEndpoint, splitFrontBudget } from "../../config";
+import { buildTopology, ClusterConfig, EXPORTER_SERVICE, PGPOOL_SERVICE, PostgresEndpoint, ROLE_NAMES, splitFrontBudget } from "../../config";
 import {
-    CA_CERT_FILE, connectionString, metricsUrl, RenderContext, renderExporterFiles, renderPgpoolFiles, renderPostgresNodeFiles,
+    CA_CERT_FILE, connectionString, PCPPASS_FILE, metricsUrl, RenderContext, renderExporterFiles, renderPgpoolFiles, renderPostgresNodeFiles,
 } from "../render";
 import { Addressing, ClusterPlan, PlannedHost, PlannedService, PlanSecrets } from "./types";
 
@@ -53,7 +53,9 @@ function pgpoolService(context: RenderContext, addressing: Addressing): PlannedS
         ports: [{ port: pgpool.port, audience: "clients" }, { port: pgpool.pcpPort, audience: "host" }],
         cpus: budget.cpus,
         memoryMb: budget.memoryMb,
-        healthCheck: ["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(pgpool.port)],
+        // Through PCP, which authenticates: a probe on the pool port would fail pgpool's
+        // authentication every time and cost the pooled connections of the child it reached.
+        healthCheck: ["env", `PCPPASSFILE=${context.layout.pgpool().runDir}/${PCPPASS_FILE}`, `${context.layout.pcpBinDir}/pcp_node_count`, "-h", "localhost", "-p", String(pgpool.pcpPort), "-U", ROLE_NAMES.pcpAdmin, "-w"],
         readiness: { kind: "sees-every-node" },
         stopSignal: "SIGINT",
         // Started before the replicas stream, its health check would detach them.
@@ -79,7 +81,8 @@ function exporterService(context: RenderContext, addressing: Addressing): Planne
         healthCheck: ["curl", "-fsS", "-o", "/dev/null", "--cacert", `${paths.runDir}/${CA_CERT_FILE}`, `https://localhost:${exporter.port}/metrics`],
         readiness: { kind: "serves-metrics", metric: "pg_up" },
         stopSignal: "SIGTERM",
-        after: [context.topology.nodes[0]!.name],
+        // After every node, so that it never logs a member it cannot resolve yet.
+        after: context.topology.nodes.map((node) => node.name),
         certificate: addressing.certificateNamesFor(EXPORTER_SERVICE),
         render: (secrets) => renderExporterFiles(withRepository(context, secrets), secrets.passwords, tlsOf(secrets, EXPORTER_SERVICE)),
     };
@@ -98,8 +101,8 @@ export function planCluster(config: ClusterConfig, addressing: Addressing): Clus
     if (primary === undefined) throw new Error("the topology has no PostgreSQL node");
     const nodes = topology.nodes.map((node) => nodeService(context, addressing, node));
     const front = [pgpoolService(context, addressing), exporterService(context, addressing)];
-    // Start order: the primary, then what needs only the primary, then pgpool.
-    const services = [nodes[0]!, ...nodes.slice(1), front[1]!, front[0]!];
+    // Start order: the primary, the replicas, then the exporter and pgpool.
+    const services = [...nodes, front[1]!, front[0]!];
     const hosts: PlannedHost[] = [
         ...nodes.map((node, index): PlannedHost => ({ name: node.host, kind: "node", services: [node.name], placement: index })),
         { name: FRONT_HOST, kind: "front", services: [PGPOOL_SERVICE, EXPORTER_SERVICE], placement: 0 },

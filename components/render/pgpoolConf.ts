@@ -17,6 +17,9 @@ export const HEALTH_CHECK = {
     connectTimeoutMs: 2000,
 } as const;
 
+/** Least seconds between two automatic failbacks of a node. */
+export const AUTO_FAILBACK_INTERVAL_SECONDS = 5;
+
 /** Replicas lagging more than this many bytes get no load-balanced reads (100 MB). */
 export const DELAY_THRESHOLD_BYTES = 100 * 1024 * 1024;
 
@@ -105,7 +108,11 @@ export function renderPgpoolConf(context: RenderContext): string {
             search_primary_node_timeout: 30,
             // A former primary that comes back claiming to be primary is detached, not written to.
             detach_false_primary: true,
-            auto_failback: false,
+            // A detached standby that streams from the primary again (restarted, rejoined,
+            // replaced) is attached again by pgpool itself; one that does not follow never is.
+            // A node detached on purpose with pcp_detach_node is left alone.
+            auto_failback: true,
+            auto_failback_interval: AUTO_FAILBACK_INTERVAL_SECONDS,
         }],
         ["Logging", {
             log_destination: "stderr",

@@ -30,7 +30,7 @@ describe("stacks with bad config under mocks", function () {
             /pg-ha:ec2\.vpcCidr must be a \/16 to \/17 block to hold the subnets the stack creates .*got "10\.42\.0\.0\/20"/],
         ["prod: an existing VPC without its CIDR", "prod", { "pg-ha:ec2": { vpcId: "vpc-0123abcd", subnets: [{ id: "subnet-0123abcd", availabilityZone: "eu-west-1a" }, { id: "subnet-0456abcd", availabilityZone: "eu-west-1b" }] } },
             /pg-ha:ec2\.vpcCidr must be the CIDR of pg-ha:ec2\.vpcId "vpc-0123abcd"/],
-        ["prod: Docker settings, which ec2 does not read", "prod", { "pg-ha:docker": { postgresImage: "postgres:15.15-bookworm" } },
+        ["prod: Docker settings, which ec2 does not read", "prod", { "pg-ha:docker": { baseImage: "debian:bookworm-slim" } },
             /pg-ha:docker applies to platform "docker" only; pg-ha:platform is "ec2"/],
         ["dev: a Docker network that is public", "dev", { "pg-ha:docker": { networkCidr: "8.8.8.0/24" } },
             /pg-ha:docker\.networkCidr is "8\.8\.8\.0\/24", a public range/],
@@ -39,7 +39,7 @@ describe("stacks with bad config under mocks", function () {
         ["dev: the old top-level pg-ha:dockerNetworkCidr", "dev", { "pg-ha:dockerNetworkCidr": "172.28.40.0/24" },
             /pg-ha:dockerNetworkCidr moved to pg-ha:docker\.networkCidr/],
         ["prod: the old top-level pg-ha:postgresImage", "prod", { "pg-ha:postgresImage": "postgres:15.15-bookworm" },
-            /pg-ha:postgresImage moved to pg-ha:docker\.postgresImage, which applies to platform "docker" only/],
+            /pg-ha:postgresImage is no longer a setting: every image, PostgreSQL's included, is built from pg-ha:docker.baseImage/],
         ["dev: a pool that does not fit the node's memory", "dev", { "pg-ha:nodeSizing": { memoryMb: 1024 } },
             /pg-ha:pool opens numInitChildren × maxPool = 128 connections to each node/],
     ];

@@ -15,12 +15,12 @@ export interface RecordedResource {
     readonly secretInputs: ReadonlySet<string>;
 }
 
-function isSecretValue(value: unknown): value is { value: unknown } {
+export function isSecretValue(value: unknown): value is { value: unknown } {
     return typeof value === "object" && value !== null && Object.values(value).includes(specialSecretSig) && "value" in value;
 }
 
 /** Replaces secret wrappers with their values, recursively. */
-function unwrapSecrets(value: unknown): any {
+export function unwrapSecrets(value: unknown): any {
     if (isSecretValue(value)) return unwrapSecrets(value.value);
     if (Array.isArray(value)) return value.map(unwrapSecrets);
     if (typeof value === "object" && value !== null) {
@@ -44,7 +44,7 @@ function throwawayPem(label: string, name: string): string {
 
 /** Realistic provider state for the resource types the program creates. */
 /** What the provider would answer; `providerRegion` is the stack's aws:region. */
-function mockState(type: string, name: string, inputs: Record<string, any>, providerRegion: string | undefined): Record<string, any> {
+export function mockState(type: string, name: string, inputs: Record<string, any>, providerRegion: string | undefined): Record<string, any> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword": {
             const length = Number(inputs.length);
@@ -82,23 +82,27 @@ export interface StackRun {
     readonly program: Record<string, pulumi.Output<any>>;
 }
 
+/** What a mock provider answers for one resource the program registers. */
+export type ResourceAnswer = (type: string, name: string, inputs: Record<string, any>, config: Readonly<Record<string, string>>) => Promise<{ id: string; state: Record<string, any> }>;
+
 /**
- * Runs index.ts under mocks with the config of Pulumi.<stack>.yaml. Call once per process: the
- * program is a module and runs once.
+ * Runs index.ts under mocks with the config of Pulumi.<stack>.yaml (plus `configOverrides`, as
+ * `pulumi config set` would), each resource answered by `answer`, and every registered resource
+ * recorded. Call once per process: the program is a module and runs once.
  */
-export async function runStack(stack: string, configOverrides: Record<string, unknown> = {}, resources: RecordedResource[] = []): Promise<StackRun> {
+export async function runProgram(stack: string, configOverrides: Record<string, unknown>, resources: RecordedResource[], answer: ResourceAnswer): Promise<StackRun> {
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...readStackFileConfig(stack), ...configOverrides })) {
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
     pulumi.runtime.setAllConfig(config);
     await pulumi.runtime.setMocks({
-        newResource: (args) => {
+        newResource: async (args) => {
             const secretInputs = new Set(Object.entries(args.inputs as Record<string, unknown>).filter(([, value]) => isSecretValue(value)).map(([key]) => key));
             const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
-            const state = mockState(args.type, args.name, inputs, config["aws:region"]);
+            const { id, state } = await answer(args.type, args.name, inputs, config);
             resources.push({ type: args.type, name: args.name, inputs, state, custom: args.custom ?? true, secretInputs });
-            return { id: `${args.name}-id`, state };
+            return { id, state };
         },
         call: (args) => (args.token === "aws:ec2/getAmi:getAmi" ? { ...args.inputs, id: "ami-0123456789abcdef0" } : args.inputs),
     }, readProjectFile().name, stack, false);
@@ -113,6 +117,11 @@ export async function runStack(stack: string, configOverrides: Record<string, un
     await settings.waitForRPCs();
     const monitor = settings.getMonitor();
     return { resources, urns: [...monitor.getRegisteredResources().keys()], program };
+}
+
+/** Runs index.ts under mocks that return realistic provider state without creating anything. */
+export function runStack(stack: string, configOverrides: Record<string, unknown> = {}, resources: RecordedResource[] = []): Promise<StackRun> {
+    return runProgram(stack, configOverrides, resources, async (type, name, inputs, config) => ({ id: `${name}-id`, state: mockState(type, name, inputs, config["aws:region"]) }));
 }
 
 export function ofType(run: StackRun, type: string): RecordedResource[] {

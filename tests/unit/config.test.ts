@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { ConfigError, DEFAULTS, parseClusterConfig, parseStackConfig, POSTGRES_IMAGES, projectKeys, RawConfig, subnetCidr } from "../../config";
+import { ConfigError, DEFAULTS, parseClusterConfig, parseStackConfig, projectKeys, RawConfig, subnetCidr } from "../../config";
 import { isCalendarExpression } from "../../config/backup";
 import { calendarsCoincide } from "../../config/calendar";
 import { POSTGRES_KEYWORDS } from "../../config/keywords";
@@ -52,7 +52,7 @@ describe("config loader", () => {
         assert.deepStrictEqual(config.ports, { pgpool: 5430, primary: 5432, replicas: [5433, 5434], metrics: 9187, pcp: 9898 });
         assert.strictEqual(config.synchronousReplicas, 1);
         assert.deepStrictEqual(config.nodeSizing, DEFAULTS.nodeSizing);
-        assert.deepStrictEqual(config.docker, { bindAddress: "127.0.0.1", networkCidr: "172.28.40.0/24", postgresImage: POSTGRES_IMAGES[15] });
+        assert.deepStrictEqual(config.docker, { bindAddress: "127.0.0.1", networkCidr: "172.28.40.0/24", baseImage: "debian:bookworm-slim" });
     });
 
     it("derives replica ports from the primary port when not listed", () => {
@@ -63,7 +63,7 @@ describe("config loader", () => {
         assert.strictEqual(loadStackFile("dev").platform, "docker");
         assert.strictEqual(loadStackFile("prod").platform, "ec2");
         assert.deepStrictEqual(readStackFileConfig("dev")["pg-ha:docker"], { bindAddress: "127.0.0.1", networkCidr: "172.28.40.0/24" });
-        assert.deepStrictEqual(loadStackFile("dev").docker, { bindAddress: "127.0.0.1", networkCidr: "172.28.40.0/24", postgresImage: "postgres:15.15-bookworm" });
+        assert.deepStrictEqual(loadStackFile("dev").docker, { bindAddress: "127.0.0.1", networkCidr: "172.28.40.0/24", baseImage: "debian:bookworm-slim" });
         assert.strictEqual(loadStackFile("prod").docker, undefined, "prod carries no Docker settings");
     });
 
@@ -153,7 +153,7 @@ describe("config loader", () => {
             assertRejected({ pool: { maxPool: 0 } }, "pg-ha:pool.maxPool must be an integer 1..32, got 0");
             assertRejected({ pool: { numInitChildren: 5000 } }, "pg-ha:pool.numInitChildren must be an integer 1..1000, got 5000");
         });
-        it("image references", () => assertRejected({ docker: { postgresImage: "postgres latest" } }, /^pg-ha:docker.postgresImage must be an image reference/));
+        it("image references", () => assertRejected({ docker: { baseImage: "debian bookworm" } }, /^pg-ha:docker.baseImage must be an image reference/));
         it("unknown keys (typos)", () => assertRejected({ replica: 2 }, /^pg-ha:replica is not a known setting \(known: platform, replicas,/));
         it("objects where objects belong", () => assertRejected({ ports: 5430 }, "pg-ha:ports must be an object, got 5430"));
     });
@@ -166,16 +166,22 @@ describe("config loader", () => {
 
     describe("Docker settings (pg-ha:docker, platform docker only)", () => {
         it("reads each field of the pg-ha:docker object", () => {
-            const docker = { bindAddress: "10.0.0.5", networkCidr: "10.99.0.0/24", postgresImage: "registry.example.com:5000/postgres:15.14-bookworm" };
+            const docker = { bindAddress: "10.0.0.5", networkCidr: "10.99.0.0/24", baseImage: "registry.example.com:5000/debian:bookworm-20260101-slim" };
             assert.deepStrictEqual(parseClusterConfig({ docker }).docker, docker);
         });
-        it("defaults each field left out, the image by postgresVersion", () => {
-            assert.deepStrictEqual(parseClusterConfig({ docker: { bindAddress: "192.168.1.10" } }).docker, { bindAddress: "192.168.1.10", networkCidr: "172.28.40.0/24", postgresImage: POSTGRES_IMAGES[15] });
-            assert.deepStrictEqual(parseClusterConfig({ postgresVersion: 16, docker: {} }).docker, { bindAddress: "127.0.0.1", networkCidr: "172.28.40.0/24", postgresImage: POSTGRES_IMAGES[16] });
+        it("defaults each field left out, the same base image for every PostgreSQL version", () => {
+            assert.deepStrictEqual(parseClusterConfig({ docker: { bindAddress: "192.168.1.10" } }).docker, { bindAddress: "192.168.1.10", networkCidr: "172.28.40.0/24", baseImage: "debian:bookworm-slim" });
+            assert.deepStrictEqual(parseClusterConfig({ postgresVersion: 16, docker: {} }).docker, { bindAddress: "127.0.0.1", networkCidr: "172.28.40.0/24", baseImage: "debian:bookworm-slim" });
+        });
+        it("refuses a base image that is not Debian bookworm, and the retired postgresImage", () => {
+            assertRejected({ docker: { baseImage: "debian:trixie-slim" } }, /^pg-ha:docker.baseImage must be a Debian bookworm image whose tag says so, such as debian:bookworm-slim .*got "debian:trixie-slim"$/);
+            assertRejected({ docker: { baseImage: "debian" } }, /^pg-ha:docker.baseImage must be a Debian bookworm image/);
+            assertRejected({ docker: { postgresImage: "postgres:15.15-bookworm" } }, /^pg-ha:docker.postgresImage is no longer a setting: every image, PostgreSQL's included, is built from pg-ha:docker.baseImage/);
+            assertRejected({ postgresImage: "postgres:15.15-bookworm" }, /^pg-ha:postgresImage is no longer a setting: every image, PostgreSQL's included, is built from pg-ha:docker.baseImage .*remove it, got "postgres:15.15-bookworm"$/);
         });
         it("refuses an unknown field, naming the known ones", () => {
-            assertRejected({ docker: { bindAdress: "127.0.0.1" } }, "pg-ha:docker.bindAdress is not a known setting (known: bindAddress, networkCidr, postgresImage)");
-            assertRejected({ docker: { dockerNetworkCidr: "172.28.40.0/24" } }, /^pg-ha:docker.dockerNetworkCidr is not a known setting \(known: bindAddress, networkCidr, postgresImage\)$/);
+            assertRejected({ docker: { bindAdress: "127.0.0.1" } }, "pg-ha:docker.bindAdress is not a known setting (known: bindAddress, networkCidr, baseImage)");
+            assertRejected({ docker: { dockerNetworkCidr: "172.28.40.0/24" } }, /^pg-ha:docker.dockerNetworkCidr is not a known setting \(known: bindAddress, networkCidr, baseImage\)$/);
         });
         it("publishes on every address only with the explicit opt-in", () => {
             assertRejected({ docker: { bindAddress: "0.0.0.0" } }, /^pg-ha:docker.bindAddress is "0.0.0.0", which publishes the cluster's ports on every address/);
@@ -193,7 +199,6 @@ describe("config loader", () => {
         const MOVED: readonly (readonly [string, string, unknown])[] = [
             ["bindAddress", "bindAddress", "127.0.0.1"],
             ["dockerNetworkCidr", "networkCidr", "172.28.40.0/24"],
-            ["postgresImage", "postgresImage", "postgres:15.15-bookworm"],
         ];
         for (const [old, field, value] of MOVED) {
             it(`refuses the old top-level pg-ha:${old}, naming its new place pg-ha:docker.${field}`, () => {
@@ -310,12 +315,12 @@ describe("the whole stack config (parseStackConfig): namespaces, aws:region, and
         ["an empty DNS zone name", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, dnsZoneName: "" } }, /^pg-ha:ec2.dnsZoneName must be a DNS name such as pg-ha.internal, got ""$/],
         ["keepDataVolumesOnDestroy as a word", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, keepDataVolumesOnDestroy: "yes" } }, 'pg-ha:ec2.keepDataVolumesOnDestroy must be true or false, got "yes"'],
         // Settings the platform ignores.
-        ["Docker settings on ec2", "prod", { "pg-ha:docker": { postgresImage: "postgres:15.15-bookworm" } }, 'pg-ha:docker applies to platform "docker" only; pg-ha:platform is "ec2", got {"postgresImage":"postgres:15.15-bookworm"}'],
-        ["the old postgresImage on ec2", "prod", { "pg-ha:postgresImage": "postgres:15.15-bookworm" }, 'pg-ha:postgresImage moved to pg-ha:docker.postgresImage, which applies to platform "docker" only; pg-ha:platform is "ec2": remove it, got "postgres:15.15-bookworm"'],
+        ["Docker settings on ec2", "prod", { "pg-ha:docker": { baseImage: "debian:bookworm-slim" } }, 'pg-ha:docker applies to platform "docker" only; pg-ha:platform is "ec2", got {"baseImage":"debian:bookworm-slim"}'],
+        ["the old postgresImage on ec2", "prod", { "pg-ha:postgresImage": "postgres:15.15-bookworm" }, /^pg-ha:postgresImage is no longer a setting: .*remove it, got "postgres:15.15-bookworm"$/],
         // Settings that moved: an old stack file fails loudly, naming the new place.
         ["the old bindAddress beside pg-ha:docker", "dev", { "pg-ha:bindAddress": "0.0.0.0" }, 'pg-ha:bindAddress moved to pg-ha:docker.bindAddress (a field of the pg-ha:docker object: pulumi config set --path pg-ha:docker.bindAddress VALUE), got "0.0.0.0"'],
         ["the old dockerNetworkCidr", "dev", { "pg-ha:dockerNetworkCidr": "172.28.50.0/24" }, /^pg-ha:dockerNetworkCidr moved to pg-ha:docker.networkCidr \(/],
-        ["the old postgresImage", "dev", { "pg-ha:postgresImage": "postgres:15.15-bookworm" }, /^pg-ha:postgresImage moved to pg-ha:docker.postgresImage \(/],
+        ["the old postgresImage", "dev", { "pg-ha:postgresImage": "postgres:15.15-bookworm" }, /^pg-ha:postgresImage is no longer a setting/],
         ["a Docker field set without --path", "dev", { "pg-ha:docker.bindAddress": "127.0.0.1" },
             'pg-ha:docker.bindAddress is a field of pg-ha:docker, not a key of its own: set it with pulumi config set --path pg-ha:docker.bindAddress VALUE (in the stack file, nest it under pg-ha:docker), got "127.0.0.1"'],
         ["a Docker field in the Docker provider's namespace", "dev", { "docker:networkCidr": "172.28.50.0/24" },
@@ -342,10 +347,7 @@ describe("the whole stack config (parseStackConfig): namespaces, aws:region, and
         ["a role named public", "dev", { "pg-ha:appUser": "public" }, /^pg-ha:appUser must not be a reserved name .*got "public"$/],
         ["an empty database name", "dev", { "pg-ha:databaseName": "" }, /^pg-ha:databaseName must be a PostgreSQL identifier .*got ""$/],
         // Images.
-        ["an image of another PostgreSQL major", "dev", { "pg-ha:docker": { postgresImage: "postgres:16.11-bookworm" } },
-            'pg-ha:docker.postgresImage must be an image of PostgreSQL 15 (pg-ha:postgresVersion), such as postgres:15.15-bookworm, got "postgres:16.11-bookworm" (PostgreSQL 16)'],
-        ["an image whose major cannot be told", "dev", { "pg-ha:docker": { postgresImage: "postgres:latest" } }, /^pg-ha:docker.postgresImage must name its PostgreSQL major in the tag, such as postgres:15.15-bookworm \(checked against pg-ha:postgresVersion 15\), got "postgres:latest"$/],
-        ["a version change without the image", "dev", { "pg-ha:postgresVersion": 16, "pg-ha:docker": { postgresImage: "postgres:15.15-bookworm" } }, /^pg-ha:docker.postgresImage must be an image of PostgreSQL 16 /],
+        ["a base image of another Debian release", "dev", { "pg-ha:docker": { baseImage: "debian:trixie-slim" } }, /^pg-ha:docker.baseImage must be a Debian bookworm image/],
         // Ranges that widen pg_hba or the published ports.
         ["a Docker network of every address", "dev", { "pg-ha:docker": { networkCidr: "0.0.0.0/0" } }, /^pg-ha:docker.networkCidr is "0.0.0.0\/0", which opens pg_hba to every address; set pg-ha:allowPublicAccess/],
         ["a public Docker network", "dev", { "pg-ha:docker": { networkCidr: "8.8.8.0/24" } }, /^pg-ha:docker.networkCidr is "8.8.8.0\/24", a public range .*which opens pg_hba to public addresses/],

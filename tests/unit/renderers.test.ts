@@ -87,11 +87,12 @@ describe("renderers", () => {
             assert.strictEqual(pgpool.get("sr_check_password"), "");
             assert.strictEqual(pgpool.get("failover_on_backend_error"), "on");
         });
-        it("runs the rendered failover and follow scripts and detaches false primaries", () => {
+        it("runs the rendered failover and follow scripts, detaches false primaries, and attaches again a standby that streams", () => {
             assert.strictEqual(pgpool.get("failover_command"), "/etc/pg-ha/failover.sh %d %h %p %D %m %H %M %P %r %R %N %S");
             assert.strictEqual(pgpool.get("follow_primary_command"), "/etc/pg-ha/follow_primary.sh %d %h %p %D %m %H %M %P %r %R");
             assert.strictEqual(pgpool.get("detach_false_primary"), "on");
-            assert.strictEqual(pgpool.get("auto_failback"), "off");
+            assert.strictEqual(pgpool.get("auto_failback"), "on");
+            assert.strictEqual(pgpool.get("auto_failback_interval"), "5");
         });
         it("pools as configured and serves TLS", () => {
             assert.strictEqual(pgpool.get("num_init_children"), "32");
@@ -200,7 +201,7 @@ describe("renderers", () => {
 describe("project shell scripts", () => {
     it("pass shellcheck", function () {
         this.timeout(30_000);
-        const scripts = ["scripts/test.sh", "scripts/install-test-deps.sh", "scripts/deploy-dev.sh", ".ci/run"].map((file) => `${PROJECT_ROOT}/${file}`);
+        const scripts = ["scripts/test.sh", "scripts/install-test-deps.sh", "scripts/deploy-dev.sh", "scripts/docker-base-image.sh", "components/platforms/docker/images/install-packages.sh", ".ci/run"].map((file) => `${PROJECT_ROOT}/${file}`);
         const lint = spawnSync("shellcheck", ["--severity=warning", ...scripts], { encoding: "utf8" });
         assert.strictEqual(lint.error, undefined, "shellcheck is missing: apt-get install -y shellcheck (npm test installs it)");
         assert.strictEqual(lint.status, 0, lint.stdout);

@@ -1,7 +1,9 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig, dockerSettingsOf, PINNED_DEBIAN_VERSIONS, postgresClientPackage } from "../../../config";
+import { ClusterConfig, dockerSettingsOf, imagePackages } from "../../../config";
 import { PROJECT_ROOT } from "../../../config/projectRoot";
 import { ClusterPlan, PlannedHost, ServiceKind } from "../../plan";
 import { BackupRepository, START_SCRIPT } from "../../render";
@@ -17,40 +19,24 @@ export interface DockerPlatformArgs {
     readonly postgresShmSizeMb?: number;
 }
 
-/** Where each image's Dockerfile is; it names no version: every one comes from {@link imageBuildArgs}. */
-export const IMAGE_CONTEXTS: Readonly<Record<ServiceKind, string>> = {
-    postgres: "components/platforms/docker/images/postgres",
-    pgpool: "components/platforms/docker/images/pgpool",
-    exporter: "components/platforms/docker/images/exporter",
-};
+/** The images' build context (their shared install script) and each one's Dockerfile in a folder of its own. */
+export const IMAGES_CONTEXT = "components/platforms/docker/images";
 
-/** The build arguments of each image: every package and version from config/packages.ts. */
+/** The build arguments of an image: the base image, and every package with its pin from config/packages.ts. */
 export function imageBuildArgs(kind: ServiceKind, config: ClusterConfig): Record<string, string> {
-    switch (kind) {
-        case "postgres":
-            return { POSTGRES_IMAGE: dockerSettingsOf(config).postgresImage, PGBACKREST_VERSION: PINNED_DEBIAN_VERSIONS.pgbackrest };
-        case "pgpool":
-            return { PGPOOL_VERSION: PINNED_DEBIAN_VERSIONS.pgpool2, POSTGRES_CLIENT_PACKAGE: postgresClientPackage(config.postgresVersion) };
-        case "exporter":
-            return { EXPORTER_VERSION: PINNED_DEBIAN_VERSIONS["prometheus-postgres-exporter"] };
-    }
+    return { BASE_IMAGE: dockerSettingsOf(config).baseImage, PACKAGES: imagePackages(kind, config.postgresVersion).join(" ") };
 }
 
-/** A tag from a version: Docker tags take [A-Za-z0-9_.-] only. */
-function tagOf(text: string): string {
-    return text.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 128);
-}
-
-/** Local names of the built images, tagged with what they were built from. */
+/**
+ * Local name of a built image: its kind, the PostgreSQL major, and a digest of what it is built
+ * from (base image, packages and pins, Dockerfile and install script), so a change builds a new
+ * tag and an unchanged one reuses the image.
+ */
 export function builtImageName(kind: ServiceKind, config: ClusterConfig): string {
-    switch (kind) {
-        case "postgres":
-            return `pg-ha/postgres-pgbackrest:${tagOf(dockerSettingsOf(config).postgresImage)}`;
-        case "pgpool":
-            return `pg-ha/pgpool:${tagOf(`${PINNED_DEBIAN_VERSIONS.pgpool2}-pg${config.postgresVersion}`)}`;
-        case "exporter":
-            return `pg-ha/postgres-exporter:${tagOf(PINNED_DEBIAN_VERSIONS["prometheus-postgres-exporter"])}`;
-    }
+    const context = path.join(PROJECT_ROOT, IMAGES_CONTEXT);
+    const digest = createHash("sha256").update(JSON.stringify(imageBuildArgs(kind, config)));
+    for (const file of [path.join(kind, "Dockerfile"), "install-packages.sh"]) digest.update(fs.readFileSync(path.join(context, file)));
+    return `pg-ha/${kind}:pg${config.postgresVersion}-${digest.digest("hex").slice(0, 12)}`;
 }
 
 function octalMode(mode: number): string {
@@ -87,11 +73,11 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         }, { parent: this });
         this.backupVolume = new docker.Volume(`${name}-backups`, { name: `${this.containerPrefix}-backups` }, { parent: this });
         this.backupRepository = pulumi.output<BackupRepository>({ type: "posix", path: DOCKER_BACKUP_REPOSITORY });
+        const context = path.join(PROJECT_ROOT, IMAGES_CONTEXT);
         const built = (kind: ServiceKind) => {
-            const context = path.join(PROJECT_ROOT, IMAGE_CONTEXTS[kind]);
             return new docker.RemoteImage(`${name}-${kind}-image`, {
                 name: builtImageName(kind, config),
-                build: { context, dockerfile: path.join(context, "Dockerfile"), buildArgs: imageBuildArgs(kind, config) },
+                build: { context, dockerfile: path.join(context, kind, "Dockerfile"), buildArgs: imageBuildArgs(kind, config) },
                 keepLocally: true,
             }, { parent: this });
         };
@@ -136,13 +122,13 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             restart: "unless-stopped",
             stopSignal: service.stopSignal,
             stopTimeout: 60,
+            // No start interval: engines before API 1.44 (Debian 12's docker.io is 1.41) refuse it.
             healthcheck: {
                 tests: ["CMD", ...service.healthCheck],
-                interval: "5s",
+                interval: "2s",
                 timeout: "3s",
                 retries: 3,
                 startPeriod: "300s",
-                startInterval: "1s",
             },
             wait: true,
             waitTimeout: 360,

@@ -25,16 +25,19 @@ export function checkBinaries(postgresVersion: number): void {
     }
 }
 
-/** Resolves when nothing listens on 127.0.0.1:port; rejects naming the role otherwise. */
-export function checkPortFree(port: number, role: string): Promise<void> {
+/**
+ * Resolves when nothing listens on host:port; rejects naming the role, and `fix` (what to do),
+ * otherwise. Defaults: 127.0.0.1, and the local run's --port-base.
+ */
+export function checkPortFree(port: number, role: string, host = "127.0.0.1", fix = "stop what uses it or pass --port-base to shift every port"): Promise<void> {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
         server.once("error", (error: NodeJS.ErrnoException) => {
             reject(new Error(error.code === "EADDRINUSE"
-                ? `port ${port} (${role}) is already in use on 127.0.0.1; stop what uses it or pass --port-base to shift every port`
-                : `cannot listen on 127.0.0.1:${port} (${role}): ${error.message}`));
+                ? `port ${port} (${role}) is already in use on ${host}; ${fix}`
+                : `cannot listen on ${host}:${port} (${role}): ${error.message}`));
         });
-        server.listen({ port, host: "127.0.0.1", exclusive: true }, () => server.close(() => resolve()));
+        server.listen({ port, host, exclusive: true }, () => server.close(() => resolve()));
     });
 }
 
