@@ -8,11 +8,14 @@ export type EnvValue = string | number | readonly (string | number)[] | Readonly
  * A bash file of read-only variables that the static scripts source: every value a script needs
  * that depends on the cluster or the host, quoted once, here.
  */
-export function renderEnvFile(description: string, values: Readonly<Record<string, EnvValue>>): string {
+export function renderEnvFile(description: string, values: Readonly<Record<string, EnvValue>>, guard: string): string {
     const lines = [
         "# shellcheck shell=bash",
         `# ${description}`,
         "# Rendered by pg-ha-stack; edits are overwritten on the next deploy.",
+        "# Sourced once however many libraries ask for it: its variables are read-only.",
+        `[ -z "\${${guard}:-}" ] || return 0`,
+        `readonly ${guard}=1`,
         "# shellcheck disable=SC2034 # each script uses some of these",
     ];
     for (const [name, value] of Object.entries(values)) {
@@ -28,5 +31,5 @@ export const CLUSTER_ENV_FILE = "cluster.env";
 
 /** An environment file as a file of a service; never secret (passwords stay in password files). */
 export function envFile(name: string, description: string, values: Readonly<Record<string, EnvValue>>): RenderedFile {
-    return { name, content: renderEnvFile(description, values), mode: 0o644, secret: false };
+    return { name, content: renderEnvFile(description, values, `PG_HA_${name.replace(/\W/g, "_").toUpperCase()}_SOURCED`), mode: 0o644, secret: false };
 }

@@ -17,6 +17,16 @@ export const HEALTH_CHECK = {
     connectTimeoutMs: 2000,
 } as const;
 
+/**
+ * Seconds pgpool may take to fail a dead primary over: its health checks give up, then the
+ * failover script promotes a standby. A primary that stopped uncleanly waits this long before it
+ * decides how to start, so that it never starts as primary while another is being promoted.
+ */
+export function failoverWindowSeconds(): number {
+    const checks = HEALTH_CHECK.periodSeconds + HEALTH_CHECK.maxRetries * (HEALTH_CHECK.timeoutSeconds + HEALTH_CHECK.retryDelaySeconds);
+    return checks + 3;
+}
+
 /** Least seconds between two automatic failbacks of a node. */
 export const AUTO_FAILBACK_INTERVAL_SECONDS = 5;
 

@@ -12,6 +12,7 @@ import {
 import { renderPgpass } from "./passwordFiles";
 import { renderPgHbaConf } from "./pgHba";
 import { renderPgbackrestConf } from "./pgbackrestConf";
+import { failoverWindowSeconds } from "./pgpoolConf";
 import { renderPostgresqlConf } from "./postgresqlConf";
 import { withStartFiles } from "./startScript";
 import { ClusterPasswords, RenderContext, RenderedFile, TlsMaterial } from "./types";
@@ -40,7 +41,7 @@ function nodeEnv(context: RenderContext, node: PostgresEndpoint) {
         // Not the standby's own name: pg_stat_replication must not mistake the clone's WAL stream
         // for the standby streaming.
         CLONE_CONNINFO: conninfo({ user: ROLE_NAMES.replication, application_name: cloneApplicationName(node.name), sslmode: "verify-full", sslrootcert: caPath, connect_timeout: 2 }),
-        FENCE_CONNINFO: conninfo({ user: ROLE_NAMES.replication, dbname: "postgres", sslmode: "verify-full", sslrootcert: caPath, connect_timeout: 2, application_name: `${node.name}_fence` }),
+        FAILOVER_WINDOW_SECONDS: failoverWindowSeconds(),
         PSQL: `${paths.binDir}/psql`,
         ADMIN_CONNINFO: adminConninfo(paths.runDir, "pg-ha-rejoin"),
         REWIND_CONNINFO: conninfo({ user: ROLE_NAMES.superuser, dbname: "postgres", sslmode: "verify-full", sslrootcert: caPath, connect_timeout: 5 }),
@@ -71,6 +72,7 @@ export function renderPostgresNodeFiles(
         },
         clusterEnvFile(context),
         scriptFile("cluster-lib.sh", "cluster-lib.sh", false),
+        scriptFile("node-lib.sh", "node-lib.sh", false),
         scriptFile(REJOIN_SCRIPT),
     ];
     if (context.backup !== undefined) {

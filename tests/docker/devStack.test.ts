@@ -12,7 +12,8 @@ import { StackOutputs } from "../../components/render";
 import { dockerPreflight } from "../../scripts/lib/docker/preflight";
 import { parsePostgresUri, withClient } from "../../scripts/lib/pg";
 import { formatTable, verifyCluster } from "../../scripts/lib/verify/verify";
-import { waitUntil } from "../../scripts/lib/wait";
+import { sleep, waitUntil } from "../../scripts/lib/wait";
+import { DRILL_TABLE, NumberedWriter } from "../../scripts/lib/drill/writer";
 import { containerLogs, engine, removeLabelled, TEST_LABEL } from "./engine";
 import { ApplyResult } from "./engineApply";
 
@@ -119,6 +120,48 @@ describe("the dev stack on a real Docker engine", function () {
             return failed.length === 0 || failed.map((result) => `${result.id}. ${result.figure}`).join("; ");
         }, { timeoutMs: 60_000, intervalMs: 1000 });
         process.stderr.write(`node1 replaced: attached again and verify 7/7 ${took} ms after the apply\n`);
+    });
+
+    it("fails over in containers: the primary's server killed under a writer loses no acknowledged write, and Docker's restart brings it back as a standby by itself", async () => {
+        const ca = outputs().caCertificate;
+        const pgpool = parsePostgresUri(outputs().pgpoolConnectionString);
+        const nodes = [outputs().primaryConnectionString, ...outputs().replicaConnectionStrings].map(parsePostgresUri);
+        const primaries = async () => (await Promise.all(nodes.map((node) => withClient(node, { caPem: ca, connectTimeoutMs: 500 }, async (client) =>
+            (await client.query<{ primary: boolean }>("SELECT NOT pg_is_in_recovery() AS primary")).rows[0]!.primary).catch(() => false)))).filter(Boolean).length;
+        const writer = new NumberedWriter(pgpool, ca);
+        await writer.prepare();
+        writer.start();
+        await sleep(3000);
+        const node0 = docker.getContainer(container("node0"));
+        const before = await node0.inspect();
+        // docker kill is a manual stop (no restart); a crash is the server's own process dying.
+        const killedAt = Date.now();
+        process.kill(before.State.Pid, "SIGKILL");
+        let mostPrimaries = 0;
+        await waitUntil("writes to resume on another node", async () => {
+            mostPrimaries = Math.max(mostPrimaries, await primaries());
+            const last = writer.acked[writer.acked.length - 1];
+            return (last !== undefined && last.at > killedAt && last.serverPort !== nodes[0]!.port) || "not yet";
+        }, { timeoutMs: 60_000, intervalMs: 100 });
+        await sleep(2000);
+        await writer.stop();
+        const resumed = writer.acked.find((write) => write.at > killedAt && write.serverPort !== nodes[0]!.port)!;
+        const gaps = writer.acked.slice(1).map((write, i) => write.at - writer.acked[i]!.at);
+        const present = await withClient(pgpool, { caPem: ca }, async (client) => new Set((await client.query<{ id: string }>(`SELECT id FROM ${DRILL_TABLE}`)).rows.map((row) => Number(row.id))));
+        const lost = writer.acked.filter((write) => !present.has(write.id)).map((write) => write.id);
+        const rejoinStarted = Date.now();
+        await waitUntil("node0 back as a standby, attached, verify 7/7", async () => {
+            mostPrimaries = Math.max(mostPrimaries, await primaries());
+            const failed = (await verifyCluster(outputs(), { onResult: () => undefined })).filter((result) => !result.passed);
+            return failed.length === 0 || failed.map((result) => `${result.id}. ${result.figure}`).join("; ");
+        }, { timeoutMs: 180_000, intervalMs: 500, isPermanent: () => false });
+        const after = await node0.inspect();
+        process.stderr.write(`docker failover: ${writer.acked.length} acknowledged writes, ${lost.length} lost; writes resumed on port ${resumed.serverPort} ${resumed.at - killedAt} ms after the kill; largest gap ${Math.max(...gaps)} ms; node0 restarted by Docker (restarts ${before.RestartCount} -> ${after.RestartCount}) and verify 7/7 ${Date.now() - rejoinStarted} ms after writes resumed; most primaries at once ${mostPrimaries}\n`);
+        assert.deepStrictEqual(lost, []);
+        assert.ok(after.RestartCount > before.RestartCount, "Docker restarted the crashed container");
+        assert.strictEqual(mostPrimaries, 1, "never two primaries");
+        const node0InRecovery = await withClient(nodes[0]!, { caPem: ca }, async (client) => (await client.query<{ standby: boolean }>("SELECT pg_is_in_recovery() AS standby")).rows[0]!.standby);
+        assert.strictEqual(node0InRecovery, true, "node0 came back as a standby");
     });
 
     describe("refuses bad input before anything is created", () => {

@@ -180,11 +180,14 @@ describe("renderers", () => {
                 }
             }
         });
-        it("fences: a node without standby.signal asks every peer before it starts as primary", () => {
+        it("fences: a node without standby.signal waits out a failover, asks every peer, and rejoins a primary it finds", () => {
             const files = sets[0]![1];
             const script = files.find((file) => file.name === "start.sh")!.content;
-            assert.ok(script.indexOf("refuse_second_primary; fi") < script.indexOf("exec \"$BIN_DIR/postgres\""));
-            assert.match(script, /for id in "\$\{!NODE_NAMES\[@\]\}"; do\n\s+\[ "\$id" = "\$NODE_ID" \] && continue/);
+            const exec = script.indexOf("exec \"$BIN_DIR/postgres\"");
+            assert.ok(script.indexOf('sleep "$FAILOVER_WINDOW_SECONDS"') < script.indexOf("if primary_id=$(find_primary); then\n        log"));
+            assert.ok(script.lastIndexOf("rejoin_onto") < exec);
+            assert.match(files.find((file) => file.name === "node-lib.sh")!.content, /find_primary\(\) \{\n    local id\n    for id in "\$\{!NODE_NAMES\[@\]\}"; do\n\s+\[ "\$id" = "\$NODE_ID" \] && continue/);
+            assert.match(files.find((file) => file.name === "service.env")!.content, /^readonly FAILOVER_WINDOW_SECONDS='10'$/m);
             const table = files.find((file) => file.name === "cluster.env")!.content;
             assert.match(table, /^readonly NODE_NAMES=\('node0' 'node1' 'node2'\)$/m);
             assert.match(files.find((file) => file.name === "service.env")!.content, /^readonly NODE_ID='0'$/m);

@@ -6,8 +6,6 @@
 # shellcheck source=service.env
 . "${BASH_SOURCE[0]%/*}/service.env"
 
-log() { printf '%s pg-ha start: %s\n' "$(date -u +%FT%T.%3NZ)" "$*" >&2; }
-
 # prepare_run_dir START_SCRIPT [ARGS...]: returns as the service user, with the run folder ready.
 prepare_run_dir() {
     [ "${PG_HA_RUN_PREPARED:-}" = 1 ] && return 0

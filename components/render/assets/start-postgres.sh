@@ -1,24 +1,26 @@
 #!/bin/bash
-# Starts one PostgreSQL node in the foreground. Installed by pg-ha-stack.
-# First start: node 0 initialises a new primary; any other node clones the primary through its
-# own slot. Every start: a node about to run as primary first asks its peers, and refuses when
-# one of them already is primary (a failover happened while it was down), so a restarted old
-# primary never takes writes beside the new one; it must be rejoined.
+# Starts one PostgreSQL node in the foreground, in its place in the cluster, by itself.
+# Installed by pg-ha-stack; the same on Docker, EC2 and the local run.
+# - No data: clone from the primary; node 0 initialises a new cluster when no peer is primary.
+# - It was a primary: when it stopped uncleanly it first waits as long as pgpool takes to fail a
+#   primary over; then, if a peer is primary, it rejoins as that peer's standby (pg_rewind, or a
+#   fresh clone). It never runs as a second primary.
+# - It is a standby: it starts as is when it follows the peer that is primary now, else it
+#   rejoins that peer (re-pointed, rewound if its history diverged).
 set -euo pipefail
 umask 077
+readonly SCRIPT=start
 # shellcheck source=start-lib.sh
 . "${BASH_SOURCE[0]%/*}/start-lib.sh"
-# shellcheck source=cluster.env
-. "${BASH_SOURCE[0]%/*}/cluster.env"
 prepare_run_dir "$0" "$@"
+# shellcheck source=node-lib.sh
+. "${BASH_SOURCE[0]%/*}/node-lib.sh"
 
 export PGPASSFILE="$RUN_DIR/$PGPASS_FILE"
-port=${NODE_PORTS[$NODE_ID]}
-slot=${NODE_SLOTS[$NODE_ID]}
 
 initialise_primary() {
     log "initialising a new primary in $DATA_DIR"
-    local staging="$DATA_DIR.bootstrap"
+    local staging="$DATA_DIR.bootstrap" port=${NODE_PORTS[$NODE_ID]}
     rm -rf "$staging"
     "$BIN_DIR/initdb" -D "$staging" -U "$SUPERUSER" --pwfile="$RUN_DIR/$SUPERUSER_PASSWORD_FILE" \
         --auth-local=scram-sha-256 --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 --data-checksums >&2
@@ -31,41 +33,31 @@ initialise_primary() {
     log "primary initialised"
 }
 
-clone_replica() {
-    log "cloning ${NODE_NAMES[$NODE_ID]} from ${NODE_HOSTS[0]}:${NODE_PORTS[0]} through slot $slot"
-    local attempt slot_exists="" staging="$DATA_DIR.bootstrap" create_slot=(--create-slot)
-    # The slot query fails until the primary answers: it is also the wait for the primary.
-    for attempt in $(seq 1 "$PRIMARY_WAIT_SECONDS"); do
-        if slot_exists=$("$BIN_DIR/psql" -X -At -w -d "host=${NODE_HOSTS[0]} port=${NODE_PORTS[0]} dbname=postgres $CLONE_CONNINFO" -c "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$slot'" 2>"$RUN_DIR/primary-wait.err"); then break; fi
-        if [ "$attempt" = "$PRIMARY_WAIT_SECONDS" ]; then log "primary ${NODE_HOSTS[0]}:${NODE_PORTS[0]} did not answer within $PRIMARY_WAIT_SECONDS s: $(cat "$RUN_DIR/primary-wait.err")"; exit 1; fi
-        sleep 1
-    done
-    rm -rf "$staging"
-    if [ "$slot_exists" = 1 ]; then create_slot=(); fi
-    # --no-sync: the clone's control file is not "shut down", so PostgreSQL fsyncs the whole
-    # data directory before it starts recovery; syncing here as well only doubles the wait.
-    "$BIN_DIR/pg_basebackup" -w -d "host=${NODE_HOSTS[0]} port=${NODE_PORTS[0]} dbname=replication $CLONE_CONNINFO" -D "$staging" \
-        -X stream -S "$slot" "${create_slot[@]}" --checkpoint=fast --no-sync >&2
-    touch "$staging/standby.signal"
-    mv "$staging" "$DATA_DIR"
-    log "${NODE_NAMES[$NODE_ID]} cloned"
-}
-
-# refuse_second_primary: exits when a peer already answers as primary.
-refuse_second_primary() {
-    local id
-    for id in "${!NODE_NAMES[@]}"; do
-        [ "$id" = "$NODE_ID" ] && continue
-        if [ "$("$BIN_DIR/psql" -X -At -w -d "host=${NODE_HOSTS[$id]} port=${NODE_PORTS[$id]} $FENCE_CONNINFO" -c "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; then
-            log "refusing to start ${NODE_NAMES[$NODE_ID]} as a second primary: ${NODE_NAMES[$id]} is the primary now; rejoin ${NODE_NAMES[$NODE_ID]} as its standby (rejoin.sh $id) first"
-            exit 1
-        fi
-    done
+shut_down_cleanly() {
+    "$BIN_DIR/pg_controldata" "$DATA_DIR" | grep -qE '^Database cluster state: +shut down$'
 }
 
 if [ ! -s "$DATA_DIR/PG_VERSION" ]; then
-    if [ "$NODE_ID" = 0 ]; then initialise_primary; else clone_replica; fi
+    if primary_id=$(find_primary); then
+        clone_from "$primary_id"
+    elif [ "$NODE_ID" = 0 ]; then
+        initialise_primary
+    else
+        primary_id=$(wait_for_primary) || exit 1
+        clone_from "$primary_id"
+    fi
+elif [ ! -f "$DATA_DIR/standby.signal" ]; then
+    if ! shut_down_cleanly; then
+        log "$SELF was a primary and stopped uncleanly: waiting $FAILOVER_WINDOW_SECONDS s (as long as pgpool takes to fail a primary over) before it decides how to start"
+        sleep "$FAILOVER_WINDOW_SECONDS"
+    fi
+    if primary_id=$(find_primary); then
+        log "${NODE_NAMES[$primary_id]} is the primary now: $SELF rejoins as its standby instead of starting as a second primary"
+        rejoin_onto "$primary_id"
+    fi
+elif primary_id=$(find_primary) && ! follows "$primary_id"; then
+    log "$SELF follows another node than the primary ${NODE_NAMES[$primary_id]} (a failover while it was down): it rejoins"
+    rejoin_onto "$primary_id"
 fi
-if [ ! -f "$DATA_DIR/standby.signal" ]; then refuse_second_primary; fi
 if [ -n "$PGBACKREST_CONF" ]; then install -d -m 700 "$RUN_DIR/pgbackrest"; fi
 exec "$BIN_DIR/postgres" -D "$DATA_DIR" -c config_file="$CONFIG_DIR/postgresql.conf"

@@ -281,6 +281,20 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
     }
 }
 
+/**
+ * Starts one service of a local cluster again from its start script, as a supervisor restarts a
+ * service that exited, and records the new process in the state dir (local:down stops it).
+ */
+export function restartService(stateDir: string, name: string): StartedProcess {
+    const cluster = openLocalCluster(stateDir);
+    const service = cluster.plan.service(name);
+    const logFile = serviceLogFile(cluster.stateDir, name);
+    const started = startDetached(["/bin/bash", path.join(service.configDir, START_SCRIPT)], logFile);
+    const others = cluster.state.services.filter((record) => record.name !== name);
+    writeState(cluster.stateDir, { ...cluster.state, services: [...others, serviceRecord(name, started.pid, service.ports[0]!.port, logFile, service.stopSignal)] });
+    return started;
+}
+
 /** Stops services in reverse start order: pgpool and exporter first, the primary last. */
 /**
  * Stops each service, then SIGKILLs what it had started and left behind: a server killed after

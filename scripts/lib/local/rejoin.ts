@@ -1,14 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PGPOOL_SERVICE } from "../../../config";
-import { REJOIN_SCRIPT, START_SCRIPT } from "../../../components/render";
+import { REJOIN_SCRIPT } from "../../../components/render";
 import { progress, waitUntil } from "../wait";
-import { openLocalCluster, streamingReplicas } from "./cluster";
+import { openLocalCluster, restartService, streamingReplicas } from "./cluster";
 import { serviceDir, serviceLogFile } from "./layout";
 import { attachNode, currentPrimary, poolNodes, superuserOn } from "./pgpoolControl";
-import { isSameProcess, startDetached, stopProcess } from "./processes";
+import { isSameProcess, stopProcess } from "./processes";
 import { runAsServiceUser } from "./serviceUser";
-import { assertServicesRunning, readState, serviceRecord, writeState } from "./state";
+import { assertServicesRunning, readState } from "./state";
 
 export interface RejoinResult {
     readonly node: string;
@@ -50,9 +50,7 @@ export async function localRejoin(stateDir: string, nodeName: string, timeoutMs 
     }
 
     const logFile = serviceLogFile(cluster.stateDir, node.name);
-    const process = startDetached(path.join(configDir, START_SCRIPT), logFile);
-    const services = cluster.state.services.filter((service) => service.name !== node.name);
-    writeState(cluster.stateDir, { ...cluster.state, services: [...services, serviceRecord(node.name, process.pid, node.port, logFile, "SIGINT")] });
+    const process = restartService(cluster.stateDir, node.name);
     await waitUntil(`${node.name} to stream from ${primary.name}`, async () => (await streamingReplicas(superuserOn(cluster, primary), cluster.secrets.pki.caCertPem)).has(node.name), {
         timeoutMs,
         abortIf: () => { if (process.exitCode() !== undefined) throw new Error(`${node.name} exited while starting; see ${logFile}`); },

@@ -1,0 +1,92 @@
+# shellcheck shell=bash
+# What a PostgreSQL node does to find its place in the cluster: find the primary among its peers,
+# clone from it, or rejoin it (pg_rewind, or a fresh clone when the history cannot be rewound).
+# Sourced by start-postgres.sh and rejoin.sh, as the service user. Installed by pg-ha-stack.
+# shellcheck source=cluster-lib.sh
+. "${BASH_SOURCE[0]%/*}/cluster-lib.sh"
+
+readonly SELF=${NODE_NAMES[$NODE_ID]}
+
+# find_primary: prints the id of the peer that answers as primary; fails when none does.
+find_primary() {
+    local id
+    for id in "${!NODE_NAMES[@]}"; do
+        [ "$id" = "$NODE_ID" ] && continue
+        if [ "$(sql "$id" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; then
+            echo "$id"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# wait_for_primary: prints the primary's id once one answers, within PRIMARY_WAIT_SECONDS.
+wait_for_primary() {
+    local attempt id
+    for attempt in $(seq 1 "$PRIMARY_WAIT_SECONDS"); do
+        if id=$(find_primary); then
+            echo "$id"
+            return 0
+        fi
+        [ "$attempt" = 1 ] && log "no primary answers yet; waiting up to $PRIMARY_WAIT_SECONDS s for one"
+        sleep 1
+    done
+    log "no primary answered within $PRIMARY_WAIT_SECONDS s"
+    return 1
+}
+
+# clone_from PRIMARY_ID: a new data directory, cloned from the primary through this node's slot.
+clone_from() {
+    local primary_id=$1 staging="$DATA_DIR.bootstrap" create_slot=(--create-slot)
+    log "cloning $SELF from ${NODE_NAMES[$primary_id]} through slot ${NODE_SLOTS[$NODE_ID]}"
+    rm -rf "$staging"
+    if [ "$(sql "$primary_id" "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '${NODE_SLOTS[$NODE_ID]}'")" = 1 ]; then create_slot=(); fi
+    # --no-sync: the clone's control file is not "shut down", so PostgreSQL fsyncs the whole
+    # data directory before it starts recovery; syncing here as well only doubles the wait.
+    "$BIN_DIR/pg_basebackup" -w -d "host=${NODE_HOSTS[$primary_id]} port=${NODE_PORTS[$primary_id]} dbname=replication $CLONE_CONNINFO" -D "$staging" \
+        -X stream -S "${NODE_SLOTS[$NODE_ID]}" "${create_slot[@]}" --checkpoint=fast --no-sync >&2
+    follow "$staging" "$primary_id"
+    mv "$staging" "$DATA_DIR"
+    log "$SELF cloned"
+}
+
+# follows PRIMARY_ID: true when this node's data directory is set to stream from that primary.
+follows() {
+    grep -qxF "primary_conninfo = '${UPSTREAM_CONNINFO[$NODE_ID:$1]}'" "$DATA_DIR/postgresql.auto.conf" 2>/dev/null
+}
+
+# follow DATA PRIMARY_ID: the data directory streams from the primary through this node's slot.
+follow() {
+    local auto="$1/postgresql.auto.conf"
+    # Keep all but the upstream and quorum settings (a clone or a rewind copies the primary's).
+    grep -vE '^(primary_conninfo|primary_slot_name|synchronous_standby_names) ' "$auto" > "$auto.new" 2>/dev/null || true
+    printf "primary_conninfo = '%s'\nprimary_slot_name = '%s'\n" "${UPSTREAM_CONNINFO[$NODE_ID:$2]}" "${NODE_SLOTS[$NODE_ID]}" >> "$auto.new"
+    mv "$auto.new" "$auto"
+    touch "$1/standby.signal"
+}
+
+# rejoin_onto PRIMARY_ID: this node (stopped) becomes a standby of the primary: pg_rewind onto its
+# timeline (a no-op when this node's history is already part of it), or, when it cannot be
+# rewound, a fresh clone (the old data directory kept beside it until the next one).
+rejoin_onto() {
+    local primary_id=$1
+    ensure_slot "$primary_id" "$NODE_ID"
+    # A new primary's end-of-recovery checkpoint is spread out; until it ends, its control file
+    # still names the old timeline and pg_rewind would answer "no rewind required".
+    sql "$primary_id" "CHECKPOINT" >/dev/null
+    # pg_rewind runs crash recovery first on a server that was killed, in single-user mode,
+    # which refuses standby mode.
+    rm -f "$DATA_DIR/standby.signal"
+    log "rewinding $SELF onto ${NODE_NAMES[$primary_id]}'s timeline"
+    if "$BIN_DIR/pg_rewind" -D "$DATA_DIR" --source-server="host=${NODE_HOSTS[$primary_id]} port=${NODE_PORTS[$primary_id]} $REWIND_CONNINFO" >&2; then
+        # Slots this node kept as primary would hold WAL here for standbys that no longer use them.
+        find "$DATA_DIR/pg_replslot" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+        follow "$DATA_DIR" "$primary_id"
+        log "$SELF follows ${NODE_NAMES[$primary_id]}"
+        return 0
+    fi
+    log "$SELF cannot be rewound onto ${NODE_NAMES[$primary_id]} (see above); cloning it afresh, its old data kept in $DATA_DIR.diverged"
+    rm -rf "$DATA_DIR.diverged"
+    mv "$DATA_DIR" "$DATA_DIR.diverged"
+    clone_from "$primary_id"
+}
