@@ -198,4 +198,17 @@ describe("dev stack under mocks (Pulumi.dev.yaml)", function () {
         }
         assert.strictEqual(DEFAULTS.replicaCount, 2);
     });
+
+    it("sets no health-check start interval, which engines before API 1.44 (Debian 12's docker.io is 1.41) refuse", () => {
+        for (const container of containers.values()) {
+            assert.strictEqual(container.inputs.healthcheck.startInterval, undefined, container.name);
+            assert.strictEqual(container.inputs.healthcheck.interval, "2s");
+        }
+    });
+
+    it("checks pgpool's health through PCP, which authenticates, never on the pool port", () => {
+        const tests = containers.get("pgpool")!.inputs.healthcheck.tests as string[];
+        assert.deepStrictEqual(tests.slice(0, 2), ["CMD", "env"]);
+        assert.ok(tests.some((word) => word.endsWith("/pcp_node_count")) && tests.includes("9898") && !tests.includes("5430"), tests.join(" "));
+    });
 });

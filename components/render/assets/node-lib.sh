@@ -50,11 +50,6 @@ clone_from() {
     log "$SELF cloned"
 }
 
-# follows PRIMARY_ID: true when this node's data directory is set to stream from that primary.
-follows() {
-    grep -qxF "primary_conninfo = '${UPSTREAM_CONNINFO[$NODE_ID:$1]}'" "$DATA_DIR/postgresql.auto.conf" 2>/dev/null
-}
-
 # follow DATA PRIMARY_ID: the data directory streams from the primary through this node's slot.
 follow() {
     local auto="$1/postgresql.auto.conf"
@@ -74,6 +69,13 @@ rejoin_onto() {
     # A new primary's end-of-recovery checkpoint is spread out; until it ends, its control file
     # still names the old timeline and pg_rewind would answer "no rewind required".
     sql "$primary_id" "CHECKPOINT" >/dev/null
+    if [ -f "$DATA_DIR/backup_label" ]; then
+        # Rewound or cloned and not started since: recovery starts from the label; only the
+        # upstream may need to change.
+        follow "$DATA_DIR" "$primary_id"
+        log "$SELF follows ${NODE_NAMES[$primary_id]}"
+        return 0
+    fi
     # pg_rewind runs crash recovery first on a server that was killed, in single-user mode,
     # which refuses standby mode.
     rm -f "$DATA_DIR/standby.signal"

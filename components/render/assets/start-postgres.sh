@@ -2,11 +2,11 @@
 # Starts one PostgreSQL node in the foreground, in its place in the cluster, by itself.
 # Installed by pg-ha-stack; the same on Docker, EC2 and the local run.
 # - No data: clone from the primary; node 0 initialises a new cluster when no peer is primary.
-# - It was a primary: when it stopped uncleanly it first waits as long as pgpool takes to fail a
-#   primary over; then, if a peer is primary, it rejoins as that peer's standby (pg_rewind, or a
-#   fresh clone). It never runs as a second primary.
-# - It is a standby: it starts as is when it follows the peer that is primary now, else it
-#   rejoins that peer (re-pointed, rewound if its history diverged).
+# - It was a primary: it first waits as long as pgpool takes to fail a primary over; then, if a
+#   peer is primary, it rejoins as that peer's standby (pg_rewind, or a fresh clone). It never
+#   runs as a second primary. (A restart of the primary is therefore always a failover.)
+# - It is a standby: it rejoins the peer that is primary now (re-pointed, rewound if its history
+#   diverged; nothing to do when it already follows it).
 set -euo pipefail
 umask 077
 readonly SCRIPT=start
@@ -33,10 +33,6 @@ initialise_primary() {
     log "primary initialised"
 }
 
-shut_down_cleanly() {
-    "$BIN_DIR/pg_controldata" "$DATA_DIR" | grep -qE '^Database cluster state: +shut down$'
-}
-
 if [ ! -s "$DATA_DIR/PG_VERSION" ]; then
     if primary_id=$(find_primary); then
         clone_from "$primary_id"
@@ -47,16 +43,17 @@ if [ ! -s "$DATA_DIR/PG_VERSION" ]; then
         clone_from "$primary_id"
     fi
 elif [ ! -f "$DATA_DIR/standby.signal" ]; then
-    if ! shut_down_cleanly; then
-        log "$SELF was a primary and stopped uncleanly: waiting $FAILOVER_WINDOW_SECONDS s (as long as pgpool takes to fail a primary over) before it decides how to start"
-        sleep "$FAILOVER_WINDOW_SECONDS"
-    fi
+    # Crashed or stopped, pgpool may be promoting another node right now: only after as long as a
+    # failover takes can the answer of the peers be trusted.
+    log "$SELF was a primary: waiting $FAILOVER_WINDOW_SECONDS s (as long as pgpool takes to fail a primary over) before it decides how to start"
+    sleep "$FAILOVER_WINDOW_SECONDS"
     if primary_id=$(find_primary); then
         log "${NODE_NAMES[$primary_id]} is the primary now: $SELF rejoins as its standby instead of starting as a second primary"
         rejoin_onto "$primary_id"
     fi
-elif primary_id=$(find_primary) && ! follows "$primary_id"; then
-    log "$SELF follows another node than the primary ${NODE_NAMES[$primary_id]} (a failover while it was down): it rejoins"
+elif primary_id=$(find_primary); then
+    # Re-pointed when it follows another node (a failover while it was down), rewound when its
+    # history left the primary's (WAL taken from a primary that then failed); a no-op otherwise.
     rejoin_onto "$primary_id"
 fi
 if [ -n "$PGBACKREST_CONF" ]; then install -d -m 700 "$RUN_DIR/pgbackrest"; fi
