@@ -40,9 +40,3 @@ export function runPcp(cluster: LocalCluster, command: "pcp_attach_node" | "pcp_
     });
     return { ok: result.status === 0, output: `${result.stderr ?? ""}${result.stdout ?? ""}`.trim() || (result.error?.message ?? "") };
 }
-
-/** Attaches a node to pgpool (pgpool's health checks or a failover detached it). */
-export function attachNode(cluster: LocalCluster, node: PostgresEndpoint): void {
-    const result = runPcp(cluster, "pcp_attach_node", node);
-    if (!result.ok) throw new Error(`pcp_attach_node ${node.name} failed: ${result.output}`);
-}

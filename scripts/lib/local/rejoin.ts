@@ -5,7 +5,7 @@ import { REJOIN_SCRIPT } from "../../../components/render";
 import { progress, waitUntil } from "../wait";
 import { openLocalCluster, restartService, streamingReplicas } from "./cluster";
 import { serviceDir, serviceLogFile } from "./layout";
-import { attachNode, currentPrimary, poolNodes, superuserOn } from "./pgpoolControl";
+import { currentPrimary, poolNodes, superuserOn } from "./pgpoolControl";
 import { isSameProcess, stopProcess } from "./processes";
 import { runAsServiceUser } from "./serviceUser";
 import { assertServicesRunning, readState } from "./state";
@@ -19,7 +19,7 @@ export interface RejoinResult {
 /**
  * Brings a node of a local cluster back as a standby of the current primary: stops it if it runs
  * (a former primary that came back would be a false primary), runs its rendered rejoin.sh
- * (pg_rewind), starts it, waits until it streams, and attaches it to pgpool.
+ * (pg_rewind), starts it, waits until it streams and until pgpool has attached it again.
  */
 export async function localRejoin(stateDir: string, nodeName: string, timeoutMs = 60_000): Promise<RejoinResult> {
     const started = Date.now();
@@ -55,8 +55,9 @@ export async function localRejoin(stateDir: string, nodeName: string, timeoutMs 
         timeoutMs,
         abortIf: () => { if (process.exitCode() !== undefined) throw new Error(`${node.name} exited while starting; see ${logFile}`); },
     });
-    attachNode(cluster, node);
-    await waitUntil(`pgpool to see ${node.name} up`, async () => (await poolNodes(cluster)).some((entry) => entry.nodeId === node.index && entry.status !== "down"), { timeoutMs });
+    // pgpool attaches a standby that streams by itself (auto_failback); attaching it here as well
+    // would restart pgpool's children twice.
+    await waitUntil(`pgpool to attach ${node.name} again`, async () => (await poolNodes(cluster)).some((entry) => entry.nodeId === node.index && entry.status === "up"), { timeoutMs });
     progress(`${node.name} streams from ${primary.name} and is attached to pgpool`);
     return { node: node.name, primary: primary.name, durationMs: Date.now() - started };
 }
