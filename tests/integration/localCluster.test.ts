@@ -165,10 +165,25 @@ describe("local run on real PostgreSQL, Pgpool-II and postgres_exporter", functi
         for (const id of [1, 2, 6]) assert.ok(failed.includes(id), `check ${id} fails with node2 down: ${formatTable(results)}`);
     });
 
+    it("reports every check within a bounded time with both replicas down, when writes wait for a standby that is not there", async () => {
+        const node1 = readState(stateDir)!.services.find((service) => service.name === "node1")!;
+        assert.strictEqual(await stopProcess(node1.pid, "SIGINT", 20_000), "stopped");
+        const started = Date.now();
+        const results = await verifyCluster(outputs, { onResult: () => undefined, readSessions: 6, readYourWritesSessions: 2 });
+        const took = Date.now() - started;
+        process.stderr.write(`verify with both replicas down: ${took} ms\n${formatTable(results)}\n`);
+        assert.strictEqual(results.length, 7);
+        assert.ok(took < 60_000, `verify took ${took} ms`);
+        assert.match(results[3]!.figure, /not acknowledged within 15 s: the primary waits for a synchronous standby/);
+        assert.ok(results.every((result) => !result.passed || result.id === 7), formatTable(results));
+    });
+
     it("local:down stops every process and is safe to run twice", async () => {
         const first = await localDown(stateDir);
         assert.deepStrictEqual(first.map((entry) => entry.name), ["pgpool", "exporter", "node2", "node1", "node0"]);
-        assert.ok(first.filter((entry) => entry.name !== "node2").every((entry) => entry.result === "stopped"), JSON.stringify(first));
+        // The replicas were stopped by the tests before this one.
+        assert.ok(first.filter((entry) => !["node1", "node2"].includes(entry.name)).every((entry) => entry.result === "stopped"), JSON.stringify(first));
+        assert.ok(first.filter((entry) => ["node1", "node2"].includes(entry.name)).every((entry) => entry.result === "not running"), JSON.stringify(first));
         assert.ok(localStatus(stateDir).every((service) => !service.running));
         const second = await localDown(stateDir);
         assert.ok(second.every((entry) => entry.result === "not running"));

@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from "../../config/projectRoot";
 import { PASSWORD_NAMES } from "../../components/render";
 import { checkUsableFolder, dateTimeOption, integerOption, makeFolder, portOption } from "../../scripts/lib/cli";
 import { connect } from "../../scripts/lib/pg";
+import { checkSearchableByOthers } from "../../scripts/lib/local/prerequisites";
 import { assertStackOutputs } from "../../scripts/lib/verify/verify";
 
 /** The built scripts, beside this test's own build folder (build/ or any other outDir). */
@@ -245,6 +246,17 @@ describe("command-line input: one clear sentence, a bounded time, nothing touche
 
         after(() => {
             if (readOnly !== undefined) spawnSync("umount", [readOnly], { stdio: "ignore" });
+        });
+
+        it("refuses a state dir below a folder other users may not search (mktemp -d, /root), creating nothing", async () => {
+            const closed = fs.mkdtempSync(path.join(root, "closed-"));
+            fs.chmodSync(root, 0o755);
+            fs.chmodSync(closed, 0o700);
+            const stateDir = path.join(closed, "state");
+            assert.throws(() => checkSearchableByOthers(stateDir, "pgha"), new RegExp(`${closed} is not searchable by other users \\(mode 700\\); choose a state dir whose every parent folder has o\\+x`));
+            if (isRoot) assertRefused(await run("local-up.js", ["--state-dir", stateDir]), /could not reach --state-dir .* is not searchable by other users/);
+            assert.ok(!fs.existsSync(stateDir), "nothing was created");
+            assert.doesNotThrow(() => checkSearchableByOthers(path.join(root, "open", "state"), "pgha"));
         });
 
         it("refuses a folder in a virtual file system (where mkdir -p never ends), creating nothing", async () => {

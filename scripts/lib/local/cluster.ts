@@ -14,7 +14,7 @@ import { LocalCluster } from "./localCluster";
 import { generateClusterPasswords } from "./passwords";
 import { CertificateIdentity, generateLocalPki } from "./pki";
 import {
-    checkBinaries, checkPortFree, checkReachable, ensureServiceUser, isRoot, serviceUserName, userIds,
+    checkBinaries, checkPortFree, checkReachable, checkSearchableByOthers, ensureServiceUser, isRoot, serviceUserName, userIds,
 } from "./prerequisites";
 import { descendantsOf, isSameProcess, logTail, startDetached, StartedProcess, stopProcess } from "./processes";
 import { isReady } from "./readiness";
@@ -139,6 +139,7 @@ async function prepare(options: LocalUpOptions): Promise<LocalCluster> {
     const config = loadStackFile(stack);
     const portOffset = portOffsetFor(config, options.portBase);
     checkUsableFolder(stateDir, "--state-dir");
+    if (isRoot()) checkSearchableByOthers(stateDir, serviceUserName());
     // A state dir that exists must be empty or a local run's: its files are never mixed with others.
     const entries = fs.existsSync(stateDir) ? fs.readdirSync(stateDir) : [];
     if (entries.length > 0 && !entries.includes(STATE_FILE) && !entries.includes(SECRETS_FILE)) {

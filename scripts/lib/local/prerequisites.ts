@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as path from "path";
 import * as net from "net";
 import * as os from "os";
 import { debianProgramPaths } from "../../../components/platforms/debianPaths";
@@ -73,6 +74,20 @@ export function ensureServiceUser(user: string): UserIds {
         execFileSync("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", user], { stdio: "pipe" });
     }
     return userIds(user);
+}
+
+/**
+ * Refuses, before anything is made, a state dir that the service user (a dedicated system user,
+ * for whom the "others" bits count) could not reach: a folder on its path that others may not
+ * search, such as a 0700 folder from mktemp or /root.
+ */
+export function checkSearchableByOthers(stateDir: string, user: string): void {
+    for (let dir = path.dirname(stateDir); ; dir = path.dirname(dir)) {
+        if (fs.existsSync(dir) && (fs.statSync(dir).mode & 0o001) === 0) {
+            throw new Error(`the service user ${user} could not reach --state-dir ${stateDir}: ${dir} is not searchable by other users (mode ${(fs.statSync(dir).mode & 0o777).toString(8)}); choose a state dir whose every parent folder has o+x, such as /tmp/pg-ha, or chmod o+x ${dir}`);
+        }
+        if (dir === path.dirname(dir)) return;
+    }
 }
 
 /** Fails clearly when the service user cannot reach a folder (a parent without o+x, say). */

@@ -32,6 +32,19 @@ async function inParallel<T>(count: number, session: () => Promise<T>): Promise<
     return results;
 }
 
+/**
+ * Longest one query of verify may take: a degraded cluster must still get its report quickly.
+ * A write waits for a synchronous standby; with none streaming it would wait for good.
+ */
+export const VERIFY_QUERY_TIMEOUT_MS = 15_000;
+
+/** A write that timed out, explained: the likely cause is quorum commit with no standby to acknowledge it. */
+function explainWriteTimeout(error: unknown): Error {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!/Query read timeout/i.test(message)) return error instanceof Error ? error : new Error(message);
+    return new Error(`a write through pgpool was not acknowledged within ${VERIFY_QUERY_TIMEOUT_MS / 1000} s: the primary waits for a synchronous standby (quorum commit) and none acknowledged it; see check 2 for the standbys`);
+}
+
 function endpointKey(host: string, port: number): string {
     return `${host}:${port}`;
 }
@@ -45,7 +58,7 @@ async function open(target: VerifyTarget, parts: ConnectionParts, options: Conne
     const known = target.unanswered.get(key);
     if (known !== undefined) throw new Error(known);
     try {
-        return await connect(parts, options);
+        return await connect(parts, { queryTimeoutMs: VERIFY_QUERY_TIMEOUT_MS, ...options });
     } catch (error) {
         if ((error as { code?: unknown }).code === "ETIMEDOUT") {
             target.unanswered.set(key, `${key} did not answer within ${(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000} s earlier in this run, so it was not tried again`);
@@ -231,6 +244,8 @@ export async function checkReadWriteSplit(target: VerifyTarget, sessions: number
     try {
         await writer.query(`CREATE TABLE IF NOT EXISTS ${VERIFY_TABLE} (token text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT now())`);
         writePort = (await writer.query<{ port: number }>(`INSERT INTO ${VERIFY_TABLE} (token) VALUES ($1) RETURNING inet_server_port() AS port`, [token])).rows[0]!.port;
+    } catch (error) {
+        throw explainWriteTimeout(error);
     } finally {
         await closeClient(writer);
     }
@@ -266,7 +281,7 @@ export async function checkReadYourWrites(target: VerifyTarget, sessions: number
             let seen = 0;
             for (let write = 0; write < WRITES_PER_SESSION; write++) {
                 const token = randomBytes(8).toString("hex");
-                await client.query(`INSERT INTO ${VERIFY_TABLE} (token) VALUES ($1)`, [token]);
+                await client.query(`INSERT INTO ${VERIFY_TABLE} (token) VALUES ($1)`, [token]).catch((error: unknown) => { throw explainWriteTimeout(error); });
                 if ((await client.query(`SELECT 1 FROM ${VERIFY_TABLE} WHERE token = $1`, [token])).rowCount === 1) seen++;
             }
             return seen;
