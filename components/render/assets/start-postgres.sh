@@ -5,8 +5,8 @@
 # - It was a primary: it first waits as long as pgpool takes to fail a primary over; then, if a
 #   peer is primary, it rejoins as that peer's standby (pg_rewind, or a fresh clone). It never
 #   runs as a second primary. (A restart of the primary is therefore always a failover.)
-# - It is a standby: it rejoins the peer that is primary now (re-pointed, rewound if its history
-#   diverged; nothing to do when it already follows it).
+# - It is a standby: it waits for a primary (a failover may be under way), then rejoins it
+#   (re-pointed, rewound if its history diverged; nothing to do when it already follows it).
 set -euo pipefail
 umask 077
 readonly SCRIPT=start
@@ -51,10 +51,14 @@ elif [ ! -f "$DATA_DIR/standby.signal" ]; then
         log "${NODE_NAMES[$primary_id]} is the primary now: $SELF rejoins as its standby instead of starting as a second primary"
         rejoin_onto "$primary_id"
     fi
-elif primary_id=$(find_primary); then
+elif primary_id=$(wait_for_primary); then
     # Re-pointed when it follows another node (a failover while it was down), rewound when its
     # history left the primary's (WAL taken from a primary that then failed); a no-op otherwise.
+    # A standby that starts during a failover waits for the new primary rather than follow a
+    # node that is gone or no longer primary.
     rejoin_onto "$primary_id"
+else
+    log "$SELF starts as a standby of the node it followed; no primary answered"
 fi
 if [ -n "$PGBACKREST_CONF" ]; then install -d -m 700 "$RUN_DIR/pgbackrest"; fi
 exec "$BIN_DIR/postgres" -D "$DATA_DIR" -c config_file="$CONFIG_DIR/postgresql.conf"

@@ -1,0 +1,103 @@
+import * as assert from "assert";
+import { StackOutputs } from "../../components/render";
+import { DRILL_TABLE, NumberedWriter } from "../../scripts/lib/drill/writer";
+import { parsePostgresUri, withClient } from "../../scripts/lib/pg";
+import { verifyCluster } from "../../scripts/lib/verify/verify";
+import { sleep, waitUntil } from "../../scripts/lib/wait";
+import { containerLogs } from "../docker/engine";
+import { ApplyResult } from "../docker/engineApply";
+import { container, devStackOnEngine } from "../docker/devStackOnEngine";
+
+/**
+ * Failover and growth of the dev stack in containers. Not in npm test: in about one run in three
+ * a standby is left following the old primary after the failover (README: Not built yet), so
+ * they are run on their own: npm run test:docker-drills (a running engine with the base image).
+ */
+describe("drills of the dev stack on a real Docker engine (npm run test:docker-drills; not in npm test: see README)", function () {
+    this.timeout(900_000);
+    const stack = devStackOnEngine();
+    const { docker } = stack;
+    const outputs = () => stack.outputs();
+    const apply = stack.apply;
+
+    it("fails over in containers: the primary's server killed under a writer loses no acknowledged write, and Docker's restart brings it back as a standby by itself", async () => {
+        const ca = outputs().caCertificate;
+        const pgpool = parsePostgresUri(outputs().pgpoolConnectionString);
+        const nodes = [outputs().primaryConnectionString, ...outputs().replicaConnectionStrings].map(parsePostgresUri);
+        const primaries = async () => (await Promise.all(nodes.map((node) => withClient(node, { caPem: ca, connectTimeoutMs: 500 }, async (client) =>
+            (await client.query<{ primary: boolean }>("SELECT NOT pg_is_in_recovery() AS primary")).rows[0]!.primary).catch(() => false)))).filter(Boolean).length;
+        const writer = new NumberedWriter(pgpool, ca);
+        await writer.prepare();
+        writer.start();
+        await sleep(3000);
+        const node0 = docker.getContainer(container("node0"));
+        const before = await node0.inspect();
+        // docker kill is a manual stop (no restart); a crash is the server's own process dying.
+        const killedAt = Date.now();
+        process.kill(before.State.Pid, "SIGKILL");
+        let mostPrimaries = 0;
+        await waitUntil("writes to resume on another node", async () => {
+            mostPrimaries = Math.max(mostPrimaries, await primaries());
+            const last = writer.acked[writer.acked.length - 1];
+            return (last !== undefined && last.at > killedAt && last.serverPort !== nodes[0]!.port) || "not yet";
+        }, { timeoutMs: 60_000, intervalMs: 100 });
+        await sleep(2000);
+        await writer.stop();
+        const resumed = writer.acked.find((write) => write.at > killedAt && write.serverPort !== nodes[0]!.port)!;
+        const gaps = writer.acked.slice(1).map((write, i) => write.at - writer.acked[i]!.at);
+        const present = await withClient(pgpool, { caPem: ca }, async (client) => new Set((await client.query<{ id: string }>(`SELECT id FROM ${DRILL_TABLE}`)).rows.map((row) => Number(row.id))));
+        const lost = writer.acked.filter((write) => !present.has(write.id)).map((write) => write.id);
+        const rejoinStarted = Date.now();
+        await waitUntil("node0 back as a standby, attached, verify 7/7", async () => {
+            mostPrimaries = Math.max(mostPrimaries, await primaries());
+            const failed = (await verifyCluster(outputs(), { onResult: () => undefined })).filter((result) => !result.passed);
+            return failed.length === 0 || failed.map((result) => `${result.id}. ${result.figure}`).join("; ");
+        }, { timeoutMs: 180_000, intervalMs: 500, isPermanent: () => false }).catch(async (error: Error) => {
+            for (const service of ["node0", "node1", "node2", "pgpool"]) {
+                const lines = (await containerLogs(docker, container(service), 5000)).split("\n").filter((line) => /failover|follow|promot|detach|attach|rejoin|rewind|primary|clon|slot|standby|timeline/i.test(line));
+                process.stderr.write(`--- ${service}\n${lines.slice(-60).join("\n")}\n`);
+            }
+            throw error;
+        });
+        const after = await node0.inspect();
+        process.stderr.write(`docker failover: ${writer.acked.length} acknowledged writes, ${lost.length} lost; writes resumed on port ${resumed.serverPort} ${resumed.at - killedAt} ms after the kill; largest gap ${Math.max(...gaps)} ms; node0 restarted by Docker (restarts ${before.RestartCount} -> ${after.RestartCount}) and verify 7/7 ${Date.now() - rejoinStarted} ms after writes resumed; most primaries at once ${mostPrimaries}\n`);
+        assert.deepStrictEqual(lost, []);
+        assert.ok(after.RestartCount > before.RestartCount, "Docker restarted the crashed container");
+        assert.strictEqual(mostPrimaries, 1, "never two primaries");
+        const node0InRecovery = await withClient(nodes[0]!, { caPem: ca }, async (client) => (await client.query<{ standby: boolean }>("SELECT pg_is_in_recovery() AS standby")).rows[0]!.standby);
+        assert.strictEqual(node0InRecovery, true, "node0 came back as a standby");
+    });
+
+    it("grows from 2 to 3 replicas with one config key, under a writer: the new container clones and streams, pgpool routes to it, nothing is lost", async () => {
+        const ca = outputs().caCertificate;
+        const pgpool = parsePostgresUri(outputs().pgpoolConnectionString);
+        const writer = new NumberedWriter(pgpool, ca);
+        await writer.prepare();
+        writer.start();
+        await sleep(2000);
+        let grown: ApplyResult & { ms: number };
+        try {
+            grown = await apply({ "pg-ha:replicas": 3 });
+            await sleep(3000);
+        } finally {
+            await writer.stop();
+        }
+        process.stderr.write(`replicas 2 -> 3: apply ${(grown.ms / 1000).toFixed(1)} s\n  ${grown.actions.join("\n  ")}\n`);
+        const scaled = grown.outputs as unknown as StackOutputs;
+        assert.strictEqual(scaled.replicaConnectionStrings.length, 3);
+        assert.ok(grown.actions.includes("created volume pg-ha-dev-node3-data") && grown.actions.includes("created container pg-ha-dev-node3"), grown.actions.join("; "));
+        const took = await waitUntil("verify to pass with three replicas", async () => {
+            const failed = (await verifyCluster(scaled, { onResult: () => undefined })).filter((result) => !result.passed);
+            return failed.length === 0 || failed.map((result) => `${result.id}. ${result.figure}`).join("; ");
+        }, { timeoutMs: 120_000, intervalMs: 1000, isPermanent: () => false });
+        const present = await withClient(pgpool, { caPem: ca }, async (client) => new Set((await client.query<{ id: string }>(`SELECT id FROM ${DRILL_TABLE}`)).rows.map((row) => Number(row.id))));
+        const lost = writer.acked.filter((write) => !present.has(write.id)).map((write) => write.id);
+        const gaps = writer.acked.slice(1).map((write, i) => write.at - writer.acked[i]!.at);
+        const node3 = parsePostgresUri(scaled.replicaConnectionStrings[2]!);
+        const onNode3 = await withClient(node3, { caPem: ca }, async (client) => Number((await client.query<{ count: string }>(`SELECT count(*) FROM ${DRILL_TABLE}`)).rows[0]!.count));
+        process.stderr.write(`replicas 2 -> 3: verify 7/7 ${took} ms after the apply; ${writer.acked.length} acknowledged writes, ${lost.length} lost, largest gap ${Math.max(...gaps)} ms; node3 holds ${onNode3} rows\n`);
+        assert.deepStrictEqual(lost, []);
+        assert.ok(onNode3 >= writer.acked.length, "node3 has every acknowledged row");
+    });
+
+});
