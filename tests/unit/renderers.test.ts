@@ -184,9 +184,9 @@ describe("renderers", () => {
             const files = sets[0]![1];
             const script = files.find((file) => file.name === "start.sh")!.content;
             const exec = script.indexOf("exec \"$BIN_DIR/postgres\"");
-            assert.ok(script.indexOf('sleep "$FAILOVER_WINDOW_SECONDS"') < script.indexOf("if primary_id=$(find_primary); then\n        log"));
+            assert.ok(script.indexOf('sleep "$FAILOVER_WINDOW_SECONDS"') < script.indexOf('if primary_id=$(find_primary "$NODE_ID"); then\n        log'));
             assert.ok(script.lastIndexOf("rejoin_onto") < exec);
-            assert.match(files.find((file) => file.name === "node-lib.sh")!.content, /find_primary\(\) \{\n    local id\n    for id in "\$\{!NODE_NAMES\[@\]\}"; do\n\s+\[ "\$id" = "\$NODE_ID" \] && continue/);
+            assert.match(files.find((file) => file.name === "cluster-lib.sh")!.content, /find_primary\(\) \{\n    local id\n    for id in "\$\{!NODE_NAMES\[@\]\}"; do\n\s+\[ "\$id" = "\$\{1:-\}" \] && continue/);
             assert.match(files.find((file) => file.name === "service.env")!.content, /^readonly FAILOVER_WINDOW_SECONDS='10'$/m);
             const table = files.find((file) => file.name === "cluster.env")!.content;
             assert.match(table, /^readonly NODE_NAMES=\('node0' 'node1' 'node2'\)$/m);

@@ -19,6 +19,20 @@ sql() {
     "$PSQL" -X -At -q -v ON_ERROR_STOP=1 -d "host=${NODE_HOSTS[$id]} port=${NODE_PORTS[$id]} $ADMIN_CONNINFO" "${commands[@]}"
 }
 
+# find_primary [SKIP_ID]: prints the id of the node (other than SKIP_ID) that answers as primary;
+# fails when none does.
+find_primary() {
+    local id
+    for id in "${!NODE_NAMES[@]}"; do
+        [ "$id" = "${1:-}" ] && continue
+        if [ "$(sql "$id" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; then
+            echo "$id"
+            return 0
+        fi
+    done
+    return 1
+}
+
 # ensure_slot PRIMARY_ID STANDBY_ID: the standby's slot on the primary, created when missing.
 ensure_slot() {
     sql "$1" "SELECT pg_create_physical_replication_slot('${NODE_SLOTS[$2]}') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '${NODE_SLOTS[$2]}')" >/dev/null

@@ -14,13 +14,11 @@ node_id=$1
 new_primary_id=$5
 # %m is pgpool's new main node, the lowest live id: it is the primary only when that node is.
 # Re-point to the node that answers as primary, never to one pgpool merely lists first.
-for id in "${!NODE_NAMES[@]}"; do
-    if [ "$(sql "$id" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; then
-        [ "$id" != "$new_primary_id" ] && log "pgpool named ${NODE_NAMES[$new_primary_id]}; ${NODE_NAMES[$id]} is the node that answers as primary"
-        new_primary_id=$id
-        break
-    fi
-done
+# No node to skip: the pgpool host is none of them.
+if id=$(find_primary "") && [ "$id" != "$new_primary_id" ]; then
+    log "pgpool named ${NODE_NAMES[$new_primary_id]}; ${NODE_NAMES[$id]} is the node that answers as primary"
+    new_primary_id=$id
+fi
 [ "$node_id" = "$new_primary_id" ] && exit 0
 name=${NODE_NAMES[$node_id]}
 primary=${NODE_NAMES[$new_primary_id]}

@@ -7,24 +7,11 @@
 
 readonly SELF=${NODE_NAMES[$NODE_ID]}
 
-# find_primary: prints the id of the peer that answers as primary; fails when none does.
-find_primary() {
-    local id
-    for id in "${!NODE_NAMES[@]}"; do
-        [ "$id" = "$NODE_ID" ] && continue
-        if [ "$(sql "$id" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; then
-            echo "$id"
-            return 0
-        fi
-    done
-    return 1
-}
-
 # wait_for_primary: prints the primary's id once one answers, within PRIMARY_WAIT_SECONDS.
 wait_for_primary() {
     local attempt id
     for attempt in $(seq 1 "$PRIMARY_WAIT_SECONDS"); do
-        if id=$(find_primary); then
+        if id=$(find_primary "$NODE_ID"); then
             echo "$id"
             return 0
         fi

@@ -34,7 +34,7 @@ initialise_primary() {
 }
 
 if [ ! -s "$DATA_DIR/PG_VERSION" ]; then
-    if primary_id=$(find_primary); then
+    if primary_id=$(find_primary "$NODE_ID"); then
         clone_from "$primary_id"
     elif [ "$NODE_ID" = 0 ]; then
         initialise_primary
@@ -47,7 +47,7 @@ elif [ ! -f "$DATA_DIR/standby.signal" ]; then
     # failover takes can the answer of the peers be trusted.
     log "$SELF was a primary: waiting $FAILOVER_WINDOW_SECONDS s (as long as pgpool takes to fail a primary over) before it decides how to start"
     sleep "$FAILOVER_WINDOW_SECONDS"
-    if primary_id=$(find_primary); then
+    if primary_id=$(find_primary "$NODE_ID"); then
         log "${NODE_NAMES[$primary_id]} is the primary now: $SELF rejoins as its standby instead of starting as a second primary"
         rejoin_onto "$primary_id"
     fi
