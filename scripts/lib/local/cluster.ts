@@ -223,11 +223,9 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
     const started: ServiceRecord[] = [];
     const processes = new Map<string, StartedProcess>();
     const record = (): void => writeState(cluster.stateDir, { stack: stackOption(options.stack), backupRepository: cluster.backupRepository, portOffset: cluster.topology.pgpool.port - cluster.config.ports.pgpool, serviceUser: cluster.serviceUser, services: started });
-    const start = (name: string, port: number, stopSignal: NodeJS.Signals, command: readonly string[]): void => {
-        const logFile = serviceLogFile(cluster.stateDir, name);
-        const child = startDetached(command, logFile);
+    const track = (name: string, child: StartedProcess, entry: ServiceRecord): void => {
         processes.set(name, child);
-        started.push(serviceRecord(name, child.pid, port, logFile, stopSignal));
+        started.push(entry);
         record();
     };
     const abortIfExited = (name: string) => () => {
@@ -237,7 +235,10 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
             throw new Error(`${name} exited (code ${code}) while starting; last lines of ${log}:\n${logTail(log)}`);
         }
     };
-    const startService = (service: PlannedService): void => start(service.name, service.ports[0]!.port, service.stopSignal, ["/bin/bash", path.join(service.configDir, START_SCRIPT)]);
+    const startService = (service: PlannedService): void => {
+        const { process: child, record: entry } = startPlannedService(cluster.stateDir, service);
+        track(service.name, child, entry);
+    };
     const ready = (service: PlannedService): Promise<number> => waitUntil(`${service.name} to be ready (${service.readiness.kind})`, () => isReady(cluster, service), { timeoutMs, intervalMs: 200, abortIf: abortIfExited(service.name) });
 
     const ca = cluster.secrets.pki.caCertPem;
@@ -247,8 +248,10 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
             const pki = path.join(cluster.stateDir, "pki");
             fs.mkdirSync(serviceDir(cluster.stateDir, S3_SERVICE), { recursive: true });
             progress(`starting the S3 server for backups on https://localhost:${port}`);
-            start(S3_SERVICE, port, "SIGTERM", [process.execPath, path.join(__dirname, "..", "..", "s3-server.js"), "--port", String(port), "--dir", path.join(serviceDir(cluster.stateDir, S3_SERVICE), "data"),
-                "--cert", path.join(pki, `${S3_SERVICE}.crt`), "--key", path.join(pki, `${S3_SERVICE}.key`), "--bucket", LOCAL_S3_BUCKET]);
+            const logFile = serviceLogFile(cluster.stateDir, S3_SERVICE);
+            const child = startDetached([process.execPath, path.join(__dirname, "..", "..", "s3-server.js"), "--port", String(port), "--dir", path.join(serviceDir(cluster.stateDir, S3_SERVICE), "data"),
+                "--cert", path.join(pki, `${S3_SERVICE}.crt`), "--key", path.join(pki, `${S3_SERVICE}.key`), "--bucket", LOCAL_S3_BUCKET], logFile);
+            track(S3_SERVICE, child, serviceRecord(S3_SERVICE, child.pid, port, logFile, "SIGTERM"));
             await waitUntil("the S3 server to answer", async () => (await httpsGet(`https://localhost:${port}/`, ca, 1000)).status > 0, { timeoutMs, abortIf: abortIfExited(S3_SERVICE) });
         }
         // The plan's order, in waves: each service starts once everything it starts after is ready.
@@ -288,12 +291,17 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
  */
 export function restartService(stateDir: string, name: string): StartedProcess {
     const cluster = openLocalCluster(stateDir);
-    const service = cluster.plan.service(name);
-    const logFile = serviceLogFile(cluster.stateDir, name);
-    const started = startDetached(["/bin/bash", path.join(service.configDir, START_SCRIPT)], logFile);
-    const others = cluster.state.services.filter((record) => record.name !== name);
-    writeState(cluster.stateDir, { ...cluster.state, services: [...others, serviceRecord(name, started.pid, service.ports[0]!.port, logFile, service.stopSignal)] });
+    const { process: started, record } = startPlannedService(cluster.stateDir, cluster.plan.service(name));
+    const others = cluster.state.services.filter((entry) => entry.name !== name);
+    writeState(cluster.stateDir, { ...cluster.state, services: [...others, record] });
     return started;
+}
+
+/** A service of the plan started from its start script, with the record the state dir keeps of it. */
+function startPlannedService(stateDir: string, service: PlannedService): { process: StartedProcess; record: ServiceRecord } {
+    const logFile = serviceLogFile(stateDir, service.name);
+    const started = startDetached(["/bin/bash", path.join(service.configDir, START_SCRIPT)], logFile);
+    return { process: started, record: serviceRecord(service.name, started.pid, service.ports[0]!.port, logFile, service.stopSignal) };
 }
 
 /** Stops services in reverse start order: pgpool and exporter first, the primary last. */

@@ -10,14 +10,13 @@ export interface StartedProcess {
 }
 
 /**
- * Starts `bash script` (or, given an array, that command) detached, stdout and stderr appended to
- * `logFile`, from a folder every user can enter (start scripts drop to the service user). Start
- * scripts exec the server, so the pid is the server's for as long as it runs.
+ * Starts a command detached, stdout and stderr appended to `logFile`, from a folder every user
+ * can enter (start scripts drop to the service user). Start scripts exec the server, so the pid is
+ * the server's for as long as it runs.
  */
-export function startDetached(script: string | readonly string[], logFile: string, env: NodeJS.ProcessEnv = {}): StartedProcess {
-    const command = typeof script === "string" ? ["/bin/bash", script] : script;
+export function startDetached(command: readonly string[], logFile: string): StartedProcess {
     const log = fs.openSync(logFile, "a", 0o640);
-    const child = spawn(command[0]!, command.slice(1), { cwd: SERVICE_USER_CWD, detached: true, stdio: ["ignore", log, log], env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8", ...env } });
+    const child = spawn(command[0]!, command.slice(1), { cwd: SERVICE_USER_CWD, detached: true, stdio: ["ignore", log, log], env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8" } });
     fs.closeSync(log);
     let exit: number | null | undefined;
     child.on("exit", (code, signal) => { exit = code ?? (signal ? -1 : null); });
