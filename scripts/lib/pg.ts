@@ -154,9 +154,11 @@ function isTransient(error: unknown): boolean {
 /**
  * Runs `work` again when pgpool drops the session in a restart of its children, up to `attempts`
  * times `delayMs` apart; any other error, or the last one, is thrown. Clients of pgpool must do the
- * same: a failover or an attach briefly closes every session.
+ * same: a failover or an attach briefly closes every session. The default covers about 5 s: after
+ * a failover, follow_primary attaches each standby in turn and pgpool restarts its children each
+ * time; on a busy 2-core host one second (the former default) was seen to run out.
  */
-export async function retryingTransient<T>(work: () => Promise<T>, attempts = 5, delayMs = 200): Promise<T> {
+export async function retryingTransient<T>(work: () => Promise<T>, attempts = 25, delayMs = 200): Promise<T> {
     for (let attempt = 1; ; attempt++) {
         try {
             return await work();
