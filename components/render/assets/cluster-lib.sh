@@ -44,3 +44,26 @@ streams_from() {
     streaming=$(sql "$1" "$STREAMING_STANDBYS_SQL" 2>/dev/null) || return 1
     [[ $'\n'"$streaming"$'\n' == *$'\n'"${NODE_NAMES[$2]}"$'\n'* ]]
 }
+
+# repoint STANDBY_ID PRIMARY_ID: a running standby streams from the primary through its own slot
+# (created there when missing) from its next connection on: ALTER SYSTEM and a reload.
+repoint() {
+    ensure_slot "$2" "$1" || return 1
+    sql "$1" "ALTER SYSTEM SET primary_conninfo = '${UPSTREAM_CONNINFO[$1:$2]}'" "ALTER SYSTEM SET primary_slot_name = '${NODE_SLOTS[$1]}'" "SELECT pg_reload_conf()" >/dev/null
+}
+
+# restore_quorum PRIMARY_ID: once as many standbys stream from the primary as quorum commit
+# needs (within FOLLOW_WAIT_SECONDS), its commits wait for them again (failover.sh turned it off).
+restore_quorum() {
+    [ "$SYNCHRONOUS_REPLICAS" -gt 0 ] || return 0
+    local streaming
+    for _ in $(seq 1 $((FOLLOW_WAIT_SECONDS * 10))); do
+        streaming=$(sql "$1" "$STREAMING_STANDBYS_SQL" 2>/dev/null) || streaming=""
+        if [ -n "$streaming" ] && [ "$(wc -l <<<"$streaming")" -ge "$SYNCHRONOUS_REPLICAS" ]; then
+            sql "$1" "ALTER SYSTEM RESET synchronous_standby_names" "SELECT pg_reload_conf()" >/dev/null && { log "quorum commit restored on ${NODE_NAMES[$1]}"; return 0; }
+        fi
+        sleep 0.1
+    done
+    log "fewer than $SYNCHRONOUS_REPLICAS standbys stream from ${NODE_NAMES[$1]} after $FOLLOW_WAIT_SECONDS s: quorum commit stays off until follow_primary.sh restores it"
+    return 1
+}

@@ -63,4 +63,25 @@ if ! result=$(sql "$best_id" "${statements[@]}" 2>&1) || [ "${result##*$'\n'}" !
     exit 1
 fi
 log "${NODE_NAMES[$best_id]} is the new primary"
+# Every other standby follows it now, in parallel. pgpool runs follow_primary.sh for the standbys
+# it detached, but its auto_failback may re-attach one first (on a replication state it read
+# before the failover), and pgpool then never runs follow_primary.sh for it: it would stay on
+# the failed primary for good.
+for id in "${!NODE_NAMES[@]}"; do
+    [ "$id" = "$failed_id" ] || [ "$id" = "$best_id" ] && continue
+    {
+        if [ "$(sql "$id" "SELECT pg_is_in_recovery()" 2>/dev/null)" != t ]; then
+            log "${NODE_NAMES[$id]} is not a reachable standby: follow_primary.sh or its own restart brings it back"
+        elif output=$(repoint "$id" "$best_id" 2>&1); then
+            log "${NODE_NAMES[$id]} re-pointed at ${NODE_NAMES[$best_id]}"
+        else
+            log "could not re-point ${NODE_NAMES[$id]} at ${NODE_NAMES[$best_id]}: $output"
+        fi
+    } &
+done
+wait
+# Quorum commit comes back as soon as enough standbys stream, whichever path brought them back;
+# pgpool does not wait for it (stdout and stderr stay pgpool's log).
+restore_quorum "$best_id" </dev/null &
+disown
 exit 0

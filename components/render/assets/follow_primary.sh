@@ -4,7 +4,8 @@
 # primary. pgpool.conf: follow_primary_command = 'follow_primary.sh %d %h %p %D %m %H %M %P %r %R'
 # Creates the standby's slot on the new primary first (else the standby loops on "replication
 # slot does not exist"), re-points it by ALTER SYSTEM and reload, waits until the new primary
-# streams to it, restores quorum commit, then re-attaches it to pgpool.
+# streams to it, restores quorum commit, then re-attaches it to pgpool. pgpool skips this for a
+# standby its auto_failback re-attached in the meantime: failover.sh re-points those itself.
 set -uo pipefail
 readonly SCRIPT=follow_primary
 # shellcheck source=cluster-lib.sh
@@ -31,12 +32,8 @@ if [ "$in_recovery" != t ]; then
     log "$name is not a standby (a former primary?); it stays detached: rejoin it with pg_rewind"
     exit 0
 fi
-if ! output=$(ensure_slot "$new_primary_id" "$node_id" 2>&1); then
-    log "could not create slot ${NODE_SLOTS[$node_id]} on $primary: $output"
-    exit 1
-fi
-conninfo=${UPSTREAM_CONNINFO[$node_id:$new_primary_id]}
-if ! output=$(sql "$node_id" "ALTER SYSTEM SET primary_conninfo = '$conninfo'" "ALTER SYSTEM SET primary_slot_name = '${NODE_SLOTS[$node_id]}'" "SELECT pg_reload_conf()" 2>&1); then
+# failover.sh re-pointed every reachable standby already; this covers one that was not reachable.
+if ! output=$(repoint "$node_id" "$new_primary_id" 2>&1); then
     log "could not re-point $name at $primary: $output"
     exit 1
 fi

@@ -47,6 +47,20 @@ follow() {
     touch "$1/standby.signal"
 }
 
+# remove_stale_lock: drops the postmaster.pid of a server that was killed. Its PID may belong to
+# another process now (in a restarted container it is 1, this script), and single-user postgres
+# would then take it for a running server. Fails when a postgres does run under that PID.
+remove_stale_lock() {
+    local lock="$DATA_DIR/postmaster.pid" pid
+    [ -f "$lock" ] || return 0
+    pid=$(head -n 1 "$lock")
+    if [ -n "$pid" ] && [ "$pid" != $$ ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = postgres ]; then
+        log "a postgres (pid $pid) still runs on $DATA_DIR: stop it before $SELF rejoins"
+        return 1
+    fi
+    rm -f "$lock"
+}
+
 # rejoin_onto PRIMARY_ID: this node (stopped) becomes a standby of the primary: pg_rewind onto its
 # timeline (a no-op when this node's history is already part of it), or, when it cannot be
 # rewound, a fresh clone (the old data directory kept beside it until the next one).
@@ -64,8 +78,9 @@ rejoin_onto() {
         return 0
     fi
     # pg_rewind runs crash recovery first on a server that was killed, in single-user mode,
-    # which refuses standby mode.
+    # which refuses standby mode, and refuses a lock file naming a live process.
     rm -f "$DATA_DIR/standby.signal"
+    remove_stale_lock || return 1
     log "rewinding $SELF onto ${NODE_NAMES[$primary_id]}'s timeline"
     if "$BIN_DIR/pg_rewind" -D "$DATA_DIR" --source-server="host=${NODE_HOSTS[$primary_id]} port=${NODE_PORTS[$primary_id]} $REWIND_CONNINFO" >&2; then
         # Slots this node kept as primary would hold WAL here for standbys that no longer use them.
