@@ -8,7 +8,7 @@ import { dockerPreflight } from "../../scripts/lib/docker/preflight";
 import { parsePostgresUri, withClient } from "../../scripts/lib/pg";
 import { formatTable, verifyCluster } from "../../scripts/lib/verify/verify";
 import { waitUntil } from "../../scripts/lib/wait";
-import { containerLogs } from "./engine";
+import { containerLogs, withLogsOnFailure } from "./engine";
 import { container, devStackOnEngine } from "./devStackOnEngine";
 
 /** Lines that a healthy start must not print: errors, panics, failed authentication. */
@@ -75,10 +75,10 @@ describe("the dev stack on a real Docker engine", function () {
         const count = await withClient(replica, { caPem: ca }, async (client) => Number((await client.query<{ count: string }>("SELECT count(*) FROM docker_marker")).rows[0]!.count));
         assert.strictEqual(count, 500);
         // pgpool detached node1 while it was gone and attaches it again once it streams.
-        const took = await waitUntil("verify to pass with node1 back", async () => {
+        const took = await withLogsOnFailure(docker, ["node0", "node1", "pgpool"].map(container), () => waitUntil("verify to pass with node1 back", async () => {
             const failed = (await verifyCluster(outputs(), { onResult: () => undefined })).filter((result) => !result.passed);
             return failed.length === 0 || failed.map((result) => `${result.id}. ${result.figure}`).join("; ");
-        }, { timeoutMs: 60_000, intervalMs: 1000 });
+        }, { timeoutMs: 60_000, intervalMs: 1000 }));
         process.stderr.write(`node1 replaced: attached again and verify 7/7 ${took} ms after the apply\n`);
     });
 

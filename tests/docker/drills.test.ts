@@ -1,13 +1,10 @@
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { StackOutputs } from "../../components/render";
 import { DRILL_TABLE, NumberedWriter } from "../../scripts/lib/drill/writer";
 import { parsePostgresUri, withClient } from "../../scripts/lib/pg";
 import { verifyCluster } from "../../scripts/lib/verify/verify";
 import { sleep, waitUntil } from "../../scripts/lib/wait";
-import { containerLogs } from "./engine";
+import { containerLogs, withLogsOnFailure } from "./engine";
 import { ApplyResult } from "./engineApply";
 import { container, devStackOnEngine } from "./devStackOnEngine";
 
@@ -50,22 +47,11 @@ describe("drills of the dev stack on a real Docker engine", function () {
         const present = await withClient(pgpool, { caPem: ca }, async (client) => new Set((await client.query<{ id: string }>(`SELECT id FROM ${DRILL_TABLE}`)).rows.map((row) => Number(row.id))));
         const lost = writer.acked.filter((write) => !present.has(write.id)).map((write) => write.id);
         const rejoinStarted = Date.now();
-        await waitUntil("node0 back as a standby, attached, verify 7/7", async () => {
+        await withLogsOnFailure(docker, ["node0", "node1", "node2", "pgpool"].map(container), () => waitUntil("node0 back as a standby, attached, verify 7/7", async () => {
             mostPrimaries = Math.max(mostPrimaries, await primaries());
             const failed = (await verifyCluster(outputs(), { onResult: () => undefined })).filter((result) => !result.passed);
             return failed.length === 0 || failed.map((result) => `${result.id}. ${result.figure}`).join("; ");
-        }, { timeoutMs: 180_000, intervalMs: 500, isPermanent: () => false }).catch(async (error: Error) => {
-            for (const service of ["node0", "node1", "node2", "pgpool"]) {
-                const log = await containerLogs(docker, container(service), 200_000);
-                const saved = path.join(os.tmpdir(), `pg-ha-drill-${service}.log`);
-                fs.writeFileSync(saved, log);
-                process.stderr.write(`--- ${service} (whole log: ${saved})\n`);
-                const lines = log.split("\n")
-                    .filter((line) => /pg-ha|failover|follow|promot|detach|attach|rejoin|rewind|clon|slot|timeline|FATAL|ERROR/i.test(line) && !/verify_backend_node_status|find_primary_node:/.test(line));
-                process.stderr.write(`${lines.slice(-60).join("\n")}\n`);
-            }
-            throw error;
-        });
+        }, { timeoutMs: 180_000, intervalMs: 500, isPermanent: () => false }));
         const after = await node0.inspect();
         process.stderr.write(`docker failover: ${writer.acked.length} acknowledged writes, ${lost.length} lost; writes resumed on port ${resumed.serverPort} ${resumed.at - killedAt} ms after the kill; largest gap ${Math.max(...gaps)} ms; node0 restarted by Docker ${Date.parse(after.State.StartedAt) - killedAt} ms after the kill (restarts ${before.RestartCount} -> ${after.RestartCount}) and verify 7/7 ${Date.now() - rejoinStarted} ms after writes resumed; most primaries at once ${mostPrimaries}\n`);
         const node0Log = (await containerLogs(docker, container("node0"), 200_000)).split("\n").filter((line) => line.includes("pg-ha start:"));

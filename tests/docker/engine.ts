@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import Docker from "dockerode";
 
 /** Label on everything the real-engine tests create, so that they can remove it all. */
@@ -35,6 +38,25 @@ export async function removeLabelled(docker: Docker, label: string): Promise<str
 export async function containerLogs(docker: Docker, name: string, tail = 30): Promise<string> {
     const buffer = await docker.getContainer(name).logs({ stdout: true, stderr: true, tail, follow: false }) as unknown as Buffer;
     return demultiplex(buffer);
+}
+
+/**
+ * Runs `body`; when it fails, saves each container's whole log to a file of the temporary folder
+ * and prints the lines that tell what the cluster's scripts and servers did, then fails the same.
+ */
+export async function withLogsOnFailure<T>(docker: Docker, containers: readonly string[], body: () => Promise<T>): Promise<T> {
+    try {
+        return await body();
+    } catch (error) {
+        for (const name of containers) {
+            const log = await containerLogs(docker, name, 200_000).catch((logError: Error) => `no log: ${logError.message}`);
+            const saved = path.join(os.tmpdir(), `${name}.log`);
+            fs.writeFileSync(saved, log);
+            const telling = log.split("\n").filter((line) => /pg-ha|failover|follow|promot|detach|attach|rejoin|rewind|clon|slot|timeline|FATAL|ERROR/i.test(line) && !/verify_backend_node_status|find_primary_node:/.test(line));
+            process.stderr.write(`--- ${name} (whole log: ${saved})\n${telling.slice(-60).join("\n")}\n`);
+        }
+        throw error;
+    }
 }
 
 /** Docker's log stream without its 8-byte frame headers. */

@@ -61,6 +61,13 @@ remove_stale_lock() {
     rm -f "$lock"
 }
 
+# was_standby: the data directory was last a standby's (running or stopped in recovery).
+was_standby() {
+    local state
+    state=$("$BIN_DIR/pg_controldata" -D "$DATA_DIR" | sed -n 's/^Database cluster state: *//p')
+    [ "$state" = "in archive recovery" ] || [ "$state" = "shut down in recovery" ]
+}
+
 # rejoin_onto PRIMARY_ID: this node (stopped) becomes a standby of the primary: pg_rewind onto its
 # timeline (a no-op when this node's history is already part of it), or, when it cannot be
 # rewound, a fresh clone (the old data directory kept beside it until the next one).
@@ -75,6 +82,16 @@ rejoin_onto() {
         # upstream may need to change.
         follow "$DATA_DIR" "$primary_id"
         log "$SELF follows ${NODE_NAMES[$primary_id]}"
+        return 0
+    fi
+    if was_standby; then
+        # A standby holds no WAL the primary lacks: failover.sh promotes the standby that has
+        # received the most, so the others are at or behind its fork and follow its new timeline
+        # by themselves. pg_rewind would do harm here: its single-user crash recovery ends a
+        # killed standby's WAL with a checkpoint the primary never wrote, and streaming then
+        # stops for good at "record with incorrect prev-link".
+        follow "$DATA_DIR" "$primary_id"
+        log "$SELF was a standby: it follows ${NODE_NAMES[$primary_id]} without a rewind"
         return 0
     fi
     # pg_rewind runs crash recovery first on a server that was killed, in single-user mode,

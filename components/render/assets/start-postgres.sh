@@ -52,10 +52,9 @@ elif [ ! -f "$DATA_DIR/standby.signal" ]; then
         rejoin_onto "$primary_id"
     fi
 elif primary_id=$(wait_for_primary); then
-    # Re-pointed when it follows another node (a failover while it was down), rewound when its
-    # history left the primary's (WAL taken from a primary that then failed); a no-op otherwise.
-    # A standby that starts during a failover waits for the new primary rather than follow a
-    # node that is gone or no longer primary.
+    # Re-pointed when it follows another node (a failover while it was down); never rewound
+    # (see rejoin_onto). A standby that starts during a failover waits for the new primary
+    # rather than follow a node that is gone or no longer primary.
     rejoin_onto "$primary_id"
 else
     log "$SELF starts as a standby of the node it followed; no primary answered"
