@@ -7,13 +7,15 @@ import { checkCidr, checkInteger, checkStringList, checkUnique, orDefault, show 
 
 export const EC2_DEFAULTS = {
     vpcCidr: "10.42.0.0/16",
+    /** Debian 12 of 2024-12-01; a newer image is a config change (README: Upgrading the AMI), never a surprise. */
+    amiName: "debian-12-amd64-20241201-1948",
     rootVolumeGb: 20,
     keepDataVolumesOnDestroy: true,
     dnsZoneName: "pg-ha.internal",
 } as const;
 
 const key = (field: string): string => `${CONFIG_NAMESPACE}:ec2${field === "" ? "" : `.${field}`}`;
-const KNOWN_FIELDS = ["vpcId", "subnets", "vpcCidr", "availabilityZones", "nodeInstanceType", "frontInstanceType", "rootVolumeGb", "keepDataVolumesOnDestroy", "monitoringCidrs", "allowedClientSecurityGroupIds", "dnsZoneName"];
+const KNOWN_FIELDS = ["vpcId", "subnets", "vpcCidr", "availabilityZones", "nodeInstanceType", "frontInstanceType", "amiName", "rootVolumeGb", "keepDataVolumesOnDestroy", "monitoringCidrs", "allowedClientSecurityGroupIds", "dnsZoneName"];
 const SUBNET_FIELDS = ["id", "availabilityZone"];
 export const REGION_KEY = "aws:region";
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
@@ -136,13 +138,17 @@ interface Budget {
 function instanceType(problems: string[], field: string, value: unknown, budget: Budget, budgetName: string, budgetKey: string): string {
     if (value === undefined) {
         try {
-            return instanceTypeFor(budget.cpus, budget.memoryMb);
+            return instanceTypeFor(budget.cpus, budget.memoryMb, budgetName === "front");
         } catch (error) {
             problems.push(`${key(field)}: ${(error as Error).message}`);
             return "";
         }
     }
     const type = typeof value === "string" ? INSTANCE_TYPES[value] : undefined;
+    if (typeof value === "string" && /^(t2|m4|c4|r4|m3|c3|r3|i2|d2|x1)\./.test(value)) {
+        problems.push(`${key(field)} must be a Nitro instance type: ${value} is a Xen type, whose data volume is not the NVMe device the hosts mount (a node would wait for it and never start); known types: ${Object.keys(INSTANCE_TYPES).join(", ")}`);
+        return "";
+    }
     if (type === undefined) {
         problems.push(`${key(field)} must be a known instance type (${Object.keys(INSTANCE_TYPES).join(", ")}), got ${show(value)}`);
         return "";
@@ -197,6 +203,10 @@ export function parseEc2Settings(problems: string[], raw: unknown, nodeSizing: N
     }
     const keep = orDefault(given.keepDataVolumesOnDestroy, EC2_DEFAULTS.keepDataVolumesOnDestroy);
     if (typeof keep !== "boolean") problems.push(`${key("keepDataVolumesOnDestroy")} must be true or false, got ${show(keep)}`);
+    const amiName = orDefault(given.amiName, EC2_DEFAULTS.amiName);
+    if (typeof amiName !== "string" || !/^debian-12-amd64-\d{8}-\d+$/.test(amiName)) {
+        problems.push(`${key("amiName")} must name a Debian 12 amd64 AMI such as ${EC2_DEFAULTS.amiName} (the packages are bookworm's; the instance types are x86), got ${show(amiName)}`);
+    }
     const dnsZoneName = orDefault(given.dnsZoneName, EC2_DEFAULTS.dnsZoneName) as string;
     if (typeof dnsZoneName !== "string" || !/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(dnsZoneName)) problems.push(`${key("dnsZoneName")} must be a DNS name such as pg-ha.internal, got ${show(dnsZoneName)}`);
     return {
@@ -205,6 +215,7 @@ export function parseEc2Settings(problems: string[], raw: unknown, nodeSizing: N
         availabilityZones: zones,
         nodeInstanceType: instanceType(problems, "nodeInstanceType", given.nodeInstanceType, nodeSizing, "node", `${CONFIG_NAMESPACE}:nodeSizing`),
         frontInstanceType: instanceType(problems, "frontInstanceType", given.frontInstanceType, frontSizing, "front", `${CONFIG_NAMESPACE}:frontSizing`),
+        amiName: String(amiName),
         rootVolumeGb,
         keepDataVolumesOnDestroy: keep === true,
         monitoringCidrs,

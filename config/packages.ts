@@ -11,6 +11,14 @@ export const PINNED_DEBIAN_VERSIONS = {
 
 export type PinnedPackage = keyof typeof PINNED_DEBIAN_VERSIONS;
 
+/** The PostgreSQL major Debian bookworm ships; any other comes from the PostgreSQL apt repository. */
+export const DEBIAN_POSTGRES_MAJOR = 15;
+
+/** Whether a host of this major needs the PostgreSQL apt repository (and so its key). */
+export function needsPostgresRepository(postgresVersion: number): boolean {
+    return postgresVersion !== DEBIAN_POSTGRES_MAJOR;
+}
+
 /** The PostgreSQL server package of a major version. */
 export function postgresServerPackage(postgresVersion: number): string {
     return `postgresql-${postgresVersion}`;

@@ -62,6 +62,8 @@ export interface Ec2Settings {
     readonly availabilityZones: readonly string[];
     readonly nodeInstanceType: string;
     readonly frontInstanceType: string;
+    /** Name of the Debian 12 AMI every host boots (Debian's account publishes it in every region under that name). */
+    readonly amiName: string;
     readonly rootVolumeGb: number;
     readonly keepDataVolumesOnDestroy: boolean;
     readonly monitoringCidrs: readonly string[];

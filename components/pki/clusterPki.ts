@@ -14,7 +14,11 @@ export interface ClusterPkiArgs {
     readonly servers: readonly ServerIdentity[];
     /** Lifetime of the CA certificate in hours. Defaults to 87600 (10 years). */
     readonly caValidityHours?: pulumi.Input<number>;
-    /** Lifetime of each server certificate in hours. Defaults to 8760 (1 year); renewed 720 hours before it ends. */
+    /**
+     * Lifetime of each server certificate in hours. Defaults to 26280 (3 years). Never renewed by
+     * itself (a new certificate changes every host's files, and on EC2 replaces every instance):
+     * renewal is an explicit step (README: Renewing the certificates).
+     */
     readonly serverValidityHours?: pulumi.Input<number>;
     /** Organisation in every subject. Defaults to "pg-ha". */
     readonly organization?: pulumi.Input<string>;
@@ -53,8 +57,7 @@ export class ClusterPki extends pulumi.ComponentResource {
                 certRequestPem: request.certRequestPem,
                 caPrivateKeyPem: caKey.privateKeyPem,
                 caCertPem: ca.certPem,
-                validityPeriodHours: args.serverValidityHours ?? 8760,
-                earlyRenewalHours: 720,
+                validityPeriodHours: args.serverValidityHours ?? 26280,
                 allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
             }, { parent: this });
             issued.set(server.name, { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) });

@@ -1,7 +1,9 @@
-import { gzipSync } from "zlib";
+import { gzipSync } from "fflate";
 import { stringify } from "yaml";
 import { assetText } from "./assets";
+import { INSTALL_SCRIPT_PATH, PGDG_KEY_PATH } from "../packages";
 import { SystemdUnitFile } from "./backupTimers";
+import { renderEnvFile } from "./envFile";
 import { RenderedFile } from "./types";
 
 /** One service of a host: its rendered files land in configDir, start.sh runs under systemd. */
@@ -13,16 +15,35 @@ export interface HostService {
     readonly stopSignal: string;
 }
 
+/** Where a host's secret files wait for it: the secret store's region and the host's own path. */
+export interface SecretStore {
+    readonly region: string;
+    /** The host's parameter path (`/pg-ha/<stack>/<host>`); only this host's role may read under it. */
+    readonly hostPath: string;
+}
+
+/** What installs a host's packages: install-packages.sh and the PostgreSQL apt key, from components/packages. */
+export interface PackageInstall {
+    readonly script: string;
+    /** The PostgreSQL apt repository's key, for a major Debian lacks. Defaults to none (user data holds 16 KB; the key, a minimal export, takes 1.3 of them gzipped). */
+    readonly pgdgKey?: string;
+}
+
 export interface CloudInitInput {
     readonly hostname: string;
-    /** Debian packages to install (PostgreSQL's from the PGDG repository). */
+    /** Debian packages to install, with their pins. */
     readonly packages: readonly string[];
-    /** Debian services the packages start on their own and that would take our ports. */
-    readonly conflictingServices: readonly string[];
+    readonly packageInstall: PackageInstall;
+    /** Units of Debian's packages that the stack replaces: masked before the install, so they never start. */
+    readonly maskedUnits: readonly string[];
     /** The data volume: found by EBS volume id, formatted only when it has no filesystem. */
     readonly dataVolume?: { readonly volumeId: string; readonly mountPath: string };
     readonly serviceUser: string;
     readonly services: readonly HostService[];
+    /** Where the services' secret files are fetched from at boot: none of them is in the user data. */
+    readonly secretStore: SecretStore;
+    /** The SSM agent's Debian package for the host's region (Session Manager); "" installs none. */
+    readonly ssmAgentUrl: string;
     /** More systemd units (the backup timers and their services); every .timer is enabled. Defaults to none. */
     readonly extraUnits?: readonly SystemdUnitFile[];
 }
@@ -37,20 +58,53 @@ export function ebsDevicePath(volumeId: string): string {
     return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
 }
 
+/** The secret store parameter that holds the secret files of one service of a host. */
+export function secretParameterName(store: SecretStore, service: string): string {
+    return `${store.hostPath}/${service}`;
+}
+
+/**
+ * A service's secret files as the value of its parameter: JSON of name -> mode and base64 bytes
+ * (exact bytes back, whatever a file ends with). host-boot.sh writes them into the config folder.
+ */
+export function secretBundle(files: readonly RenderedFile[]): string {
+    const bundle: Record<string, { mode: string; base64: string }> = {};
+    for (const file of files.filter((candidate) => candidate.secret)) bundle[file.name] = { mode: `0${file.mode.toString(8)}`, base64: Buffer.from(file.content, "utf8").toString("base64") };
+    return JSON.stringify(bundle);
+}
+
+/** The SSM agent's package for a region, from AWS's regional bucket (reached through the S3 endpoint). */
+export function ssmAgentUrl(region: string): string {
+    return `https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/debian_amd64/amazon-ssm-agent.deb`;
+}
+
 export const MOUNT_DATA_SCRIPT = "/usr/local/sbin/pg-ha-mount-data";
+/** The first-boot script and its values. */
+export const BOOT_DIR = "/etc/pg-ha/boot";
 
 /** Seconds the first boot waits for the data volume to be attached. */
 export const VOLUME_WAIT_SECONDS = 600;
+/** Seconds the first boot waits for the secret store, retrying every 10 s. */
+export const SECRET_WAIT_SECONDS = 3600;
+/** Attempts of each package download at first boot, up to 30 s apart: about 45 minutes. */
+export const INSTALL_ATTEMPTS = 90;
 
-function systemdUnit(service: HostService, afterMount: boolean): string {
+function systemdUnit(service: HostService, dataMount: string | undefined): string {
+    // A node never starts on the root disk: without its data volume mounted, PostgreSQL would
+    // initdb there (a primary) or clone the cluster onto it.
+    const mountGuard = dataMount === undefined ? [] : [
+        `ExecStartPre=/bin/sh -c 'mountpoint -q ${dataMount} || { echo "pg-ha: the data volume is not mounted at ${dataMount}: ${service.name} does not start on the root disk" >&2; exit 1; }'`,
+    ];
     return [
         "[Unit]",
         `Description=pg-ha ${service.name}`,
         "Wants=network-online.target",
-        `After=network-online.target${afterMount ? " local-fs.target" : ""}`,
+        "After=network-online.target",
+        ...(dataMount === undefined ? [] : [`RequiresMountsFor=${dataMount}`]),
         "",
         "[Service]",
         "Type=simple",
+        ...mountGuard,
         `ExecStart=/bin/bash ${service.configDir}/start.sh`,
         `KillSignal=${service.stopSignal}`,
         "TimeoutStopSec=90",
@@ -63,54 +117,64 @@ function systemdUnit(service: HostService, afterMount: boolean): string {
     ].join("\n");
 }
 
-/** The #cloud-config document of one host: files, packages, data volume, systemd units. */
+/**
+ * The #cloud-config document of one host: the files (secret ones by name only: the boot fetches
+ * them from the secret store), the systemd units, and one first-boot script that installs,
+ * fetches, mounts and starts, in that order, stopping at the first failure.
+ */
 export function renderCloudConfig(input: CloudInitInput): string {
     const writeFiles: Record<string, unknown>[] = [
-        // Before the packages: no default cluster on 5432 beside ours.
-        { path: "/etc/postgresql-common/createcluster.conf", content: "create_main_cluster = false\n", permissions: "0644" },
-        // Pgpool-II (4.3) and pgBackRest (2.45) from Debian, the versions the project's tests run,
-        // not PGDG's newer ones.
-        { path: "/etc/apt/preferences.d/pg-ha-debian-packages", content: "Package: pgpool2 libpgpool2 pgbackrest\nPin: release o=Debian\nPin-Priority: 1001\n", permissions: "0644" },
+        { path: INSTALL_SCRIPT_PATH, content: input.packageInstall.script, permissions: "0755" },
         { path: MOUNT_DATA_SCRIPT, content: assetText("mount-data.sh"), permissions: "0755" },
+        ...(input.packageInstall.pgdgKey === undefined ? [] : [{ path: PGDG_KEY_PATH, content: input.packageInstall.pgdgKey, permissions: "0644" }]),
     ];
+    const secrets: string[] = [];
     for (const service of input.services) {
-        for (const file of service.files) {
-            writeFiles.push({ path: `${service.configDir}/${file.name}`, encoding: "b64", content: Buffer.from(file.content, "utf8").toString("base64"), permissions: `0${file.mode.toString(8)}`, owner: "root:root" });
+        if (service.files.some((file) => file.secret)) secrets.push(`${secretParameterName(input.secretStore, service.name)}|${service.configDir}`);
+        for (const file of service.files.filter((candidate) => !candidate.secret)) {
+            // As text, not base64: gzip packs text several times smaller, and user data holds 16 KB.
+            writeFiles.push({ path: `${service.configDir}/${file.name}`, content: file.content, permissions: `0${file.mode.toString(8)}`, owner: "root:root" });
         }
-        writeFiles.push({ path: `/etc/systemd/system/${hostServiceUnit(service.name)}`, content: systemdUnit(service, input.dataVolume !== undefined), permissions: "0644" });
+        writeFiles.push({ path: `/etc/systemd/system/${hostServiceUnit(service.name)}`, content: systemdUnit(service, input.dataVolume?.mountPath), permissions: "0644" });
     }
     for (const unit of input.extraUnits ?? []) writeFiles.push({ path: `/etc/systemd/system/${unit.name}`, content: unit.content, permissions: "0644" });
     const units = [
         ...input.services.map((service) => hostServiceUnit(service.name)),
         ...(input.extraUnits ?? []).map((unit) => unit.name).filter((name) => name.endsWith(".timer")),
     ];
-    const runcmd: string[][] = [
-        ["sh", "-c", `id -u ${input.serviceUser} >/dev/null 2>&1 || useradd --system --user-group --home-dir /var/lib/postgresql ${input.serviceUser}`],
-        ...(input.conflictingServices.length > 0 ? [["systemctl", "disable", "--now", ...input.conflictingServices]] : []),
-        ...(input.dataVolume ? [[MOUNT_DATA_SCRIPT, ebsDevicePath(input.dataVolume.volumeId), input.dataVolume.mountPath, input.serviceUser, String(VOLUME_WAIT_SECONDS)]] : []),
-        ["systemctl", "daemon-reload"],
-        ["systemctl", "enable", "--now", ...units],
-    ];
+    const bootEnv = renderEnvFile("Values of the first boot of this host.", {
+        SERVICE_USER: input.serviceUser,
+        MASKED_UNITS: input.maskedUnits,
+        INSTALL_SCRIPT: INSTALL_SCRIPT_PATH,
+        INSTALL_ATTEMPTS,
+        PACKAGES: input.packages,
+        REGION: input.secretStore.region,
+        SECRETS: secrets,
+        SECRET_WAIT_SECONDS,
+        MOUNT_DATA_SCRIPT,
+        DATA_DEVICE: input.dataVolume === undefined ? "" : ebsDevicePath(input.dataVolume.volumeId),
+        DATA_MOUNT: input.dataVolume?.mountPath ?? "",
+        VOLUME_WAIT_SECONDS,
+        SSM_AGENT_URL: input.ssmAgentUrl,
+        UNITS: units,
+    }, "PG_HA_BOOT_ENV_SOURCED");
+    writeFiles.push({ path: `${BOOT_DIR}/boot.env`, content: bootEnv, permissions: "0644" });
+    writeFiles.push({ path: `${BOOT_DIR}/host-boot.sh`, content: assetText("host-boot.sh"), permissions: "0755" });
     const document = {
         hostname: input.hostname,
         preserve_hostname: false,
-        apt: {
-            sources: {
-                pgdg: {
-                    source: "deb http://apt.postgresql.org/pub/repos/apt $RELEASE-pgdg main",
-                    keyid: "B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8",
-                },
-            },
-        },
-        package_update: true,
-        packages: [...input.packages],
         write_files: writeFiles,
-        runcmd,
+        runcmd: [[`${BOOT_DIR}/host-boot.sh`]],
     };
     return `#cloud-config\n${stringify(document, { lineWidth: 0 })}`;
 }
 
-/** EC2 user data: the cloud-config gzipped (cloud-init detects it), base64 for userDataBase64. */
+/**
+ * EC2 user data: the cloud-config gzipped (cloud-init detects it), base64 for userDataBase64.
+ * The gzip is fflate's, pure JavaScript pinned by package-lock.json, with no name and no time in
+ * its header: the same document gives the same bytes on every machine and Node.js version, so
+ * an instance is replaced only when its rendered files change (Node's zlib differs by build).
+ */
 export function gzipUserData(cloudConfig: string): string {
-    return gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9 }).toString("base64");
+    return Buffer.from(gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9, mtime: 0 })).toString("base64");
 }

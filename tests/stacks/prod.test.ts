@@ -8,7 +8,7 @@ import { ofType, parentTypeOf, promiseOf, RecordedResource, runStack, StackRun }
 
 const INSTANCE = "aws:ec2/instance:Instance";
 
-function cloudConfigOf(instance: RecordedResource): { write_files: { path: string; content: string; encoding?: string; permissions: string }[]; packages: string[]; runcmd: string[][] } {
+function cloudConfigOf(instance: RecordedResource): { write_files: { path: string; content: string; encoding?: string; permissions: string }[]; runcmd: string[][] } {
     const text = gunzipSync(Buffer.from(instance.inputs.userDataBase64 as string, "base64")).toString("utf8");
     assert.ok(text.startsWith("#cloud-config\n"));
     return parseYaml(text);
@@ -17,6 +17,16 @@ function cloudConfigOf(instance: RecordedResource): { write_files: { path: strin
 function fileIn(instance: RecordedResource, path: string): string | undefined {
     const file = cloudConfigOf(instance).write_files.find((entry) => entry.path === path);
     return file === undefined ? undefined : file.encoding === "b64" ? Buffer.from(file.content, "base64").toString("utf8") : file.content;
+}
+
+/** A value of the host's boot.env: a word, or a bash array's items. */
+function bootValue(instance: RecordedResource, name: string): string | string[] {
+    const env = fileIn(instance, "/etc/pg-ha/boot/boot.env")!;
+    const line = env.split("\n").find((candidate) => candidate.startsWith(`readonly ${name}=`));
+    assert.ok(line, `boot.env has no ${name}`);
+    const value = line.slice(`readonly ${name}=`.length);
+    const words = (text: string) => [...text.matchAll(/'([^']*)'/g)].map((match) => match[1]!);
+    return value.startsWith("(") ? words(value) : words(value)[0]!;
 }
 
 describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
@@ -37,12 +47,12 @@ describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
         }
     });
 
-    it("sizes instances and volumes to the budget: 7 vCPU, 13 GiB, 300 GB", () => {
+    it("sizes instances and volumes to the budget: 13 GiB, 300 GB, the nodes' 6 vCPU and the front host on a t3.micro (Nitro types only)", () => {
         const types = [...instances.values()].map((instance) => INSTANCE_TYPES[instance.inputs.instanceType as string]!);
-        assert.strictEqual(types.reduce((sum, type) => sum + type.vcpus, 0), 7);
         assert.strictEqual(types.reduce((sum, type) => sum + type.memoryMib, 0), 13 * 1024);
-        assert.strictEqual(instances.get("node0.pg-ha.internal")!.inputs.instanceType, "t3.medium");
-        assert.strictEqual(instances.get("front.pg-ha.internal")!.inputs.instanceType, "t2.micro");
+        assert.deepStrictEqual(["node0", "node1", "node2"].map((node) => instances.get(`${node}.pg-ha.internal`)!.inputs.instanceType), ["t3.medium", "t3.medium", "t3.medium"]);
+        // No Nitro type has 1 vCPU: the front host's budget (1 vCPU, 1 GiB) runs on t3.micro's 2 burstable ones.
+        assert.strictEqual(instances.get("front.pg-ha.internal")!.inputs.instanceType, "t3.micro");
         const volumes = ofType(run, "aws:ebs/volume:Volume");
         assert.deepStrictEqual(volumes.map((volume) => [volume.inputs.size, volume.inputs.type]), [[100, "gp3"], [100, "gp3"], [100, "gp3"]]);
     });
@@ -54,7 +64,7 @@ describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
             assert.strictEqual(instance.inputs.metadataOptions.httpTokens, "required");
             assert.strictEqual(instance.inputs.keyName, undefined);
             assert.strictEqual(instance.inputs.userDataReplaceOnChange, true);
-            assert.ok(instance.secretInputs.has("userDataBase64"), "user data holds secrets");
+            assert.ok(!instance.secretInputs.has("userDataBase64"), "user data holds no secret: previews show its changes");
             assert.ok(Buffer.from(instance.inputs.userDataBase64 as string, "base64").length < 16 * 1024, "under EC2's 16 KB user data limit");
         }
     });
@@ -93,15 +103,74 @@ describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
         assert.strictEqual(rule.noncurrentVersionExpiration.noncurrentDays, 14);
     });
 
-    it("lets the instances read and write only the cluster's prefix of that bucket", () => {
-        const policy = JSON.parse(ofType(run, "aws:iam/rolePolicy:RolePolicy")[0]!.inputs.policy as string);
+    /** The inline policies of the role behind an instance's profile. */
+    function policiesOf(instance: RecordedResource): { Action: unknown; Resource: unknown; Condition?: unknown }[] {
+        const profile = ofType(run, "aws:iam/instanceProfile:InstanceProfile").find((candidate) => candidate.state.name === instance.inputs.iamInstanceProfile)!;
+        return ofType(run, "aws:iam/rolePolicy:RolePolicy").filter((policy) => policy.inputs.role === `${profile.inputs.role}-id` || policy.inputs.role === profile.inputs.role)
+            .flatMap((policy) => JSON.parse(policy.inputs.policy as string).Statement);
+    }
+
+    it("gives each host a role of its own: its own secrets only, and the bucket's prefix to the nodes only", () => {
         const bucketArn = ofType(run, "aws:s3/bucket:Bucket")[0]!.state.arn as string;
-        assert.deepStrictEqual(policy.Statement.map((statement: { Action: unknown; Resource: unknown }) => [statement.Action, statement.Resource]), [
-            ["s3:ListBucket", bucketArn],
-            [["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], `${bucketArn}/pg-ha/*`],
-        ]);
-        assert.deepStrictEqual(policy.Statement[0].Condition, { StringLike: { "s3:prefix": ["pg-ha/*", "pg-ha"] } });
-        assert.ok(ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").some((attachment) => /AmazonSSMManagedInstanceCore$/.test(attachment.inputs.policyArn as string)));
+        const profiles = new Set([...instances.values()].map((instance) => instance.inputs.iamInstanceProfile));
+        assert.strictEqual(profiles.size, 4, "one instance profile per host");
+        for (const [host, instance] of instances) {
+            const name = host.split(".")[0]!;
+            const statements = policiesOf(instance).map((statement) => [statement.Action, statement.Resource]);
+            const secrets: unknown[] = [["ssm:GetParameter", "ssm:GetParameters"], `arn:aws:ssm:eu-west-1:123456789012:parameter/pg-ha/prod/${name}/*`];
+            const backups = [["s3:ListBucket", bucketArn], [["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], `${bucketArn}/pg-ha/*`]];
+            assert.deepStrictEqual(statements, name === "front" ? [secrets] : [secrets, ...backups], host);
+        }
+        assert.ok(ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").every((attachment) => /AmazonSSMManagedInstanceCore$/.test(attachment.inputs.policyArn as string)));
+    });
+
+    it("keeps every password and private key out of user data: SecureString parameters under each host's path, fetched at boot", async () => {
+        const parameters = ofType(run, "aws:ssm/parameter:Parameter");
+        assert.deepStrictEqual(parameters.map((parameter) => parameter.inputs.name).sort(), ["/pg-ha/prod/front/exporter", "/pg-ha/prod/front/pgpool", "/pg-ha/prod/node0/node0", "/pg-ha/prod/node1/node1", "/pg-ha/prod/node2/node2"]);
+        const secretValues: string[] = [];
+        for (const parameter of parameters) {
+            assert.strictEqual(parameter.inputs.type, "SecureString");
+            assert.ok(parameter.secretInputs.has("value"), `${parameter.inputs.name} is a secret input`);
+            const bundle = JSON.parse(parameter.inputs.value as string) as Record<string, { base64: string }>;
+            for (const file of Object.values(bundle)) secretValues.push(Buffer.from(file.base64, "base64").toString("utf8"));
+        }
+        // Every generated password and every private key the program made.
+        const passwords = ofType(run, "random:index/randomPassword:RandomPassword").map((password) => password.state.result as string);
+        const keys = ofType(run, "tls:index/privateKey:PrivateKey").map((key) => key.state.privateKeyPem as string);
+        assert.ok(passwords.length >= 5 && keys.length >= 5, `${passwords.length} passwords, ${keys.length} keys`);
+        for (const key of keys.slice(1)) assert.ok(secretValues.some((value) => value.includes(key)), "each server key travels in a parameter");
+        for (const instance of instances.values()) {
+            const text = gunzipSync(Buffer.from(instance.inputs.userDataBase64 as string, "base64")).toString("utf8");
+            const written = cloudConfigOf(instance).write_files.map((file) => (file.encoding === "b64" ? Buffer.from(file.content, "base64").toString("utf8") : file.content)).join("\n");
+            for (const secret of [...passwords, ...keys]) assert.ok(!text.includes(secret) && !written.includes(secret), `${instance.inputs.tags.Name}: a secret in user data`);
+            const host = (instance.inputs.tags.Name as string).split(".")[0]!;
+            for (const entry of bootValue(instance, "SECRETS") as string[]) assert.match(entry, new RegExp(`^/pg-ha/prod/${host}/\\w+\\|/etc/pg-ha/\\w+$`));
+            assert.strictEqual(bootValue(instance, "REGION"), "eu-west-1");
+        }
+    });
+
+    it("boots each instance only once its egress exists (NAT, route associations, S3 endpoint) and its secrets are stored", () => {
+        const urnOf = (resource: RecordedResource) => run.urns.find((urn) => urn.endsWith(`${resource.type}::${resource.name}`))!;
+        const egress = [...ofType(run, "aws:ec2/natGateway:NatGateway"), ...ofType(run, "aws:ec2/routeTableAssociation:RouteTableAssociation").filter((association) => association.name.includes("-private-")), ...ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint")];
+        assert.strictEqual(egress.length, 1 + 3 + 1);
+        const endpoint = ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint")[0]!;
+        assert.deepStrictEqual([endpoint.inputs.serviceName, endpoint.inputs.vpcEndpointType], ["com.amazonaws.eu-west-1.s3", "Gateway"]);
+        for (const instance of instances.values()) {
+            const dependencies = run.dependencies.get(urnOf(instance)) ?? [];
+            for (const resource of egress) assert.ok(dependencies.includes(urnOf(resource)), `${instance.inputs.tags.Name} does not wait for ${resource.name}`);
+            const host = (instance.inputs.tags.Name as string).split(".")[0]!;
+            const own = ofType(run, "aws:ssm/parameter:Parameter").filter((parameter) => (parameter.inputs.name as string).startsWith(`/pg-ha/prod/${host}/`));
+            for (const parameter of own) assert.ok(dependencies.includes(urnOf(parameter)), `${host} does not wait for ${parameter.inputs.name}`);
+        }
+    });
+
+    it("boots the Debian 12 AMI pinned by name in config, never the most recent one", () => {
+        const lookups = run.calls.filter((call) => call.token === "aws:ec2/getAmi:getAmi");
+        assert.ok(lookups.length >= 1);
+        for (const lookup of lookups) {
+            assert.notStrictEqual(lookup.inputs.mostRecent, true);
+            assert.deepStrictEqual(lookup.inputs.filters[0], { name: "name", values: ["debian-12-amd64-20241201-1948"] });
+        }
     });
 
     it("writes the same rendered files into user data, and mounts the data volume", () => {
@@ -109,11 +178,12 @@ describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
         assert.match(fileIn(node1, "/etc/pg-ha/node1/postgresql.conf")!, /^primary_conninfo = '.*host=node0\.pg-ha\.internal port=5432 /m);
         assert.match(fileIn(node1, "/etc/pg-ha/node1/pg_hba.conf")!, /^hostssl\s+replication\s+replicator\s+10\.42\.0\.0\/16/m);
         assert.ok(fileIn(node1, "/etc/systemd/system/pg-ha-node1.service")!.includes("ExecStart=/bin/bash /etc/pg-ha/node1/start.sh"));
-        assert.ok(cloudConfigOf(node1).runcmd.some((command) => command[0] === "/usr/local/sbin/pg-ha-mount-data" && /nvme-Amazon_Elastic_Block_Store_/.test(command[1]!)));
+        assert.match(bootValue(node1, "DATA_DEVICE") as string, /^\/dev\/disk\/by-id\/nvme-Amazon_Elastic_Block_Store_/);
         const front = instances.get("front.pg-ha.internal")!;
         assert.match(fileIn(front, "/etc/pg-ha/pgpool/pgpool.conf")!, /^backend_hostname2 = 'node2\.pg-ha\.internal'$/m);
         assert.ok(fileIn(front, "/etc/pg-ha/exporter/queries.yaml") !== undefined, "the exporter shares the front instance");
-        assert.deepStrictEqual(cloudConfigOf(front).packages, ["pgpool2", "postgresql-client-15", "prometheus-postgres-exporter"]);
+        assert.deepStrictEqual((bootValue(front, "PACKAGES") as string[]).map((spec) => spec.split("=")[0]), ["pgpool2", "postgresql-client-15", "prometheus-postgres-exporter"]);
+        assert.deepStrictEqual(bootValue(front, "MASKED_UNITS"), ["pgpool2.service", "prometheus-postgres-exporter.service"]);
     });
 
     it("backs every node up to the stack's bucket and prefix with the instance role's credentials", () => {
@@ -127,7 +197,7 @@ describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
             }
             assert.ok(!conf.some((line) => /^repo1-s3-key(-secret)?=/.test(line)), "no key pair: the instance role");
             assert.match(fileIn(instance, `/etc/pg-ha/${node}/postgresql.conf`)!, new RegExp(`^archive_command = '/etc/pg-ha/${node}/pgbackrest-archive.sh %p'$`, "m"));
-            assert.ok(cloudConfigOf(instance).packages.includes("pgbackrest"));
+            assert.ok((bootValue(instance, "PACKAGES") as string[]).some((spec) => spec.startsWith("pgbackrest")));
         }
     });
 
@@ -141,8 +211,7 @@ describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
                 assert.ok(service.split("\n").includes(`ExecStart=/bin/bash /etc/pg-ha/${node}/backup.sh ${type}`));
                 assert.ok(service.split("\n").includes("SuccessExitStatus=3"), "a standby's skip is a success");
             }
-            const enable = cloudConfigOf(instance).runcmd.find((command) => command[0] === "systemctl" && command[1] === "enable")!;
-            assert.deepStrictEqual(enable.filter((unit) => unit.endsWith(".timer")), [`pg-ha-${node}-backup-full.timer`, `pg-ha-${node}-backup-diff.timer`]);
+            assert.deepStrictEqual((bootValue(instance, "UNITS") as string[]).filter((unit) => unit.endsWith(".timer")), [`pg-ha-${node}-backup-full.timer`, `pg-ha-${node}-backup-diff.timer`]);
         }
         assert.ok(!cloudConfigOf(instances.get("front.pg-ha.internal")!).write_files.some((file) => file.path.endsWith(".timer")), "no backups from the front host");
     });

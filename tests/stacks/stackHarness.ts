@@ -80,6 +80,10 @@ export interface StackRun {
     /** URN of every registered resource; the type part names the parent's type ("Parent$Child"). */
     readonly urns: string[];
     readonly program: Record<string, pulumi.Output<any>>;
+    /** Every provider function the program called (getAmi, getRegion...), with its arguments. */
+    readonly calls: { readonly token: string; readonly inputs: Record<string, any> }[];
+    /** URN -> the URNs it depends on (dependsOn and its inputs' resources), as sent to the engine. */
+    readonly dependencies: ReadonlyMap<string, readonly string[]>;
 }
 
 /** What a mock provider answers for one resource the program registers. */
@@ -92,6 +96,7 @@ export type ResourceAnswer = (type: string, name: string, inputs: Record<string,
  */
 export async function runProgram(stack: string, configOverrides: Record<string, unknown>, resources: RecordedResource[], answer: ResourceAnswer): Promise<StackRun> {
     const config: Record<string, string> = {};
+    const calls: { token: string; inputs: Record<string, any> }[] = [];
     for (const [key, value] of Object.entries({ ...readStackFileConfig(stack), ...configOverrides })) {
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
@@ -104,8 +109,17 @@ export async function runProgram(stack: string, configOverrides: Record<string, 
             resources.push({ type: args.type, name: args.name, inputs, state, custom: args.custom ?? true, secretInputs });
             return { id, state };
         },
-        call: (args) => (args.token === "aws:ec2/getAmi:getAmi" ? { ...args.inputs, id: "ami-0123456789abcdef0" } : args.inputs),
+        call: (args) => {
+            calls.push({ token: args.token, inputs: args.inputs as Record<string, any> });
+            switch (args.token) {
+                case "aws:ec2/getAmi:getAmi": return { ...args.inputs, id: "ami-0123456789abcdef0" };
+                case "aws:index/getRegion:getRegion": return { ...args.inputs, name: config["aws:region"], id: config["aws:region"] };
+                case "aws:index/getCallerIdentity:getCallerIdentity": return { ...args.inputs, accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "test", id: "123456789012" };
+                default: return args.inputs;
+            }
+        },
     }, readProjectFile().name, stack, false);
+    const dependencies = recordDependencies();
     const program = (await import("../../index")) as Record<string, pulumi.Output<any>>;
     await Promise.all(Object.values(program).filter((output) => output !== undefined).map((output) => promiseOf(output)));
     // Let every registration finish before anyone reads the records (waitForRPCs is internal to
@@ -116,7 +130,25 @@ export async function runProgram(stack: string, configOverrides: Record<string, 
     };
     await settings.waitForRPCs();
     const monitor = settings.getMonitor();
-    return { resources, urns: [...monitor.getRegisteredResources().keys()], program };
+    return { resources, urns: [...monitor.getRegisteredResources().keys()], program, calls, dependencies };
+}
+
+/**
+ * Records the dependencies of every registration, which the mocks do not keep: wraps the mock
+ * monitor's registerResource (called with the engine's request, whose dependencies list holds
+ * the URNs of dependsOn and of the inputs' resources).
+ */
+function recordDependencies(): Map<string, string[]> {
+    const dependencies = new Map<string, string[]>();
+    type Request = { getDependenciesList(): string[] };
+    type Callback = (error: unknown, response?: { getUrn(): string }) => void;
+    const monitor = (require("@pulumi/pulumi/runtime/settings") as { getMonitor(): { registerResource(request: Request, callback: Callback): unknown } }).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (request, callback) => register(request, (error, response) => {
+        if (response !== undefined) dependencies.set(response.getUrn(), request.getDependenciesList());
+        callback(error, response);
+    });
+    return dependencies;
 }
 
 /** Runs index.ts under mocks that return realistic provider state without creating anything. */

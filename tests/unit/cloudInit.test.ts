@@ -5,11 +5,13 @@ import * as os from "os";
 import * as path from "path";
 import { gunzipSync } from "zlib";
 import { parse as parseYaml } from "yaml";
-import { buildTopology, parseClusterConfig } from "../../config";
+import { buildTopology, needsPostgresRepository, parseClusterConfig } from "../../config";
 import { loadStackFile } from "../../config/stackFile";
 import { ec2Layout } from "../../components/platforms/ec2/layout";
+import { FRONT_PACKAGED_UNITS } from "../../components/platforms/ec2/ec2Platform";
+import { INSTALL_SCRIPT, packagesFile, PGDG_KEY, PGDG_KEY_PATH } from "../../components/packages";
 import {
-    gzipUserData, hostServiceUnit, renderBackupTimers, renderCloudConfig, renderExporterFiles, renderPgpoolFiles, renderPostgresNodeFiles, RenderContext, RenderedFile,
+    assetText, BOOT_DIR, CloudInitInput, secretBundle, ssmAgentUrl, gzipUserData, hostServiceUnit, renderBackupTimers, renderCloudConfig, renderExporterFiles, renderPgpoolFiles, renderPostgresNodeFiles, RenderContext, RenderedFile,
 } from "../../components/render";
 import { testPasswords, testTls } from "./fixtures";
 import { inHostFolder, lintScripts } from "./hostFolder";
@@ -44,28 +46,43 @@ describe("EC2 user data (cloud-init)", function () {
     const context = ec2Context();
     const passwords = testPasswords();
     const node = context.topology.nodes[1]!;
-    const nodeDocument = renderCloudConfig({
+    // PostgreSQL 15, Debian's: no PostgreSQL apt repository, so no key in user data.
+    const boot = {
+        packageInstall: { script: packagesFile(INSTALL_SCRIPT) },
+        ssmAgentUrl: ssmAgentUrl("eu-west-1"),
+    };
+    const withKey = { ...boot, packageInstall: { ...boot.packageInstall, pgdgKey: packagesFile(PGDG_KEY) } };
+    const nodeTls = testTls();
+    const nodeFiles = renderPostgresNodeFiles(context, node, passwords, nodeTls);
+    const nodeInput: CloudInitInput = {
+        ...boot,
         hostname: node.name,
+        secretStore: { region: "eu-west-1", hostPath: `/pg-ha/prod/${node.name}` },
         packages: ["postgresql-15", "pgbackrest"],
-        conflictingServices: [],
+        maskedUnits: [],
         dataVolume: { volumeId: "vol-0123456789abcdef0", mountPath: "/var/lib/postgresql/data" },
         serviceUser: "postgres",
-        services: [{ name: node.name, configDir: context.layout.postgres(node.name).configDir, files: renderPostgresNodeFiles(context, node, passwords, testTls()), stopSignal: "SIGINT" }],
+        services: [{ name: node.name, configDir: context.layout.postgres(node.name).configDir, files: nodeFiles, stopSignal: "SIGINT" }],
         extraUnits: renderBackupTimers({
             nodeName: node.name, serverUnit: hostServiceUnit(node.name), configDir: context.layout.postgres(node.name).configDir, serviceUser: "postgres",
             fullSchedule: context.config.backup.fullSchedule, differentialSchedule: context.config.backup.differentialSchedule,
         }),
-    });
-    const frontDocument = renderCloudConfig({
+    };
+    const nodeDocument = renderCloudConfig(nodeInput);
+    const frontTls = testTls();
+    const frontInput: CloudInitInput = {
+        ...boot,
         hostname: "front",
+        secretStore: { region: "eu-west-1", hostPath: "/pg-ha/prod/front" },
         packages: ["pgpool2", "postgresql-client-15", "prometheus-postgres-exporter"],
-        conflictingServices: ["pgpool2", "prometheus-postgres-exporter"],
+        maskedUnits: FRONT_PACKAGED_UNITS,
         serviceUser: "postgres",
         services: [
-            { name: "pgpool", configDir: context.layout.pgpool().configDir, files: renderPgpoolFiles(context, passwords, testTls()), stopSignal: "SIGINT" },
+            { name: "pgpool", configDir: context.layout.pgpool().configDir, files: renderPgpoolFiles(context, passwords, frontTls), stopSignal: "SIGINT" },
             { name: "exporter", configDir: context.layout.exporter().configDir, files: renderExporterFiles(context, passwords, testTls()), stopSignal: "SIGTERM" },
         ],
-    });
+    };
+    const frontDocument = renderCloudConfig(frontInput);
 
     it("passes cloud-init schema for a node and for the front host", () => {
         for (const document of [nodeDocument, frontDocument]) {
@@ -100,23 +117,85 @@ describe("EC2 user data (cloud-init)", function () {
         }
     });
 
-    it("keeps Debian from starting its own servers on our ports, and pins pgpool to Debian's 4.3", () => {
-        const files = parseYaml(frontDocument).write_files as { path: string; content: string }[];
-        assert.strictEqual(files.find((file) => file.path === "/etc/postgresql-common/createcluster.conf")?.content, "create_main_cluster = false\n");
-        assert.match(files.find((file) => file.path === "/etc/apt/preferences.d/pg-ha-debian-packages")!.content, /^Package: pgpool2 libpgpool2 pgbackrest\nPin: release o=Debian$/m);
-        assert.ok((parseYaml(frontDocument).runcmd as string[][]).some((command) => command.join(" ") === "systemctl disable --now pgpool2 prometheus-postgres-exporter"));
+    const writtenFiles = (document: string) => (parseYaml(document).write_files as { path: string; content: string; encoding?: string }[])
+        .map((file) => ({ path: file.path, content: file.encoding === "b64" ? Buffer.from(file.content, "base64").toString("utf8") : file.content }));
+    const bootEnv = (document: string) => writtenFiles(document).find((file) => file.path === `${BOOT_DIR}/boot.env`)!.content;
+
+    it("carries no secret: every password and private key is only named, fetched at boot from the host's own path of the secret store", () => {
+        const secrets = [...Object.values(passwords), nodeTls.keyPem, frontTls.keyPem];
+        assert.ok(secrets.length >= 5 && secrets.every((secret) => secret.length >= 16));
+        for (const document of [nodeDocument, frontDocument]) {
+            const text = gunzipSync(Buffer.from(gzipUserData(document), "base64")).toString("utf8");
+            const decoded = `${text}\n${writtenFiles(document).map((file) => file.content).join("\n")}`;
+            for (const secret of secrets) assert.ok(!decoded.includes(secret), `a secret of ${secret.length} characters is in the user data`);
+        }
+        // The node's secret files travel in its parameter instead, byte for byte.
+        const bundle = JSON.parse(secretBundle(nodeFiles)) as Record<string, { mode: string; base64: string }>;
+        const secretFiles = nodeFiles.filter((file) => file.secret);
+        assert.deepStrictEqual(Object.keys(bundle).sort(), secretFiles.map((file) => file.name).sort());
+        for (const file of secretFiles) assert.strictEqual(Buffer.from(bundle[file.name]!.base64, "base64").toString("utf8"), file.content);
+        assert.match(bootEnv(nodeDocument), new RegExp(`/pg-ha/prod/${node.name}/${node.name}\\|${context.layout.postgres(node.name).configDir}`));
     });
 
-    it("gzips to user data that cloud-init reads back whole and that fits EC2's 16 KB", () => {
+    it("keeps Debian from starting its own servers: the packaged units are masked before the install, no default cluster, pgpool pinned to Debian's 4.3", () => {
+        assert.match(bootEnv(frontDocument), /readonly MASKED_UNITS=\('pgpool2\.service' 'prometheus-postgres-exporter\.service'\)/);
+        const bootScript = assetText("host-boot.sh");
+        assert.ok(bootScript.indexOf('systemctl mask "${MASKED_UNITS[@]}"') < bootScript.indexOf('"$INSTALL_SCRIPT" "${PACKAGES[@]}"'), "masked before the install");
+        const install = packagesFile(INSTALL_SCRIPT);
+        assert.match(install, /echo "create_main_cluster = false" > \/etc\/postgresql-common\/createcluster\.conf/);
+        assert.match(install, /Package: pgpool2 libpgpool2 pgbackrest\\nPin: release o=Debian/);
+    });
+
+    it("adds the PostgreSQL apt repository only for a major Debian lacks, with its key as a file named by signed-by (no gpg on Debian's images)", () => {
         for (const document of [nodeDocument, frontDocument]) {
+            const parsed = parseYaml(document) as Record<string, unknown>;
+            assert.strictEqual(parsed.apt, undefined, "no apt sources for cloud-init (its keyid needs gpg)");
+            assert.strictEqual(writtenFiles(document).find((file) => file.path === PGDG_KEY_PATH), undefined, "PostgreSQL 15 is Debian's: no key");
+        }
+        assert.strictEqual(writtenFiles(renderCloudConfig({ ...nodeInput, ...withKey })).find((file) => file.path === PGDG_KEY_PATH)?.content, packagesFile(PGDG_KEY));
+        assert.deepStrictEqual([15, 16, 17].map(needsPostgresRepository), [false, true, true]);
+        assert.match(packagesFile(PGDG_KEY), /^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
+        assert.match(packagesFile(INSTALL_SCRIPT), /deb \[signed-by=\$PGDG_KEY\] http:\/\/apt\.postgresql\.org\/pub\/repos\/apt bookworm-pgdg main/);
+        assert.doesNotMatch(packagesFile(INSTALL_SCRIPT), /^\s*(gpg|apt-key)\b|keyid/m);
+    });
+
+    it("never starts PostgreSQL on the root disk: the unit requires the data mount and says why it does not start", () => {
+        const unit = writtenFiles(nodeDocument).find((file) => file.path === `/etc/systemd/system/${hostServiceUnit(node.name)}`)!.content;
+        assert.match(unit, /^RequiresMountsFor=\/var\/lib\/postgresql\/data$/m);
+        const guard = /^ExecStartPre=\/bin\/sh -c '(.*)'$/m.exec(unit);
+        assert.ok(guard, unit);
+        // Run the guard itself: on a folder that is not a mount point it fails and names the cause.
+        const notMounted = spawnSync("/bin/sh", ["-c", guard[1]!.replace(/\/var\/lib\/postgresql\/data/g, fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-not-mounted-")))], { encoding: "utf8" });
+        assert.strictEqual(notMounted.status, 1);
+        assert.match(notMounted.stderr, /the data volume is not mounted at .*: node1 does not start on the root disk/);
+        const mounted = spawnSync("/bin/sh", ["-c", guard[1]!.replace(/\/var\/lib\/postgresql\/data/g, "/proc")], { encoding: "utf8" });
+        assert.strictEqual(mounted.status, 0, mounted.stderr);
+        const frontUnit = writtenFiles(frontDocument).find((file) => file.path === `/etc/systemd/system/${hostServiceUnit("pgpool")}`)!.content;
+        assert.doesNotMatch(frontUnit, /RequiresMountsFor|mountpoint/);
+    });
+
+    it("boots through one script that stops at the first failure, in order: mask, install (retried), secrets, mount, start", () => {
+        assert.deepStrictEqual(parseYaml(nodeDocument).runcmd, [[`${BOOT_DIR}/host-boot.sh`]]);
+        const bootScript = assetText("host-boot.sh");
+        assert.match(bootScript, /^set -euo pipefail$/m);
+        const order = ["systemctl mask", '"$INSTALL_SCRIPT"', "aws ssm get-parameter", '"$MOUNT_DATA_SCRIPT"', "systemctl enable --now \"${UNITS[@]}\""].map((step) => bootScript.indexOf(step));
+        assert.ok(order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1]!)), `steps out of order: ${order.join(", ")}`);
+        assert.match(bootEnv(nodeDocument), /readonly INSTALL_ATTEMPTS='90'/);
+    });
+
+    it("gzips to user data that cloud-init reads back whole and that fits EC2's 16 KB, the PostgreSQL apt key included", () => {
+        for (const document of [nodeDocument, frontDocument, renderCloudConfig({ ...nodeInput, ...withKey }), renderCloudConfig({ ...frontInput, ...withKey })]) {
             const userData = gzipUserData(document);
             assert.strictEqual(gunzipSync(Buffer.from(userData, "base64")).toString("utf8"), document);
-            assert.ok(Buffer.from(userData, "base64").length < 16 * 1024);
+            assert.ok(Buffer.from(userData, "base64").length < 16 * 1024, `${Buffer.from(userData, "base64").length} bytes`);
         }
     });
 
-    it("is a pure function of its input (no timestamps in the gzip): same input, same user data", () => {
+    it("is a pure function of its input (no timestamps, no name in the gzip, a pure-JavaScript deflate): same input, same user data", () => {
         assert.strictEqual(gzipUserData(nodeDocument), gzipUserData(nodeDocument));
+        const header = Buffer.from(gzipUserData(nodeDocument), "base64").subarray(0, 10);
+        assert.strictEqual(header.readUInt32LE(4), 0, "mtime is 0");
+        assert.strictEqual(header[3]! & 0x08, 0, "no file name");
         assert.ok(parseClusterConfig({}).ec2 === undefined, "dev config carries no ec2 settings");
     });
 });

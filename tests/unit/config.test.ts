@@ -214,7 +214,7 @@ describe("config loader", () => {
         it("maps the budget to instance types through one table", () => {
             const config = parseClusterConfig(prod);
             assert.strictEqual(config.ec2!.nodeInstanceType, "t3.medium");
-            assert.strictEqual(config.ec2!.frontInstanceType, "t2.micro");
+            assert.strictEqual(config.ec2!.frontInstanceType, "t3.micro");
             assert.strictEqual(parseClusterConfig({ ...prod, nodeSizing: { cpus: 2, memoryMb: 8192 } }).ec2!.nodeInstanceType, "t3.large");
             assert.deepStrictEqual(config.backup, { prefix: "pg-ha", retentionDays: 14, fullSchedule: "Sun *-*-* 01:00:00", differentialSchedule: "Mon..Sat *-*-* 01:00:00" });
         });
@@ -299,8 +299,12 @@ describe("the whole stack config (parseStackConfig): namespaces, aws:region, and
         // Instance types against the budgets.
         ["a node instance type smaller than the node budget", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, nodeInstanceType: "t3.small" } },
             'pg-ha:ec2.nodeInstanceType must have at least the node budget pg-ha:nodeSizing (2 vCPU, 4096 MiB), such as t3.medium, got "t3.small" (2 vCPU, 2048 MiB)'],
-        ["a front instance type smaller than the front budget", "prod", { "pg-ha:frontSizing": { cpus: 2, memoryMb: 2048 }, "pg-ha:ec2": { availabilityZones: PROD_ZONES, frontInstanceType: "t2.micro" } },
-            'pg-ha:ec2.frontInstanceType must have at least the front budget pg-ha:frontSizing (2 vCPU, 2048 MiB), such as t3.small, got "t2.micro" (1 vCPU, 1024 MiB)'],
+        ["a front instance type smaller than the front budget", "prod", { "pg-ha:frontSizing": { cpus: 2, memoryMb: 2048 }, "pg-ha:ec2": { availabilityZones: PROD_ZONES, frontInstanceType: "t3.micro" } },
+            'pg-ha:ec2.frontInstanceType must have at least the front budget pg-ha:frontSizing (2 vCPU, 2048 MiB), such as t3.small, got "t3.micro" (2 vCPU, 1024 MiB)'],
+        ["a Xen node instance type (its data volume is no NVMe device)", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, nodeInstanceType: "t2.large" } },
+            /^pg-ha:ec2.nodeInstanceType must be a Nitro instance type: t2.large is a Xen type, whose data volume is not the NVMe device the hosts mount/],
+        ["an AMI that is not Debian 12 amd64", "prod", { "pg-ha:ec2": { availabilityZones: PROD_ZONES, amiName: "debian-12-arm64-20241201-1948" } },
+            'pg-ha:ec2.amiName must name a Debian 12 amd64 AMI such as debian-12-amd64-20241201-1948 (the packages are bookworm\'s; the instance types are x86), got "debian-12-arm64-20241201-1948"'],
         ["a data volume larger than gp3 allows", "prod", { "pg-ha:nodeSizing": { diskGb: 20000 } }, 'pg-ha:nodeSizing.diskGb must be at most 16384 on platform "ec2" (the largest gp3 volume), got 20000'],
         // VPC ranges.
         ["an existing VPC without its CIDR", "prod", { "pg-ha:ec2": { vpcId: "vpc-0123abcd", subnets: EXISTING_SUBNETS } }, /^pg-ha:ec2.vpcCidr must be the CIDR of pg-ha:ec2.vpcId "vpc-0123abcd" .*got undefined$/],

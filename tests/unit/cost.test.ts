@@ -8,7 +8,7 @@ describe("cost estimate", () => {
         const lines = estimateMonthlyCost(loadStackFile("prod"), { backupGb: 100, natGb: 20 });
         const byItem = new Map(lines.map((line) => [line.item, line.usdPerMonth]));
         assert.strictEqual(byItem.get("PostgreSQL nodes (t3.medium)"), 3 * 730 * INSTANCE_TYPES["t3.medium"]!.usdPerHour);
-        assert.strictEqual(byItem.get("pgpool + exporter host (t2.micro)"), 730 * INSTANCE_TYPES["t2.micro"]!.usdPerHour);
+        assert.strictEqual(byItem.get("pgpool + exporter host (t3.micro)"), 730 * INSTANCE_TYPES["t3.micro"]!.usdPerHour);
         assert.strictEqual(byItem.get("data volumes (gp3, encrypted)"), 300 * PRICE_TABLE.gp3UsdPerGbMonth);
         assert.strictEqual(byItem.get("S3 backups (standard)"), 100 * PRICE_TABLE.s3StandardUsdPerGbMonth);
         assert.ok(byItem.has("NAT gateway"), "a new VPC brings a NAT gateway");

@@ -204,7 +204,7 @@ describe("renderers", () => {
 describe("project shell scripts", () => {
     it("pass shellcheck", function () {
         this.timeout(30_000);
-        const scripts = ["scripts/test.sh", "scripts/install-test-deps.sh", "scripts/deploy-dev.sh", "scripts/docker-base-image.sh", "scripts/bench-docker.sh", "components/platforms/docker/images/install-packages.sh", ".ci/run"].map((file) => `${PROJECT_ROOT}/${file}`);
+        const scripts = ["scripts/test.sh", "scripts/install-test-deps.sh", "scripts/deploy-dev.sh", "scripts/docker-base-image.sh", "scripts/bench-docker.sh", "components/packages/install-packages.sh", ".ci/run"].map((file) => `${PROJECT_ROOT}/${file}`);
         const lint = spawnSync("shellcheck", ["--severity=warning", ...scripts], { encoding: "utf8" });
         assert.strictEqual(lint.error, undefined, "shellcheck is missing: apt-get install -y shellcheck (npm test installs it)");
         assert.strictEqual(lint.status, 0, lint.stdout);

@@ -9,6 +9,7 @@ import { ClusterPlan, PlannedHost, ServiceKind } from "../../plan";
 import { BackupRepository, START_SCRIPT } from "../../render";
 import { HostMember, Platform } from "../platform";
 import { DOCKER_BACKUP_REPOSITORY } from "./layout";
+import { INSTALL_SCRIPT, PACKAGES_FOLDER, PGDG_KEY } from "../../packages";
 
 export interface DockerPlatformArgs {
     /** The cluster's plan: image, network CIDR and bind address come from its config. */
@@ -19,8 +20,6 @@ export interface DockerPlatformArgs {
     readonly postgresShmSizeMb?: number;
 }
 
-/** The images' build context (their shared install script) and each one's Dockerfile in a folder of its own. */
-export const IMAGES_CONTEXT = "components/platforms/docker/images";
 
 /** The build arguments of an image: the base image, and every package with its pin from config/packages.ts. */
 export function imageBuildArgs(kind: ServiceKind, config: ClusterConfig): Record<string, string> {
@@ -33,9 +32,9 @@ export function imageBuildArgs(kind: ServiceKind, config: ClusterConfig): Record
  * tag and an unchanged one reuses the image.
  */
 export function builtImageName(kind: ServiceKind, config: ClusterConfig): string {
-    const context = path.join(PROJECT_ROOT, IMAGES_CONTEXT);
+    const context = path.join(PROJECT_ROOT, PACKAGES_FOLDER);
     const digest = createHash("sha256").update(JSON.stringify(imageBuildArgs(kind, config)));
-    for (const file of [path.join(kind, "Dockerfile"), "install-packages.sh"]) digest.update(fs.readFileSync(path.join(context, file)));
+    for (const file of [path.join(kind, "Dockerfile"), INSTALL_SCRIPT, PGDG_KEY]) digest.update(fs.readFileSync(path.join(context, file)));
     return `pg-ha/${kind}:pg${config.postgresVersion}-${digest.digest("hex").slice(0, 12)}`;
 }
 
@@ -73,7 +72,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         }, { parent: this });
         this.backupVolume = new docker.Volume(`${name}-backups`, { name: `${this.containerPrefix}-backups` }, { parent: this });
         this.backupRepository = pulumi.output<BackupRepository>({ type: "posix", path: DOCKER_BACKUP_REPOSITORY });
-        const context = path.join(PROJECT_ROOT, IMAGES_CONTEXT);
+        const context = path.join(PROJECT_ROOT, PACKAGES_FOLDER);
         const built = (kind: ServiceKind) => {
             return new docker.RemoteImage(`${name}-${kind}-image`, {
                 name: builtImageName(kind, config),

@@ -4,13 +4,13 @@ import { BackupSettings } from "../../../config";
 
 export interface BackupStorage {
     readonly bucket: aws.s3.Bucket;
-    /** The instance role: SSM Session Manager, and the bucket's prefix only. */
-    readonly instanceProfile: aws.iam.InstanceProfile;
+    /** The IAM policy document that lets a node's role use the stack's prefix of the bucket, and nothing else of it. */
+    readonly accessPolicy: pulumi.Output<string>;
 }
 
 /**
  * The backup bucket (versioned, encrypted, private, TLS only, old versions expired after the
- * retention) and the role the instances run with. Current objects are never expired by a rule:
+ * retention) and the policy that gives the nodes (only them) its prefix. Current objects are never expired by a rule:
  * pgBackRest keeps its own retention and a rule could break a backup chain.
  */
 export function createBackupStorage(name: string, backup: BackupSettings, parent: pulumi.Resource): BackupStorage {
@@ -49,20 +49,12 @@ export function createBackupStorage(name: string, backup: BackupSettings, parent
         }],
     }, opts);
 
-    const role = new aws.iam.Role(`${name}-node`, {
-        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
-    }, opts);
-    new aws.iam.RolePolicyAttachment(`${name}-node-ssm`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, opts);
-    new aws.iam.RolePolicy(`${name}-node-backups`, {
-        role: role.id,
-        policy: pulumi.jsonStringify({
-            Version: "2012-10-17",
-            Statement: [
-                { Sid: "ListOwnPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket.arn, Condition: { StringLike: { "s3:prefix": [`${backup.prefix}/*`, backup.prefix] } } },
-                { Sid: "ReadWriteOwnPrefix", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: pulumi.interpolate`${bucket.arn}/${backup.prefix}/*` },
-            ],
-        }),
-    }, opts);
-    const instanceProfile = new aws.iam.InstanceProfile(`${name}-node`, { role: role.name }, opts);
-    return { bucket, instanceProfile };
+    const accessPolicy = pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "ListOwnPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket.arn, Condition: { StringLike: { "s3:prefix": [`${backup.prefix}/*`, backup.prefix] } } },
+            { Sid: "ReadWriteOwnPrefix", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: pulumi.interpolate`${bucket.arn}/${backup.prefix}/*` },
+        ],
+    });
+    return { bucket, accessPolicy };
 }

@@ -1,12 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig, Ec2Settings, hostPackages } from "../../../config";
+import { ClusterConfig, Ec2Settings, hostPackages, needsPostgresRepository } from "../../../config";
 import { Addressing, ClusterPlan, PlannedHost } from "../../plan";
-import { BackupRepository, gzipUserData, HostService, hostServiceUnit, renderBackupTimers, renderCloudConfig } from "../../render";
+import { INSTALL_SCRIPT, packagesFile, PGDG_KEY } from "../../packages";
+import { BackupRepository, CloudInitInput, gzipUserData, HostService, hostServiceUnit, renderBackupTimers, renderCloudConfig, SecretStore, ssmAgentUrl } from "../../render";
 import { HostMember, Platform } from "../platform";
 import { ec2Addressing } from "./addressing";
 import { BackupStorage, createBackupStorage } from "./backupBucket";
 import { EC2_DATA_MOUNT } from "./layout";
+import { createHostIdentity } from "./hostIdentity";
+import { createServiceSecrets } from "./hostSecrets";
 import { createNetwork, Network } from "./network";
 import { createSecurityGroups, SecurityGroups } from "./securityGroups";
 
@@ -18,12 +21,17 @@ export interface Ec2PlatformArgs {
 /** Debian's AMIs, published by the Debian project's AWS account. */
 export const DEBIAN_AMI_OWNER = "136693071363";
 
+/** Units of Debian's front-host packages that pgpool's and the exporter's own units replace. */
+export const FRONT_PACKAGED_UNITS = ["pgpool2.service", "prometheus-postgres-exporter.service"];
+
 /**
  * The prod substrate: private subnets over at least two zones, one instance per plan host (a
  * PostgreSQL node, spread over the zones by its placement, with a separate encrypted gp3 data
- * volume; the front host with pgpool and the exporter), private DNS names, an S3 backup bucket and
- * an instance role limited to its prefix. IMDSv2 only, no SSH key and no port 22 (SSM Session
- * Manager instead).
+ * volume; the front host with pgpool and the exporter), private DNS names, an S3 backup bucket,
+ * and per host an IAM role and its secrets in SSM Parameter Store: user data carries no secret,
+ * each host reads only its own, and only nodes touch the bucket's prefix. IMDSv2 only, no SSH key
+ * and no port 22 (SSM Session Manager; the first boot installs its agent). The AMI is pinned by
+ * name in config: a newer Debian image never replaces a host by surprise.
  *
  * A change of user data replaces the instance (cloud-init writes files only on an instance's first
  * boot, so an in-place change would silently not apply). Data never lives on the instance: the
@@ -41,6 +49,8 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
     private readonly storage: BackupStorage;
     private readonly zone: aws.route53.Zone;
     private readonly amiId: pulumi.Output<string>;
+    private readonly region: string;
+    private readonly stack: string;
 
     constructor(name: string, args: Ec2PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-ha:ec2:Ec2Platform", name, {}, opts);
@@ -60,10 +70,12 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
             type: "s3", bucket, path: config.backup.prefix, endpoint: `s3.${region}.amazonaws.com`, region, keyType: "auto", uriStyle: "host",
         }));
         this.zone = new aws.route53.Zone(`${name}-zone`, { name: settings.dnsZoneName, vpcs: [{ vpcId: this.network.vpcId }], comment: "pg-ha cluster members" }, { parent: this });
+        this.region = new pulumi.Config("aws").require("region");
+        this.stack = pulumi.getStack();
+        // One image by its exact name: the same id on every `pulumi up` until the name changes.
         this.amiId = aws.ec2.getAmiOutput({
             owners: [DEBIAN_AMI_OWNER],
-            mostRecent: true,
-            filters: [{ name: "name", values: ["debian-12-amd64-*"] }, { name: "architecture", values: ["x86_64"] }],
+            filters: [{ name: "name", values: [settings.amiName] }, { name: "architecture", values: ["x86_64"] }],
         }, { parent: this }).id;
         this.registerOutputs({ backupBucketName: this.backupBucketName });
     }
@@ -72,19 +84,44 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
         return host.kind === "node" ? this.deployNode(host, members[0]!) : this.deployFront(host, members);
     }
 
-    private instance(name: string, host: string, instanceType: string, subnetId: pulumi.Input<string>, securityGroup: aws.ec2.SecurityGroup, userData: pulumi.Output<string>, parent: pulumi.Resource, dependsOn: readonly pulumi.Resource[]): aws.ec2.Instance {
+    private instance(name: string, host: string, instanceType: string, subnetId: pulumi.Input<string>, securityGroup: aws.ec2.SecurityGroup, userData: pulumi.Output<string>, profile: aws.iam.InstanceProfile, parent: pulumi.Resource, dependsOn: readonly pulumi.Resource[]): aws.ec2.Instance {
         return new aws.ec2.Instance(name, {
             ami: this.amiId,
             instanceType,
             subnetId,
             vpcSecurityGroupIds: [securityGroup.id],
-            iamInstanceProfile: this.storage.instanceProfile.name,
+            iamInstanceProfile: profile.name,
             userDataBase64: userData,
             userDataReplaceOnChange: true,
             metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
             rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: this.settings.rootVolumeGb, deleteOnTermination: true },
             tags: { Name: host },
-        }, { parent, dependsOn: [...dependsOn] });
+        }, { parent, dependsOn: [...dependsOn, ...this.network.egress] });
+    }
+
+    /**
+     * User data made from files that include secrets, which renderCloudConfig leaves out (it only
+     * names their parameter; the prod tests search every host's user data for every password and
+     * key): not a secret, so previews show what changes in it.
+     */
+    private withoutSecrets(userData: pulumi.Output<string>): pulumi.Output<string> {
+        return pulumi.unsecret(userData);
+    }
+
+    /** The host's place in the secret store: only its own role may read under it. */
+    private secretStore(host: string): SecretStore {
+        return { region: this.region, hostPath: `/pg-ha/${this.stack}/${host}` };
+    }
+
+    /** What every host's cloud-config has beside its own services. */
+    private hostBoot(host: string): Pick<CloudInitInput, "hostname" | "packageInstall" | "serviceUser" | "secretStore" | "ssmAgentUrl"> {
+        return {
+            hostname: host,
+            packageInstall: { script: packagesFile(INSTALL_SCRIPT), pgdgKey: needsPostgresRepository(this.config.postgresVersion) ? packagesFile(PGDG_KEY) : undefined },
+            serviceUser: this.addressing.layout.serviceUser,
+            secretStore: this.secretStore(host),
+            ssmAgentUrl: ssmAgentUrl(this.region),
+        };
     }
 
     private record(name: string, service: string, instance: aws.ec2.Instance, parent: pulumi.Resource): aws.route53.Record {
@@ -101,12 +138,14 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
             encrypted: true,
             tags: { Name: `${this.addressing.hostFor(service.name)} data` },
         }, { parent, retainOnDelete: this.settings.keepDataVolumesOnDestroy });
-        const userData = pulumi.secret(pulumi.all([member.files, volume.id]).apply(([files, volumeId]) => gzipUserData(renderCloudConfig({
-            hostname: host.name,
+        const store = this.secretStore(host.name);
+        const secrets = createServiceSecrets(resourceName, store, service.name, member.files, parent);
+        const profile = createHostIdentity(resourceName, { region: this.region, secretPath: store.hostPath, extraPolicy: this.storage.accessPolicy }, parent);
+        const userData = this.withoutSecrets(pulumi.all([member.files, volume.id]).apply(([files, volumeId]) => gzipUserData(renderCloudConfig({
+            ...this.hostBoot(host.name),
             packages: hostPackages(this.config.postgresVersion).postgres,
-            conflictingServices: [],
+            maskedUnits: [],
             dataVolume: { volumeId, mountPath: EC2_DATA_MOUNT },
-            serviceUser: this.addressing.layout.serviceUser,
             services: [{ name: service.name, configDir: service.configDir, files, stopSignal: service.stopSignal }],
             extraUnits: renderBackupTimers({
                 nodeName: service.name,
@@ -117,7 +156,7 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
                 differentialSchedule: this.config.backup.differentialSchedule,
             }),
         }))));
-        const instance = this.instance(`${resourceName}-instance`, this.addressing.hostFor(service.name), this.settings.nodeInstanceType, subnet.id, this.securityGroups.database, userData, parent, member.dependsOn);
+        const instance = this.instance(`${resourceName}-instance`, this.addressing.hostFor(service.name), this.settings.nodeInstanceType, subnet.id, this.securityGroups.database, userData, profile, parent, [...member.dependsOn, secrets]);
         const attachment = new aws.ec2.VolumeAttachment(`${resourceName}-data`, {
             deviceName: "/dev/sdf", volumeId: volume.id, instanceId: instance.id, stopInstanceBeforeDetaching: true,
         }, { parent, deleteBeforeReplace: true });
@@ -128,15 +167,17 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
     private deployFront(host: PlannedHost, members: readonly HostMember[]): ReadonlyMap<string, readonly pulumi.Resource[]> {
         // The host's resources belong to its first member in the plan's own start order.
         const first = members[0]!;
-        const userData = pulumi.secret(pulumi.all(members.map((member) => member.files)).apply((fileSets) => gzipUserData(renderCloudConfig({
-            hostname: host.name,
+        const store = this.secretStore(host.name);
+        const secrets = members.map((member) => createServiceSecrets(member.resourceName, store, member.service.name, member.files, member.parent));
+        const profile = createHostIdentity(`${first.resourceName}-front`, { region: this.region, secretPath: store.hostPath }, first.parent);
+        const userData = this.withoutSecrets(pulumi.all(members.map((member) => member.files)).apply((fileSets) => gzipUserData(renderCloudConfig({
+            ...this.hostBoot(host.name),
             packages: hostPackages(this.config.postgresVersion).front,
-            conflictingServices: ["pgpool2", "prometheus-postgres-exporter"],
-            serviceUser: this.addressing.layout.serviceUser,
+            maskedUnits: FRONT_PACKAGED_UNITS,
             services: members.map((member, i): HostService => ({ name: member.service.name, configDir: member.service.configDir, files: fileSets[i]!, stopSignal: member.service.stopSignal })),
         }))));
-        const dependsOn = [...new Set(members.flatMap((member) => member.dependsOn))];
-        const instance = this.instance(`${first.resourceName}-front-instance`, this.addressing.hostFor(host.name), this.settings.frontInstanceType, this.network.subnets[0]!.id, this.securityGroups.front, userData, first.parent, dependsOn);
+        const dependsOn = [...new Set(members.flatMap((member) => member.dependsOn)), ...secrets];
+        const instance = this.instance(`${first.resourceName}-front-instance`, this.addressing.hostFor(host.name), this.settings.frontInstanceType, this.network.subnets[0]!.id, this.securityGroups.front, userData, profile, first.parent, dependsOn);
         for (const member of members) this.record(`${member.resourceName}-dns`, member.service.name, instance, member.parent);
         return new Map(members.map((member) => [member.service.name, [instance]]));
     }

@@ -1,0 +1,21 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { RenderedFile, secretBundle, secretParameterName, SecretStore } from "../../render";
+
+/** SSM's Standard tier holds up to 4096 characters; a larger value needs the Advanced tier. */
+const STANDARD_TIER_LIMIT = 4096;
+
+/**
+ * The secret files of one service of a host as one SecureString parameter under the host's path
+ * (see secretBundle). The host's first boot fetches it (host-boot.sh); user data only names it.
+ */
+export function createServiceSecrets(name: string, store: SecretStore, service: string, files: pulumi.Output<readonly RenderedFile[]>, parent: pulumi.Resource): aws.ssm.Parameter {
+    const value = pulumi.secret(files.apply(secretBundle));
+    return new aws.ssm.Parameter(`${name}-secrets`, {
+        name: secretParameterName(store, service),
+        type: "SecureString",
+        value,
+        tier: value.apply((text) => (text.length > STANDARD_TIER_LIMIT ? "Advanced" : "Standard")),
+        description: `pg-ha ${service}: its secret files`,
+    }, { parent });
+}
