@@ -8,12 +8,18 @@ import { RenderContext, RenderedFile } from "./types";
 /** Seconds follow_primary waits for a re-pointed standby to stream before leaving it detached. */
 export const FOLLOW_WAIT_SECONDS = 30;
 
+/** Seconds between two rounds of attach-backends.sh. */
+export const ATTACH_CHECK_SECONDS = 2;
+
+/** The script beside pgpool that attaches backends which come up after it (see the asset). */
+export const ATTACH_BACKENDS_SCRIPT = "attach-backends.sh";
+
 /** The superuser conninfo the cluster scripts' `sql` helper adds a node's host and port to. */
 export function adminConninfo(runDir: string, applicationName: string): string {
     return conninfo({ user: ROLE_NAMES.superuser, dbname: "postgres", sslmode: "verify-full", sslrootcert: `${runDir}/${CA_CERT_FILE}`, connect_timeout: 2, application_name: applicationName });
 }
 
-/** What failover.sh and follow_primary.sh read from pgpool's service.env. */
+/** What failover.sh, follow_primary.sh and attach-backends.sh read from pgpool's service.env. */
 export function failoverEnv(context: RenderContext): Record<string, EnvValue> {
     const paths = context.layout.pgpool();
     return {
@@ -21,6 +27,7 @@ export function failoverEnv(context: RenderContext): Record<string, EnvValue> {
         ADMIN_CONNINFO: adminConninfo(paths.runDir, "pg-ha-failover"),
         PROMOTE_CANDIDATE_FILE: `${paths.runDir}/${PROMOTE_CANDIDATE_FILE}`,
         FOLLOW_WAIT_SECONDS,
+        ATTACH_CHECK_SECONDS,
         PCP_BIN_DIR: context.layout.pcpBinDir,
         PCP_PORT: context.topology.pgpool.pcpPort,
         PCP_USER: ROLE_NAMES.pcpAdmin,
@@ -28,9 +35,10 @@ export function failoverEnv(context: RenderContext): Record<string, EnvValue> {
 }
 
 /**
- * pgpool's failover_command and follow_primary_command (assets) with their helpers. No ssh:
+ * pgpool's failover_command and follow_primary_command (assets), the script that attaches
+ * backends coming up after pgpool, and their helpers. No ssh:
  * everything is SQL over TLS, so the same scripts serve Docker, EC2 and the local run.
  */
 export function failoverScriptFiles(): RenderedFile[] {
-    return [scriptFile(FAILOVER_SCRIPT), scriptFile(FOLLOW_PRIMARY_SCRIPT), scriptFile("cluster-lib.sh", "cluster-lib.sh", false)];
+    return [scriptFile(FAILOVER_SCRIPT), scriptFile(FOLLOW_PRIMARY_SCRIPT), scriptFile(ATTACH_BACKENDS_SCRIPT), scriptFile("cluster-lib.sh", "cluster-lib.sh", false)];
 }

@@ -19,6 +19,17 @@ describe("drills of the dev stack on a real Docker engine", function () {
     const outputs = () => stack.outputs();
     const apply = stack.apply;
 
+    /** The node of the stack's outputs that answers as primary. */
+    const primaryNode = async (names: readonly string[]): Promise<string> => {
+        const ca = outputs().caCertificate;
+        const uris = [outputs().primaryConnectionString, ...outputs().replicaConnectionStrings];
+        for (const [i, uri] of uris.entries()) {
+            const primary = await withClient(parsePostgresUri(uri), { caPem: ca, connectTimeoutMs: 1000 }, async (client) => (await client.query<{ primary: boolean }>("SELECT NOT pg_is_in_recovery() AS primary")).rows[0]!.primary).catch(() => false);
+            if (primary) return names[i]!;
+        }
+        throw new Error("no node answers as primary");
+    };
+
     it("fails over in containers: the primary's server killed under a writer loses no acknowledged write, and Docker's restart brings it back as a standby by itself", async () => {
         const ca = outputs().caCertificate;
         const pgpool = parsePostgresUri(outputs().pgpoolConnectionString);
@@ -64,6 +75,32 @@ describe("drills of the dev stack on a real Docker engine", function () {
         assert.strictEqual(mostPrimaries, 1, "never two primaries");
         const node0InRecovery = await withClient(nodes[0]!, { caPem: ca }, async (client) => (await client.query<{ standby: boolean }>("SELECT pg_is_in_recovery() AS standby")).rows[0]!.standby);
         assert.strictEqual(node0InRecovery, true, "node0 came back as a standby");
+    });
+
+    it("converges whatever order its containers start in: pgpool 15 s before the nodes, the replicas 15 s after the rest, everything at once", async () => {
+        const nodes = ["node0", "node1", "node2"];
+        const front = ["pgpool", "exporter"];
+        // Waves of containers started 15 s apart, given which node is the primary.
+        const orders: [string, (primary: string) => string[][]][] = [
+            ["pgpool and the exporter 15 s before the nodes", () => [front, nodes]],
+            ["the replicas 15 s after the rest", (primary) => [[primary, ...front], nodes.filter((node) => node !== primary)]],
+            ["everything at once (an engine or a host restarting)", () => [[...nodes, ...front]]],
+        ];
+        const figures: string[] = [];
+        for (const [order, wavesFor] of orders) {
+            const waves = wavesFor(await primaryNode(nodes));
+            await Promise.all([...nodes, ...front].map((service) => docker.getContainer(container(service)).stop({ t: 30 })));
+            for (const [i, wave] of waves.entries()) {
+                if (i > 0) await sleep(15_000);
+                await Promise.all(wave.map((service) => docker.getContainer(container(service)).start()));
+            }
+            const took = await withLogsOnFailure(docker, [...nodes, "pgpool"].map(container), () => waitUntil(`verify 7/7 after starting ${order}`, async () => {
+                const failed = (await verifyCluster(outputs(), { onResult: () => undefined })).filter((result) => !result.passed);
+                return failed.length === 0 || failed.map((result) => `${result.id}. ${result.figure}`).join("; ");
+            }, { timeoutMs: 120_000, intervalMs: 1000, isPermanent: () => false }));
+            figures.push(`${order}: verify 7/7 ${(took / 1000).toFixed(1)} s after the last start`);
+        }
+        process.stderr.write(`boot orders:\n  ${figures.join("\n  ")}\n`);
     });
 
     it("grows from 2 to 3 replicas with one config key, under a writer: the new container clones and streams, pgpool routes to it, nothing is lost", async () => {

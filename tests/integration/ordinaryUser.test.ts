@@ -9,7 +9,10 @@ import { freePortBase } from "../../scripts/lib/ports";
 
 const TEST_USER = "pghatester";
 
-/** pg, yaml and what they need at run time: all the local run loads besides its own code. */
+/**
+ * The project's runtime dependencies but Pulumi's (the local run never loads the SDK or the
+ * providers), with what they need: all the local run may load besides its own code.
+ */
 function runtimePackages(): string[] {
     const seen = new Set<string>();
     const walk = (name: string): void => {
@@ -18,7 +21,8 @@ function runtimePackages(): string[] {
         const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "node_modules", name, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
         Object.keys(manifest.dependencies ?? {}).forEach(walk);
     };
-    ["pg", "yaml"].forEach(walk);
+    const project = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    Object.keys(project.dependencies).filter((name) => !name.startsWith("@pulumi/")).forEach(walk);
     return [...seen];
 }
 

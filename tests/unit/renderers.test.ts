@@ -172,7 +172,7 @@ describe("renderers", () => {
             this.timeout(60_000);
             const executables = sets.flatMap(([service, files]) => files.filter((file) => file.mode === 0o755).map((file) => `${service}/${file.name}`));
             assert.deepStrictEqual(executables.filter((name) => !name.endsWith("start.sh")).sort(),
-                ["node0/rejoin.sh", "node1/rejoin.sh", "node2/rejoin.sh", "pgpool/failover.sh", "pgpool/follow_primary.sh"]);
+                ["node0/rejoin.sh", "node1/rejoin.sh", "node2/rejoin.sh", "pgpool/attach-backends.sh", "pgpool/failover.sh", "pgpool/follow_primary.sh"]);
             for (const [service, files] of sets) {
                 assert.deepStrictEqual(inHostFolder(files, lintScripts), [], service);
                 for (const script of files.filter((file) => file.name.endsWith(".sh"))) {
