@@ -27,6 +27,16 @@ export function failoverWindowSeconds(): number {
     return checks + 3;
 }
 
+/**
+ * Seconds pgpool looks for a primary (at start, after a failover or a failback) before it carries
+ * on without one. Longer than a former primary's wait before it starts (failoverWindowSeconds):
+ * with every service started at once, pgpool's first search must last until the primary is up,
+ * since pgpool searches again only on a failover or a failback. The price: with no primary to
+ * find (pgpool up long before the nodes), its main process spends this long on each detached
+ * node before it handles the next request.
+ */
+export const SEARCH_PRIMARY_SECONDS = 30;
+
 /** Least seconds between two automatic failbacks of a node. */
 export const AUTO_FAILBACK_INTERVAL_SECONDS = 5;
 
@@ -115,7 +125,7 @@ export function renderPgpoolConf(context: RenderContext): string {
             failover_on_backend_error: true,
             failover_command: `${paths.configDir}/${FAILOVER_SCRIPT} %d %h %p %D %m %H %M %P %r %R %N %S`,
             follow_primary_command: `${paths.configDir}/${FOLLOW_PRIMARY_SCRIPT} %d %h %p %D %m %H %M %P %r %R`,
-            search_primary_node_timeout: 30,
+            search_primary_node_timeout: SEARCH_PRIMARY_SECONDS,
             // A former primary that comes back claiming to be primary is detached, not written to.
             detach_false_primary: true,
             // A detached standby that streams from the primary again (restarted, rejoined,

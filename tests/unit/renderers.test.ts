@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { createHash } from "crypto";
 import { spawnSync } from "child_process";
 import {
-    conninfo, quoteConfString, renderExporterFiles, renderPcpConf, renderPgHbaConf, renderPgpass, renderPgpoolConf,
+    conninfo, failoverWindowSeconds, quoteConfString, renderExporterFiles, renderPcpConf, renderPgHbaConf, renderPgpass, renderPgpoolConf,
     renderPgpoolFiles, renderPostgresNodeFiles, renderPostgresqlConf, renderPoolHbaConf, RenderedFile, shellQuote,
 } from "../../components/render";
 import { pgpoolAesPassword } from "../../components/render/poolPasswd";
@@ -66,6 +66,9 @@ describe("renderers", () => {
 
     describe("pgpool.conf", () => {
         const pgpool = settingsOf(renderPgpoolConf(context));
+        it("searches for a primary longer than a former primary waits before it starts (a cluster started all at once is found on the first search)", () => {
+            assert.ok(Number(pgpool.get("search_primary_node_timeout")) > failoverWindowSeconds() + 5, `${pgpool.get("search_primary_node_timeout")} s against a ${failoverWindowSeconds()} s window`);
+        });
         it("runs streaming-replication mode over every backend, application names matching", () => {
             assert.strictEqual(pgpool.get("backend_clustering_mode"), "streaming_replication");
             for (const node of context.topology.nodes) {
