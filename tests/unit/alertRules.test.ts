@@ -159,4 +159,12 @@ describe("alert rules (Prometheus), rendered from pg-ha:monitoring", function ()
             for (const command of commands) assert.ok(scripts.includes(command), `runbook names npm run ${command}, which package.json does not have`);
         }
     });
+
+    it("is the README's alert table: every rule once, with its for and severity", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("## Monitoring"), readme.indexOf("\n## ", readme.indexOf("## Monitoring") + 1));
+        const rows = [...section.matchAll(/^\| `(\w+)`[^|]*\|[^|]*\| (\S+) \| (\w+) \|/gm)].map((match) => `${match[1]} ${match[2]} ${match[3]}`);
+        const rules = [...new Set(alertRules(devInput()).map((rule) => `${rule.alert} ${rule.for} ${rule.severity}`))];
+        assert.deepStrictEqual(rows, rules);
+    });
 });
