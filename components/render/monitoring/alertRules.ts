@@ -8,11 +8,13 @@ export type AlertSeverity = "critical" | "warning";
 
 /** One Prometheus alerting rule, as the rules file and the README's table show it. */
 export interface AlertRule {
+    /** The alert's name (its `alertname` label); a per-node rule has one name for every node. */
     readonly alert: string;
     /** PromQL; the alert fires for every series it returns for `for` in a row. */
     readonly expr: string;
     /** How long the condition must hold, a Prometheus duration. */
     readonly for: string;
+    /** The `severity` label. */
     readonly severity: AlertSeverity;
     /** One sentence; `{{ $labels.NAME }}` is the only template used. */
     readonly summary: string;

@@ -19,7 +19,7 @@ export interface MetricSource {
 }
 
 /** postgres_exporter 0.11.1 adds this label to every series of a server: the DSN's `host:port`. */
-export const EXPORTER_SERVER_LABEL = "server";
+const EXPORTER_SERVER_LABEL = "server";
 
 const BUILTIN_MAPS = "postgres_exporter 0.11.1, cmd/postgres_exporter/postgres_exporter.go builtinMetricMaps";
 const ourQuery = (query: string, column: string): string => `queries.yaml (renderExporterQueries): query ${query}, column ${column}`;
