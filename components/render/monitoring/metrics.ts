@@ -61,7 +61,7 @@ export const METRICS = {
     },
     pg_stat_replication_pg_current_wal_lsn_bytes: {
         producer: "exporter",
-        origin: `${BUILTIN_MAPS}[pg_stat_replication].pg_current_wal_lsn_bytes (the primary's WAL position, one series per standby connected)`,
+        origin: `${BUILTIN_MAPS}[pg_stat_replication].pg_current_wal_lsn_bytes (the primary's WAL position, one series per standby connected; its slot_name label holds the WAL sender's pid: pg_stat_replication has no slot_name column, and 0.11.1 then reads the first one)`,
         labels: [EXPORTER_SERVER_LABEL, "application_name", "client_addr", "state", "slot_name"],
     },
     pg_stat_archiver_archived_count: {
