@@ -8,6 +8,7 @@ export * from "./docker";
 export * from "./ec2";
 export * from "./subnets";
 export * from "./backup";
+export * from "./monitoring";
 export * from "./instanceTypes";
 export * from "./prices";
 export * from "./packages";

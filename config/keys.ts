@@ -5,7 +5,7 @@ import { PlatformName } from "./types";
 export const PROJECT_KEYS = [
     "platform", "replicas", "postgresVersion", "databaseName", "appUser", "ports",
     "allowedClientCidrs", "allowPublicAccess", "synchronousReplicas", "nodeSizing", "frontSizing",
-    "pool", "docker", "ec2", "backup",
+    "pool", "docker", "ec2", "backup", "monitoring",
 ] as const;
 
 /** Project keys that only one platform reads; on the other a value would be silently ignored. */

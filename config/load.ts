@@ -4,6 +4,7 @@ import { CONFIG_NAMESPACE, DEFAULTS, LIMITS, SUPPORTED_POSTGRES_VERSIONS } from 
 import { DOCKER_FIELDS, parseDockerSettings, retiredPostgresImageProblem } from "./docker";
 import { parseAwsRegion, parseEc2Settings, REGION_KEY } from "./ec2";
 import { movedKey, PLATFORM_ONLY_KEYS, PROJECT_KEYS, PROVIDER_PLATFORMS, suggestedProjectKey } from "./keys";
+import { parseMonitoringSettings } from "./monitoring";
 import { RawConfig, splitNamespaces } from "./namespaces";
 import { poolBudgetProblems } from "./poolBudget";
 import { parsePorts } from "./ports";
@@ -222,6 +223,7 @@ function collectClusterConfig(problems: string[], raw: RawConfig, context: Provi
     });
     const ec2 = onEc2 ? parseEc2Settings(problems, given("ec2"), nodeSizing, frontSizing, publicAllowed, region) : undefined;
     const backup = parseBackupSettings(problems, raw.backup);
+    const monitoring = parseMonitoringSettings(problems, raw.monitoring);
     return {
         platform,
         replicaCount: safeReplicaCount,
@@ -238,6 +240,7 @@ function collectClusterConfig(problems: string[], raw: RawConfig, context: Provi
         docker,
         ec2,
         backup,
+        monitoring,
     };
 }
 

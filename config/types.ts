@@ -83,6 +83,22 @@ export interface BackupSettings {
     readonly differentialSchedule: string;
 }
 
+/** What the alert rules page on (`pg-ha:monitoring`); the rules and the dashboard are rendered from it. */
+export interface MonitoringSettings {
+    /** Bytes of WAL a replica may be behind the primary before it pages. Defaults to 104857600 (100 MB). */
+    readonly lagBytes: number;
+    /** Seconds a replica's replay may be behind the primary before it pages. Defaults to 60. */
+    readonly lagSeconds: number;
+    /** Share of max_connections in use on a node that warns. Defaults to 0.8. */
+    readonly connectionsRatio: number;
+    /** Share of the data volume still free below which it warns. Defaults to 0.15. */
+    readonly diskFreeRatio: number;
+    /** Days before a server certificate expires that it warns. Defaults to 14. */
+    readonly certificateDays: number;
+    /** Where Alertmanager posts alerts (http or https); empty: alerts are only logged. Defaults to "". */
+    readonly webhookUrl: string;
+}
+
 /** The validated, defaulted stack configuration every component works from. */
 export interface ClusterConfig {
     readonly platform: PlatformName;
@@ -103,4 +119,6 @@ export interface ClusterConfig {
     readonly ec2?: Ec2Settings;
     /** Backups: the repository prefix, how long full backups are kept, and their schedules. */
     readonly backup: BackupSettings;
+    /** Alert thresholds and where alerts go. */
+    readonly monitoring: MonitoringSettings;
 }

@@ -21,3 +21,4 @@ export * from "./scramVerifier";
 export * from "./assets";
 export * from "./envFile";
 export * from "./fileNames";
+export * from "./monitoring";

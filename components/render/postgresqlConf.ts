@@ -4,6 +4,12 @@ import { ARCHIVE_SCRIPT, CA_CERT_FILE, PGPASS_FILE, SERVER_CERT_FILE, SERVER_KEY
 import { RenderContext } from "./types";
 
 
+/**
+ * archive_timeout: a quiet primary that wrote anything still closes its WAL segment within this
+ * long, bounding what an archive restore can miss (and how stale the archive may be).
+ */
+export const ARCHIVE_TIMEOUT_SECONDS = 60;
+
 /** A standby's slot is its name with this suffix (the streaming check's SQL matches on it too). */
 export const SLOT_SUFFIX = "_slot";
 
@@ -69,8 +75,7 @@ export function renderPostgresqlConf(context: RenderContext, node: PostgresEndpo
     if (context.backup !== undefined) {
         replication.archive_mode = true;
         replication.archive_command = archiveCommand(context, node);
-        // A quiet primary still closes a WAL segment a minute, bounding what an archive restore can miss.
-        replication.archive_timeout = "60s";
+        replication.archive_timeout = `${ARCHIVE_TIMEOUT_SECONDS}s`;
     }
     if (node.index !== 0 && primary !== undefined) {
         replication.primary_conninfo = primaryConninfo(context, node.name, primary);

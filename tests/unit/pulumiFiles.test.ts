@@ -14,7 +14,7 @@ const NODEJS_OPTIONS = ["typescript", "nodeargs", "packagemanager"];
 /** Top-level keys of a stack file. */
 const STACK_KEYS = ["secretsprovider", "encryptedkey", "encryptionsalt", "config", "environment"];
 /** Project keys whose value the loader reads as a mapping or a list, never as a string. */
-const STRUCTURED = { ports: "mapping", nodeSizing: "mapping", frontSizing: "mapping", pool: "mapping", docker: "mapping", ec2: "mapping", backup: "mapping", allowedClientCidrs: "list" } as const;
+const STRUCTURED = { ports: "mapping", nodeSizing: "mapping", frontSizing: "mapping", pool: "mapping", docker: "mapping", ec2: "mapping", backup: "mapping", monitoring: "mapping", allowedClientCidrs: "list" } as const;
 
 function stacks(): string[] {
     return fs.readdirSync(PROJECT_ROOT).map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1]).filter((stack): stack is string => stack !== undefined);
