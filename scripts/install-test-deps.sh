@@ -21,8 +21,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
     if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
         echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf
     fi
+    # Nor start any server a package brings (Prometheus on 9090, pgpool2, the exporter) on a
+    # machine that runs systemd: the tests start their own. policy-rc.d says no to every start.
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' > "$policy"
+        chmod 755 "$policy"
+    fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    [ -z "$policy" ] || rm -f "$policy"
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
