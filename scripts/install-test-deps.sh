@@ -26,12 +26,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
     policy=""
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         policy=/usr/sbin/policy-rc.d
+        trap 'rm -f "$policy"' EXIT
         printf '#!/bin/sh\nexit 101\n' > "$policy"
         chmod 755 "$policy"
     fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    [ -z "$policy" ] || rm -f "$policy"
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
