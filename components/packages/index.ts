@@ -4,10 +4,14 @@ import { PROJECT_ROOT } from "../../config/projectRoot";
 
 /**
  * This folder, from the project root: what installs every host's Debian packages (the install
- * script and the PostgreSQL apt repository's key), and one Dockerfile per kind of service. It is
- * the Docker images' build context; on EC2 the same script and key are written by cloud-init.
+ * script and the PostgreSQL apt repository's key), and the Dockerfile of the images, one target
+ * per kind of service. It is the images' build context; on EC2 the same script and key are
+ * written by cloud-init.
  */
 export const PACKAGES_FOLDER = "components/packages";
+
+/** The images' Dockerfile: `docker build --target KIND` builds one kind's image. */
+export const IMAGES_DOCKERFILE = "Dockerfile";
 
 /** The install script: `install-packages.sh PACKAGE[=VERSION]...`. */
 export const INSTALL_SCRIPT = "install-packages.sh";

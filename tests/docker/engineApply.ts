@@ -164,7 +164,7 @@ export class EngineApply {
             const context = inputs.build.context as string;
             const started = Date.now();
             const stream = await this.docker.buildImage({ context, src: filesOf(context) }, {
-                t: inputs.name, dockerfile: path.relative(context, inputs.build.dockerfile), buildargs: inputs.build.buildArgs ?? {}, rm: true, forcerm: true,
+                t: inputs.name, dockerfile: path.relative(context, inputs.build.dockerfile), target: inputs.build.target, buildargs: inputs.build.buildArgs ?? {}, rm: true, forcerm: true,
             });
             const log: string[] = [];
             await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (error: Error | null, messages: { error?: string; stream?: string }[]) => {

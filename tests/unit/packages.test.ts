@@ -5,15 +5,13 @@ import * as path from "path";
 import { imagePackages, parseClusterConfig, PINNED_DEBIAN_VERSIONS, postgresClientPackage, SUPPORTED_POSTGRES_VERSIONS } from "../../config";
 import { PROJECT_ROOT } from "../../config/projectRoot";
 import { builtImageName, imageBuildArgs } from "../../components/platforms/docker/dockerPlatform";
-import { PACKAGES_FOLDER } from "../../components/packages";
+import { IMAGES_DOCKERFILE, PACKAGES_FOLDER } from "../../components/packages";
 import { dockerLayout } from "../../components/platforms/docker/layout";
 import { ServiceKind } from "../../components/plan";
 
 const KINDS: ServiceKind[] = ["postgres", "pgpool", "exporter"];
 
-function dockerfile(kind: ServiceKind): string {
-    return fs.readFileSync(path.join(PROJECT_ROOT, PACKAGES_FOLDER, kind, "Dockerfile"), "utf8");
-}
+const DOCKERFILE = fs.readFileSync(path.join(PROJECT_ROOT, PACKAGES_FOLDER, IMAGES_DOCKERFILE), "utf8");
 
 describe("Debian packages and their versions, from one place", () => {
     it("pins the versions this machine's tests run", () => {
@@ -24,15 +22,15 @@ describe("Debian packages and their versions, from one place", () => {
         }
     });
 
-    it("leaves every package and version out of the Dockerfiles: the base image and the packages are build arguments without a default", () => {
+    it("leaves every package and version out of the Dockerfile: the base image and the packages are build arguments without a default, one target per kind", () => {
+        const instructions = DOCKERFILE.split("\n").filter((line) => !line.startsWith("#")).join("\n").replace(/\/var\/lib\/\S+/g, "")
+            .replace(/^COPY apt\.postgresql\.org\.asc \S+$/m, "").replace(/^FROM installed AS \w+$/gm, "");
+        assert.doesNotMatch(instructions, /postgresql|pgpool2|pgbackrest|exporter|=\d|\d+\.\d+/, "the Dockerfile names a package or a version");
+        assert.doesNotMatch(DOCKERFILE, /^ARG \w+=/m, "the Dockerfile has an ARG with a default of its own");
+        const declared = [...DOCKERFILE.matchAll(/^ARG (\w+)$/gm)].map((match) => match[1]).sort();
         for (const kind of KINDS) {
-            const text = dockerfile(kind);
-            const instructions = text.split("\n").filter((line) => !line.startsWith("#")).join("\n").replace(/\/var\/lib\/\S+/g, "")
-                .replace(/^COPY apt\.postgresql\.org\.asc \S+$/m, "");
-            assert.doesNotMatch(instructions, /postgresql|pgpool2|pgbackrest|exporter|=\d|\d+\.\d+/, `${kind} Dockerfile names a package or a version`);
-            assert.doesNotMatch(text, /^ARG \w+=/m, `${kind} Dockerfile has an ARG with a default of its own`);
-            const declared = [...text.matchAll(/^ARG (\w+)$/gm)].map((match) => match[1]).sort();
             assert.deepStrictEqual(declared, Object.keys(imageBuildArgs(kind, parseClusterConfig({}))).sort(), `${kind}: the build arguments given are the ones declared`);
+            assert.match(DOCKERFILE, new RegExp(`^FROM installed AS ${kind}$`, "m"), `no target ${kind}`);
         }
     });
 

@@ -9,7 +9,7 @@ import { ClusterPlan, PlannedHost, ServiceKind } from "../../plan";
 import { BackupRepository, START_SCRIPT } from "../../render";
 import { HostMember, Platform } from "../platform";
 import { DOCKER_BACKUP_REPOSITORY } from "./layout";
-import { INSTALL_SCRIPT, PACKAGES_FOLDER, PGDG_KEY } from "../../packages";
+import { IMAGES_DOCKERFILE, INSTALL_SCRIPT, PACKAGES_FOLDER, PGDG_KEY } from "../../packages";
 
 export interface DockerPlatformArgs {
     /** The cluster's plan: image, network CIDR and bind address come from its config. */
@@ -34,7 +34,7 @@ export function imageBuildArgs(kind: ServiceKind, config: ClusterConfig): Record
 export function builtImageName(kind: ServiceKind, config: ClusterConfig): string {
     const context = path.join(PROJECT_ROOT, PACKAGES_FOLDER);
     const digest = createHash("sha256").update(JSON.stringify(imageBuildArgs(kind, config)));
-    for (const file of [path.join(kind, "Dockerfile"), INSTALL_SCRIPT, PGDG_KEY]) digest.update(fs.readFileSync(path.join(context, file)));
+    for (const file of [IMAGES_DOCKERFILE, INSTALL_SCRIPT, PGDG_KEY]) digest.update(fs.readFileSync(path.join(context, file)));
     return `pg-ha/${kind}:pg${config.postgresVersion}-${digest.digest("hex").slice(0, 12)}`;
 }
 
@@ -76,7 +76,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         const built = (kind: ServiceKind) => {
             return new docker.RemoteImage(`${name}-${kind}-image`, {
                 name: builtImageName(kind, config),
-                build: { context, dockerfile: path.join(context, kind, "Dockerfile"), buildArgs: imageBuildArgs(kind, config) },
+                build: { context, dockerfile: path.join(context, IMAGES_DOCKERFILE), target: kind, buildArgs: imageBuildArgs(kind, config) },
                 keepLocally: true,
             }, { parent: this });
         };
