@@ -31,8 +31,10 @@ attach() {
     fi
 }
 
+# Waits with read on a pipe nobody writes to: no sleep process is left behind when it is killed.
+exec {never}<> <(:)
 while kill -0 "$PGPOOL_PID" 2>/dev/null; do
-    sleep "$ATTACH_CHECK_SECONDS"
+    read -r -t "$ATTACH_CHECK_SECONDS" -u "$never" || true
     declare -A status=() role=()
     pool_has_primary=false
     for id in "${!NODE_NAMES[@]}"; do

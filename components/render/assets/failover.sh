@@ -19,6 +19,14 @@ if [ "$failed_id" != "$old_primary_id" ]; then
     exit 0
 fi
 
+# pgpool also runs this for a request it queued while the node was down and handles once the
+# node is up again as its primary (a node booting late): a primary that answers has not failed,
+# and promoting another would make two. Detached, it is attached again by attach-backends.sh.
+if [ "$(sql "$failed_id" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; then
+    log "primary ${NODE_NAMES[$failed_id]} answers as primary: pgpool's request is stale or only its own connection failed; nothing promoted"
+    exit 0
+fi
+
 preferred=$lowest_live_id
 if [ -s "$PROMOTE_CANDIDATE_FILE" ]; then preferred=$(<"$PROMOTE_CANDIDATE_FILE"); rm -f "$PROMOTE_CANDIDATE_FILE"; fi
 

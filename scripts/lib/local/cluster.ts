@@ -6,7 +6,7 @@ import { ClusterPlan, planCluster, PlannedService, PlanSecrets } from "../../../
 import { BackupRepository, RenderedFile, StackOutputs, START_SCRIPT } from "../../../components/render";
 import { checkUsableFolder, makeFolder, stackOption } from "../cli";
 import { httpsGet } from "../https";
-import { progress, waitUntil } from "../wait";
+import { progress, sleep, waitUntil } from "../wait";
 import { localAddressing } from "./addressing";
 import { archiveFirstSegment } from "./backup";
 import { serviceDir, serviceLogFile } from "./layout";
@@ -304,9 +304,9 @@ function startPlannedService(stateDir: string, service: PlannedService): { proce
     return { process: started, record: serviceRecord(service.name, started.pid, service.ports[0]!.port, logFile, service.stopSignal) };
 }
 
-/** Stops services in reverse start order: pgpool and exporter first, the primary last. */
 /**
- * Stops each service, then SIGKILLs what it had started and left behind: a server killed after
+ * Stops services in reverse start order (pgpool and the exporter first, the primary last), then
+ * SIGKILLs what each had started and left behind a moment after it ended: a server killed after
  * the stop timeout leaves its children, such as an archiver waiting on an archive_command that
  * cannot reach the repository.
  */
@@ -319,7 +319,10 @@ async function stopServices(services: readonly ServiceRecord[]): Promise<{ name:
         }
         const children = descendantsOf(service.pid);
         const result = await stopProcess(service.pid, service.stopSignal, 20_000);
-        const leftovers = children.filter((child) => isSameProcess(child.pid, child.startTime));
+        // Children told of their parent's end (pgpool's attach-backends.sh) take a moment to go.
+        const alive = () => children.filter((child) => isSameProcess(child.pid, child.startTime));
+        for (let wait = 0; wait < 10 && alive().length > 0; wait++) await sleep(100);
+        const leftovers = alive();
         for (const child of leftovers) {
             try {
                 process.kill(child.pid, "SIGKILL");
