@@ -3,3 +3,4 @@ export * from "./metrics";
 export * from "./alertRules";
 export * from "./dashboard";
 export * from "./grafanaProvisioning";
+export * from "./prometheusConfig";
