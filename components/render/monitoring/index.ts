@@ -4,3 +4,4 @@ export * from "./alertRules";
 export * from "./dashboard";
 export * from "./grafanaProvisioning";
 export * from "./prometheusConfig";
+export * from "./alertmanagerConfig";
