@@ -30,7 +30,7 @@ const key = (field: string): string => `${CONFIG_NAMESPACE}:monitoring${field ==
 /** A webhook Alertmanager can post to: an http(s) URL, or empty for none. */
 function webhookUrlProblem(value: unknown): string | undefined {
     if (value === "") return undefined;
-    const allowed = `${key("webhookUrl")} must be an http or https URL such as https://alerts.example.com/hook, or "" to only log alerts, got ${show(value)}`;
+    const allowed = `${key("webhookUrl")} must be an http or https URL such as https://alerts.example.com/hook, or "" for no notification (alerts then show only in Alertmanager and Prometheus), got ${show(value)}`;
     if (typeof value !== "string") return allowed;
     try {
         const url = new URL(value);

@@ -95,7 +95,11 @@ export interface MonitoringSettings {
     readonly diskFreeRatio: number;
     /** Days before a server certificate expires that it warns. Defaults to 14. */
     readonly certificateDays: number;
-    /** Where Alertmanager posts alerts (http or https); empty: alerts are only logged. Defaults to "". */
+    /**
+     * Where Alertmanager posts alerts (http or https; it may hold a token, so alertmanager.yml is then
+     * secret); empty: no notification, alerts show only in Alertmanager's UI and API and on
+     * Prometheus's /alerts page (Alertmanager has no receiver that logs). Defaults to "".
+     */
     readonly webhookUrl: string;
 }
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(postgresql-15 pgpool2 prometheus-postgres-exporter prometheus pgbackrest shellcheck cloud-init systemd openssl util-linux procps docker.io debootstrap)
+debian_packages=(postgresql-15 pgpool2 prometheus-postgres-exporter prometheus prometheus-alertmanager pgbackrest shellcheck cloud-init systemd openssl util-linux procps docker.io debootstrap)
 missing=()
 for package in "${debian_packages[@]}"; do
     dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -21,8 +21,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
     if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
         echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf
     fi
-    # Nor start any server a package brings (Prometheus on 9090, pgpool2, the exporter) on a
-    # machine that runs systemd: the tests start their own. policy-rc.d says no to every start.
+    # Nor start any server a package brings (Prometheus on 9090, Alertmanager on 9093, pgpool2, the
+    # exporter) on a machine that runs systemd: the tests start their own. policy-rc.d says no to
+    # every start.
     policy=""
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         policy=/usr/sbin/policy-rc.d

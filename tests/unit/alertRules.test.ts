@@ -1,5 +1,4 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -11,6 +10,7 @@ import { AlertRule, alertRules, ARCHIVE_STALENESS_SECONDS, monitoringInput, Moni
 import { ARCHIVE_TIMEOUT_SECONDS, renderPostgresqlConf } from "../../components/render/postgresqlConf";
 import { AlertCase, alertCases } from "./alertRuleCases";
 import { dockerContext, settingsOf } from "./fixtures";
+import { runPrometheusTool } from "./prometheusTools";
 
 const RULES_FILE = "rules.yml";
 
@@ -56,26 +56,15 @@ function promtoolTests(rules: readonly AlertRule[], cases: readonly AlertCase[])
     }, { lineWidth: 0 });
 }
 
-/** Runs promtool; a missing promtool fails the test with what to install, never skips it. */
-function promtool(args: readonly string[], cwd: string): string {
-    const result = spawnSync("promtool", args, { cwd, encoding: "utf8" });
-    if (result.error !== undefined && (result.error as NodeJS.ErrnoException).code === "ENOENT") {
-        assert.fail("promtool is missing: install Debian's prometheus package (apt-get install --no-install-recommends prometheus; scripts/install-test-deps.sh does)");
-    }
-    const output = `${result.stdout}${result.stderr}`;
-    assert.strictEqual(result.status, 0, `promtool ${args.join(" ")} failed:\n${output}`);
-    return output;
-}
-
 /** Renders the rules and the cases of `input` into a fresh folder, and runs promtool's check and tests on them. */
 function checkWithPromtool(input: MonitoringInput): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-rules-"));
     try {
         fs.writeFileSync(path.join(dir, RULES_FILE), renderAlertRules(input));
         fs.writeFileSync(path.join(dir, "tests.yml"), promtoolTests(alertRules(input), alertCases(input)));
-        const checked = promtool(["check", "rules", RULES_FILE], dir);
+        const checked = runPrometheusTool("promtool", ["check", "rules", RULES_FILE], dir);
         assert.match(checked, new RegExp(`SUCCESS: ${alertRules(input).length} rules found`));
-        return promtool(["test", "rules", "tests.yml"], dir);
+        return runPrometheusTool("promtool", ["test", "rules", "tests.yml"], dir);
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

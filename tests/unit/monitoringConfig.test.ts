@@ -56,7 +56,7 @@ describe("monitoring settings (pg-ha:monitoring)", () => {
             assertRefused({ certificateDays: 400 }, "pg-ha:monitoring.certificateDays must be an integer 1..365, got 400");
         });
         it("webhook: an http or https URL, or empty", () => {
-            const allowed = 'pg-ha:monitoring.webhookUrl must be an http or https URL such as https://alerts.example.com/hook, or "" to only log alerts, got';
+            const allowed = 'pg-ha:monitoring.webhookUrl must be an http or https URL such as https://alerts.example.com/hook, or "" for no notification (alerts then show only in Alertmanager and Prometheus), got';
             assertRefused({ webhookUrl: "alerts.example.com/hook" }, `${allowed} "alerts.example.com/hook"`);
             assertRefused({ webhookUrl: "ftp://alerts.example.com/hook" }, `${allowed} "ftp://alerts.example.com/hook"`);
             assertRefused({ webhookUrl: 42 }, `${allowed} 42`);

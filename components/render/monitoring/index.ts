@@ -3,3 +3,5 @@ export * from "./metrics";
 export * from "./alertRules";
 export * from "./dashboard";
 export * from "./grafanaProvisioning";
+export * from "./prometheusConfig";
+export * from "./alertmanagerConfig";
