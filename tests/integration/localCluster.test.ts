@@ -5,6 +5,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { ROLE_NAMES } from "../../config";
+import { PROJECT_ROOT } from "../../config/projectRoot";
 import { StackOutputs, STACK_OUTPUT_KEYS } from "../../components/render";
 import { localDown, localStatus, localUp } from "../../scripts/lib/local/cluster";
 import { readSecrets, readState } from "../../scripts/lib/local/state";
@@ -16,6 +17,12 @@ import { freePortBase } from "../../scripts/lib/ports";
 
 function readConfigNames(text: string): string[] {
     return text.split("\n").map((line) => /^\s*#?\s*([a-z_][\w.]*)\s*=/.exec(line)?.[1]).filter((name): name is string => name !== undefined);
+}
+
+/** `npm run status` as a user runs it, on the local run's outputs.json. */
+function runStatus(stateDir: string, flags: string[]): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync("node", [path.join(PROJECT_ROOT, "build", "scripts", "status.js"), "--outputs", path.join(stateDir, "outputs.json"), ...flags], { encoding: "utf8", timeout: 30_000 });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe("local run on real PostgreSQL, Pgpool-II and postgres_exporter", function () {
@@ -55,6 +62,24 @@ describe("local run on real PostgreSQL, Pgpool-II and postgres_exporter", functi
         process.stderr.write(`${formatTable(results)}\n`);
         assert.strictEqual(results.length, 7);
         for (const result of results) assert.ok(result.passed, `${result.id}. ${result.name}: ${result.figure}`);
+    });
+
+    it("npm run status shows one primary, every standby streaming from it and attached in pgpool, as a table and as JSON", () => {
+        const table = runStatus(stateDir, []);
+        assert.strictEqual(table.status, 0, table.stdout + table.stderr);
+        process.stderr.write(`${table.stdout}`);
+        assert.match(table.stdout, /^node0\s+127\.0\.0\.1:\d+\s+primary\s/m);
+        assert.match(table.stdout, /\nhealthy\n$/);
+        const json = runStatus(stateDir, ["--json"]);
+        assert.strictEqual(json.status, 0, json.stderr);
+        const state = JSON.parse(json.stdout) as { healthy: boolean; nodes: { name: string; role: string; replication?: { state: string }; receiver?: { status: string }; pool?: { status: string; role: string } }[]; problems: string[] };
+        assert.strictEqual(state.healthy, true);
+        assert.deepStrictEqual(state.nodes.map((node) => [node.name, node.role, node.pool?.role]), [["node0", "primary", "primary"], ["node1", "standby", "standby"], ["node2", "standby", "standby"]]);
+        for (const standby of state.nodes.slice(1)) {
+            assert.strictEqual(standby.replication?.state, "streaming");
+            assert.strictEqual(standby.receiver?.status, "streaming");
+            assert.ok(["up", "waiting"].includes(standby.pool!.status));
+        }
     });
 
     it("runs every service as an unprivileged user", () => {
@@ -163,6 +188,11 @@ describe("local run on real PostgreSQL, Pgpool-II and postgres_exporter", functi
         const results = await verifyCluster(outputs, { onResult: () => undefined, readSessions: 6, readYourWritesSessions: 2 });
         const failed = results.filter((result) => !result.passed).map((result) => result.id);
         for (const id of [1, 2, 6]) assert.ok(failed.includes(id), `check ${id} fails with node2 down: ${formatTable(results)}`);
+        const status = runStatus(stateDir, ["--json"]);
+        assert.strictEqual(status.status, 3, "status exits 3 on a degraded cluster");
+        const state = JSON.parse(status.stdout) as { healthy: boolean; problems: string[] };
+        assert.strictEqual(state.healthy, false);
+        assert.ok(state.problems.some((problem) => problem.startsWith("node2 does not answer")), state.problems.join("; "));
     });
 
     it("reports every check within a bounded time with both replicas down, when writes wait for a standby that is not there", async () => {

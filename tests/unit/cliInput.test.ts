@@ -234,6 +234,39 @@ describe("command-line input: one clear sentence, a bounded time, nothing touche
         });
     });
 
+    describe("status --outputs", () => {
+        it("refuses outputs that are no outputs, like verify", async () => {
+            const file = path.join(fs.mkdtempSync(path.join(root, "status-")), "outputs.json");
+            fs.writeFileSync(file, "[1, 2]");
+            assertRefused(await run("status.js", ["--outputs", file]), /not .*outputs/);
+        });
+
+        it("reports every node and pgpool as not answering, within the bound, against a server that accepts and never answers", async () => {
+            const sockets: net.Socket[] = [];
+            const server = net.createServer((socket) => {
+                sockets.push(socket);
+                socket.on("error", () => undefined);
+            });
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            try {
+                const file = path.join(fs.mkdtempSync(path.join(root, "status-silent-")), "outputs.json");
+                fs.writeFileSync(file, JSON.stringify(outputsPointingAt((server.address() as net.AddressInfo).port, caPem)));
+                const result = await run("status.js", ["--outputs", file, "--json"]);
+                assert.ok(result.ms < BOUND_MS, `status took ${result.ms} ms:\n${result.stderr}`);
+                assert.strictEqual(result.status, 3, result.stderr);
+                const state = JSON.parse(result.stdout) as { healthy: boolean; nodes: { error?: string }[]; pgpoolError?: string; problems: string[] };
+                assert.strictEqual(state.healthy, false);
+                assert.ok(state.nodes.length > 0 && state.nodes.every((node) => node.error !== undefined), result.stdout);
+                assert.ok(state.pgpoolError !== undefined);
+                assert.ok(state.problems.some((problem) => problem === "0 nodes answer as primary"), state.problems.join("; "));
+                assert.doesNotMatch(result.stdout + result.stderr, RAW);
+            } finally {
+                for (const socket of sockets) socket.destroy();
+                server.close();
+            }
+        });
+    });
+
     describe("local:up --state-dir", () => {
         let readOnly: string | undefined;
 
