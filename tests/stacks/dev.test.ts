@@ -179,7 +179,10 @@ describe("dev stack under mocks (Pulumi.dev.yaml)", function () {
         for (const image of images) {
             const dockerfile = fs.readFileSync(image.inputs.build.dockerfile as string, "utf8");
             assert.ok(path.resolve(image.inputs.build.context as string).startsWith(PROJECT_ROOT));
-            assert.match(dockerfile, /^FROM \$\{BASE_IMAGE\}$/m);
+            assert.match(dockerfile, /^FROM \$\{BASE_IMAGE\} AS installed$/m);
+            const kind = (image.inputs.name as string).split(":")[0]!.split("/")[1]!;
+            assert.strictEqual(image.inputs.build.target, kind);
+            assert.match(dockerfile, new RegExp(`^FROM installed AS ${kind}$`, "m"));
             assert.strictEqual(image.inputs.build.buildArgs.BASE_IMAGE, "debian:bookworm-slim");
             assert.match(image.inputs.name as string, /^pg-ha\/\w+:pg15-[0-9a-f]{12}$/);
         }
