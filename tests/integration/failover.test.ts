@@ -126,6 +126,21 @@ describe("failover on real servers: promote, follow, fence, rejoin", function ()
         for (const check of results) assert.ok(check.passed, `${check.id}. ${check.name}: ${check.figure}`);
     });
 
+    it("rejoins a crashed standby with npm run rejoin, following the primary without a rewind (pg_rewind's single-user recovery would fork its WAL)", async () => {
+        const cluster = openLocalCluster(stateDir);
+        const primary = await currentPrimary(cluster);
+        const standby = cluster.topology.nodes.find((node) => node.name !== primary.name)!;
+        const record = readState(stateDir)!.services.find((service) => service.name === standby.name)!;
+        process.kill(record.pid, "SIGKILL");
+        const result = await localRejoin(stateDir, standby.name);
+        assert.strictEqual(result.primary, primary.name);
+        const log = fs.readFileSync(path.join(serviceDir(stateDir, standby.name), "rejoin.log"), "utf8");
+        assert.match(log, new RegExp(`${standby.name} was a standby: it follows ${primary.name} without a rewind`));
+        assert.doesNotMatch(log, /single-user|rewinding/);
+        const results = await verifyCluster(JSON.parse(fs.readFileSync(outputsFile, "utf8")), { onResult: () => undefined });
+        for (const check of results) assert.ok(check.passed, `${check.id}. ${check.name}: ${check.figure}`);
+    });
+
     describe("planned switchover", () => {
         it("refuses an unknown node, the primary itself and a lagging standby, changing nothing", async () => {
             const cluster = openLocalCluster(stateDir);

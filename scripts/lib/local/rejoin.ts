@@ -19,7 +19,7 @@ export interface RejoinResult {
 /**
  * Brings a node of a local cluster back as a standby of the current primary: stops it if it runs
  * (a former primary that came back would be a false primary), runs its rendered rejoin.sh
- * (pg_rewind), starts it, waits until it streams and until pgpool has attached it again.
+ * (pg_rewind for a former primary, a new upstream only for a standby), starts it, waits until it streams and until pgpool has attached it again.
  */
 export async function localRejoin(stateDir: string, nodeName: string, timeoutMs = 60_000): Promise<RejoinResult> {
     const started = Date.now();
@@ -35,11 +35,11 @@ export async function localRejoin(stateDir: string, nodeName: string, timeoutMs 
     if (primary.name === node.name) throw new Error(`${node.name} is the primary: nothing to rejoin`);
     const record = cluster.state.services.find((service) => service.name === node.name);
     if (record !== undefined && isSameProcess(record.pid, record.startTime)) {
-        progress(`stopping ${node.name} (pid ${record.pid}) before rewinding it`);
+        progress(`stopping ${node.name} (pid ${record.pid}) before it rejoins`);
         await stopProcess(record.pid, "SIGINT", 30_000);
     }
     const configDir = cluster.context.layout.postgres(node.name).configDir;
-    progress(`rewinding ${node.name} onto ${primary.name}`);
+    progress(`rejoining ${node.name} onto ${primary.name}`);
     const rejoinLog = path.join(serviceDir(cluster.stateDir, node.name), "rejoin.log");
     try {
         const output = await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, ["/bin/bash", path.join(configDir, REJOIN_SCRIPT), String(primary.index)], timeoutMs);
