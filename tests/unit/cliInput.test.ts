@@ -140,6 +140,22 @@ async function fabricatedStateDir(root: string, caPem: string, options: Fabricat
     return stateDir;
 }
 
+/** Runs `body` with a port on 127.0.0.1 where a server accepts connections and never answers. */
+async function withSilentServer(body: (port: number) => Promise<void>): Promise<void> {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => {
+        sockets.push(socket);
+        socket.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+        await body((server.address() as net.AddressInfo).port);
+    } finally {
+        for (const socket of sockets) socket.destroy();
+        server.close();
+    }
+}
+
 describe("command-line input: one clear sentence, a bounded time, nothing touched", function () {
     this.timeout(60_000);
     let root: string;
@@ -208,15 +224,9 @@ describe("command-line input: one clear sentence, a bounded time, nothing touche
         });
 
         it("fails every check within the bound against a server that accepts and never answers", async () => {
-            const sockets: net.Socket[] = [];
-            const server = net.createServer((socket) => {
-                sockets.push(socket);
-                socket.on("error", () => undefined);
-            });
-            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-            try {
+            await withSilentServer(async (port) => {
                 const file = path.join(fs.mkdtempSync(path.join(root, "silent-")), "outputs.json");
-                fs.writeFileSync(file, JSON.stringify(outputsPointingAt((server.address() as net.AddressInfo).port, caPem)));
+                fs.writeFileSync(file, JSON.stringify(outputsPointingAt(port, caPem)));
                 const result = await run("verify.js", ["--outputs", file, "--json"]);
                 assert.ok(result.ms < BOUND_MS, `verify took ${result.ms} ms:\n${result.stderr}`);
                 assert.strictEqual(result.status, 1, result.stderr);
@@ -227,10 +237,7 @@ describe("command-line input: one clear sentence, a bounded time, nothing touche
                     assert.strictEqual(check.passed, false, JSON.stringify(check));
                     assert.match(check.figure, /answer/, JSON.stringify(check));
                 }
-            } finally {
-                for (const socket of sockets) socket.destroy();
-                server.close();
-            }
+            });
         });
     });
 
@@ -242,15 +249,9 @@ describe("command-line input: one clear sentence, a bounded time, nothing touche
         });
 
         it("reports every node and pgpool as not answering, within the bound, against a server that accepts and never answers", async () => {
-            const sockets: net.Socket[] = [];
-            const server = net.createServer((socket) => {
-                sockets.push(socket);
-                socket.on("error", () => undefined);
-            });
-            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-            try {
+            await withSilentServer(async (port) => {
                 const file = path.join(fs.mkdtempSync(path.join(root, "status-silent-")), "outputs.json");
-                fs.writeFileSync(file, JSON.stringify(outputsPointingAt((server.address() as net.AddressInfo).port, caPem)));
+                fs.writeFileSync(file, JSON.stringify(outputsPointingAt(port, caPem)));
                 const result = await run("status.js", ["--outputs", file, "--json"]);
                 assert.ok(result.ms < BOUND_MS, `status took ${result.ms} ms:\n${result.stderr}`);
                 assert.strictEqual(result.status, 3, result.stderr);
@@ -260,10 +261,7 @@ describe("command-line input: one clear sentence, a bounded time, nothing touche
                 assert.ok(state.pgpoolError !== undefined);
                 assert.ok(state.problems.some((problem) => problem === "0 nodes answer as primary"), state.problems.join("; "));
                 assert.doesNotMatch(result.stdout + result.stderr, RAW);
-            } finally {
-                for (const socket of sockets) socket.destroy();
-                server.close();
-            }
+            });
         });
     });
 

@@ -1,27 +1,13 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { ConfigError, DEFAULTS, parseClusterConfig, parseStackConfig, projectKeys, RawConfig, subnetCidr } from "../../config";
+import { ConfigError, DEFAULTS, parseClusterConfig, parseStackConfig, projectKeys, subnetCidr } from "../../config";
 import { isCalendarExpression } from "../../config/backup";
 import { calendarsCoincide } from "../../config/calendar";
 import { POSTGRES_KEYWORDS } from "../../config/keywords";
 import { loadStackFile, readStackFileConfig } from "../../config/stackFile";
+import { assertRejected, problemsOf } from "./configProblems";
 
 
-function problemsOf(raw: RawConfig): readonly string[] {
-    try {
-        parseClusterConfig(raw);
-    } catch (error) {
-        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-        return error.problems;
-    }
-    assert.fail(`config ${JSON.stringify(raw)} was accepted`);
-}
-
-function assertRejected(raw: RawConfig, expected: string | RegExp): void {
-    const problems = problemsOf(raw);
-    const found = problems.some((problem) => (typeof expected === "string" ? problem === expected : expected.test(problem)));
-    assert.ok(found, `expected ${expected} among:\n  ${problems.join("\n  ")}`);
-}
 
 /** A stack file's namespaced config map with `overrides` applied; an override of undefined removes the key. */
 function stackWith(stack: "dev" | "prod", overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,21 +1,10 @@
 import * as assert from "assert";
-import { ConfigError, MONITORING_DEFAULTS, parseClusterConfig, parseStackConfig, RawConfig } from "../../config";
+import { MONITORING_DEFAULTS, parseClusterConfig, parseStackConfig } from "../../config";
 import { readStackFileConfig } from "../../config/stackFile";
-
-function problemsOf(raw: RawConfig): readonly string[] {
-    try {
-        parseClusterConfig(raw);
-    } catch (error) {
-        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-        return error.problems;
-    }
-    assert.fail(`config ${JSON.stringify(raw)} was accepted`);
-}
+import { assertRejected, problemsOf } from "./configProblems";
 
 function assertRefused(monitoring: unknown, expected: string | RegExp): void {
-    const problems = problemsOf({ monitoring });
-    const found = problems.some((problem) => (typeof expected === "string" ? problem === expected : expected.test(problem)));
-    assert.ok(found, `expected ${expected} among:\n  ${problems.join("\n  ")}`);
+    assertRejected({ monitoring }, expected);
 }
 
 describe("monitoring settings (pg-ha:monitoring)", () => {
