@@ -132,6 +132,8 @@ describe("failover on real servers: promote, follow, fence, rejoin", function ()
         const standby = cluster.topology.nodes.find((node) => node.name !== primary.name)!;
         const record = readState(stateDir)!.services.find((service) => service.name === standby.name)!;
         process.kill(record.pid, "SIGKILL");
+        // As a person would find it: pgpool has noticed the crash and detached it.
+        await waitUntil(`pgpool to detach ${standby.name}`, async () => (await poolNodes(cluster)).some((entry) => entry.nodeId === standby.index && entry.status === "down") || "not yet", { timeoutMs: 30_000, intervalMs: 200 });
         const result = await localRejoin(stateDir, standby.name);
         assert.strictEqual(result.primary, primary.name);
         const log = fs.readFileSync(path.join(serviceDir(stateDir, standby.name), "rejoin.log"), "utf8");
