@@ -20,3 +20,5 @@ export const FAILOVER_SCRIPT = "failover.sh";
 export const FOLLOW_PRIMARY_SCRIPT = "follow_primary.sh";
 /** A node id written here (in pgpool's run folder) by a switchover: failover promotes it when it has all the WAL the others have. */
 export const PROMOTE_CANDIDATE_FILE = "promote-candidate";
+/** pgpool's pid file, in its run folder; its start script removes one a killed pgpool left. */
+export const PGPOOL_PID_FILE = "pgpool.pid";

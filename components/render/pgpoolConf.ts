@@ -1,6 +1,6 @@
 import { ROLE_NAMES } from "../../config";
 import { ConfValue, renderSettings } from "./confSyntax";
-import { CA_CERT_FILE, FAILOVER_SCRIPT, FOLLOW_PRIMARY_SCRIPT, POOL_PASSWD_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./fileNames";
+import { CA_CERT_FILE, FAILOVER_SCRIPT, FOLLOW_PRIMARY_SCRIPT, PGPOOL_PID_FILE, POOL_PASSWD_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./fileNames";
 import { RenderContext } from "./types";
 
 
@@ -71,7 +71,7 @@ export function renderPgpoolConf(context: RenderContext): string {
             pcp_listen_addresses: "localhost",
             pcp_port: topology.pgpool.pcpPort,
             pcp_socket_dir: paths.runDir,
-            pid_file_name: `${paths.runDir}/pgpool.pid`,
+            pid_file_name: `${paths.runDir}/${PGPOOL_PID_FILE}`,
             logdir: paths.runDir,
             memqcache_oiddir: `${paths.runDir}/oiddir`,
         }],

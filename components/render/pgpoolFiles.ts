@@ -1,7 +1,7 @@
 import { ROLE_NAMES } from "../../config";
 import { clusterEnvFile } from "./clusterEnv";
 import { failoverEnv, failoverScriptFiles } from "./failoverScripts";
-import { CA_CERT_FILE, PCPPASS_FILE, PGPASS_FILE, PGPOOL_KEY_FILE, POOL_PASSWD_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./fileNames";
+import { CA_CERT_FILE, PCPPASS_FILE, PGPASS_FILE, PGPOOL_KEY_FILE, PGPOOL_PID_FILE, POOL_PASSWD_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./fileNames";
 import { md5Hex, renderPgpass } from "./passwordFiles";
 import { allowedNetworks } from "./pgHba";
 import { renderPgpoolConf, renderPoolHbaConf } from "./pgpoolConf";
@@ -56,6 +56,7 @@ export function renderPgpoolFiles(context: RenderContext, passwords: ClusterPass
             PCPPASS_FILE,
             PGPASS_FILE,
             PGPOOL_KEY_FILE,
+            PGPOOL_PID_FILE,
             ...failoverEnv(context),
         },
     });
