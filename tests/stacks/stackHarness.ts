@@ -113,7 +113,6 @@ export async function runProgram(stack: string, configOverrides: Record<string, 
             calls.push({ token: args.token, inputs: args.inputs as Record<string, any> });
             switch (args.token) {
                 case "aws:ec2/getAmi:getAmi": return { ...args.inputs, id: "ami-0123456789abcdef0" };
-                case "aws:index/getRegion:getRegion": return { ...args.inputs, name: config["aws:region"], id: config["aws:region"] };
                 case "aws:index/getCallerIdentity:getCallerIdentity": return { ...args.inputs, accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "test", id: "123456789012" };
                 default: return args.inputs;
             }

@@ -20,7 +20,6 @@ export interface DockerPlatformArgs {
     readonly postgresShmSizeMb?: number;
 }
 
-
 /** The build arguments of an image: the base image, and every package with its pin from config/packages.ts. */
 export function imageBuildArgs(kind: ServiceKind, config: ClusterConfig): Record<string, string> {
     return { BASE_IMAGE: dockerSettingsOf(config).baseImage, PACKAGES: imagePackages(kind, config.postgresVersion).join(" ") };

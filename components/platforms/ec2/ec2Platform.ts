@@ -60,7 +60,8 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
         this.addressing = ec2Addressing(config);
         this.settings = settings;
         this.config = config;
-        this.network = createNetwork(name, settings, this);
+        this.region = new pulumi.Config("aws").require("region");
+        this.network = createNetwork(name, settings, this.region, this);
         this.securityGroups = createSecurityGroups(name, args.plan, this.network.vpcId, this);
         this.storage = createBackupStorage(name, config.backup, this);
         this.backupBucketName = this.storage.bucket.bucket;
@@ -70,7 +71,6 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
             type: "s3", bucket, path: config.backup.prefix, endpoint: `s3.${region}.amazonaws.com`, region, keyType: "auto", uriStyle: "host",
         }));
         this.zone = new aws.route53.Zone(`${name}-zone`, { name: settings.dnsZoneName, vpcs: [{ vpcId: this.network.vpcId }], comment: "pg-ha cluster members" }, { parent: this });
-        this.region = new pulumi.Config("aws").require("region");
         this.stack = pulumi.getStack();
         // One image by its exact name: the same id on every `pulumi up` until the name changes.
         this.amiId = aws.ec2.getAmiOutput({

@@ -23,7 +23,7 @@ export interface Network {
  * (one NAT keeps the cost down; if its zone fails, only those stop, not the cluster), and an S3
  * gateway endpoint for the backups.
  */
-export function createNetwork(name: string, settings: Ec2Settings, parent: pulumi.Resource): Network {
+export function createNetwork(name: string, settings: Ec2Settings, region: string, parent: pulumi.Resource): Network {
     if (settings.existingVpc !== undefined) {
         return { vpcId: settings.existingVpc.vpcId, subnets: settings.existingVpc.subnets.map((subnet: SubnetPlacement) => ({ id: subnet.id, availabilityZone: subnet.availabilityZone })), egress: [] };
     }
@@ -49,7 +49,7 @@ export function createNetwork(name: string, settings: Ec2Settings, parent: pulum
     // Backups and WAL go to S3 through a gateway endpoint: free, and off the NAT's per-GB charge.
     const s3Endpoint = new aws.ec2.VpcEndpoint(`${name}-s3`, {
         vpcId: vpc.id,
-        serviceName: aws.getRegionOutput({}, opts).name.apply((region) => `com.amazonaws.${region}.s3`),
+        serviceName: `com.amazonaws.${region}.s3`,
         vpcEndpointType: "Gateway",
         routeTableIds: [privateRoutes.id],
         tags: { Name: `${name}-s3` },

@@ -1,7 +1,7 @@
 #!/bin/bash
 # rejoin.sh PRIMARY_ID: make this node (a former primary, or a standby left behind) a standby of
-# the current primary, with its server stopped: pg_rewind, or a fresh clone when it cannot be
-# rewound. Starting the server (start.sh) then brings it up streaming. start.sh does the same by
+# the current primary, with its server stopped: a former primary by pg_rewind, or a fresh clone
+# when it cannot be rewound; a standby by a new upstream only. Starting the server (start.sh) then brings it up streaming. start.sh does the same by
 # itself when it finds another primary; this is the step on its own. Installed by pg-ha-stack;
 # run as the PostgreSQL user.
 set -euo pipefail

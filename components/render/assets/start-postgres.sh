@@ -5,8 +5,8 @@
 # - It was a primary: it first waits as long as pgpool takes to fail a primary over; then, if a
 #   peer is primary, it rejoins as that peer's standby (pg_rewind, or a fresh clone). It never
 #   runs as a second primary. (A restart of the primary is therefore always a failover.)
-# - It is a standby: it waits for a primary (a failover may be under way), then rejoins it
-#   (re-pointed, rewound if its history diverged; nothing to do when it already follows it).
+# - It is a standby: it waits for a primary (a failover may be under way), then follows it
+#   (re-pointed when it followed another node; never rewound, see rejoin_onto in node-lib.sh).
 set -euo pipefail
 umask 077
 readonly SCRIPT=start

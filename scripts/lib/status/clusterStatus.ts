@@ -1,5 +1,5 @@
 import { StackOutputs, STATUS_SCHEMA } from "../../../components/render";
-import { ConnectionParts, parsePostgresUri, withClient } from "../pg";
+import { ConnectionParts, ConnectOptions, parsePostgresUri, withClient } from "../pg";
 
 /** How long one node or pgpool may take to answer before it counts as not answering. */
 export const STATUS_TIMEOUT_MS = 3000;
@@ -35,10 +35,13 @@ interface PoolNodeRow { node_id: string; status: string; role: string }
 
 const endpointOf = (parts: ConnectionParts) => `${parts.host}:${parts.port}`;
 
+/** Every session of status: TLS against the cluster CA, connect and each query bounded. */
+const boundedTo = (caPem: string): ConnectOptions => ({ caPem, connectTimeoutMs: STATUS_TIMEOUT_MS, queryTimeoutMs: STATUS_TIMEOUT_MS });
+
 async function nodeState(name: string, parts: ConnectionParts, caPem: string): Promise<NodeState> {
     const endpoint = endpointOf(parts);
     try {
-        return await withClient(parts, { caPem, connectTimeoutMs: STATUS_TIMEOUT_MS, queryTimeoutMs: STATUS_TIMEOUT_MS }, async (client) => {
+        return await withClient(parts, boundedTo(caPem), async (client) => {
             const self = (await client.query<{ standby: boolean; lsn: string }>(
                 "SELECT pg_is_in_recovery() AS standby, (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn")).rows[0]!;
             if (!self.standby) return { name, endpoint, role: "primary" as const, lsn: self.lsn };
@@ -62,14 +65,14 @@ export async function clusterState(outputs: StackOutputs): Promise<ClusterState>
     const pgpool = parsePostgresUri(outputs.pgpoolConnectionString);
     const [selves, pool] = await Promise.all([
         Promise.all(endpoints.map((parts, index) => nodeState(`node${index}`, parts, caPem))),
-        withClient(pgpool, { caPem, connectTimeoutMs: STATUS_TIMEOUT_MS, queryTimeoutMs: STATUS_TIMEOUT_MS }, async (client) => (await client.query<PoolNodeRow>("SHOW POOL_NODES")).rows)
+        withClient(pgpool, boundedTo(caPem), async (client) => (await client.query<PoolNodeRow>("SHOW POOL_NODES")).rows)
             .then((rows) => ({ rows }), (error: Error) => ({ error: error.message })),
     ]);
     const primaries = selves.filter((node) => node.role === "primary");
     const replication = new Map<string, ReplicationRow>();
     if (primaries.length === 1) {
         const primary = endpoints[selves.indexOf(primaries[0]!)]!;
-        const rows = await withClient(primary, { caPem, connectTimeoutMs: STATUS_TIMEOUT_MS, queryTimeoutMs: STATUS_TIMEOUT_MS }, async (client) => (await client.query<ReplicationRow>(`SELECT * FROM ${STATUS_SCHEMA}.replication()`)).rows).catch(() => []);
+        const rows = await withClient(primary, boundedTo(caPem), async (client) => (await client.query<ReplicationRow>(`SELECT * FROM ${STATUS_SCHEMA}.replication()`)).rows).catch(() => []);
         for (const row of rows) replication.set(row.application_name, row);
     }
     const poolRows = "rows" in pool ? pool.rows : [];
@@ -89,8 +92,9 @@ export async function clusterState(outputs: StackOutputs): Promise<ClusterState>
         else if (node.role === "standby" && primaries.length === 1 && node.replication?.state !== "streaming") problems.push(`${node.name} does not stream from the primary ${primaries[0]!.name}`);
         if (node.pool !== undefined && node.pool.status === "down") problems.push(`pgpool has ${node.name} down`);
     }
+    const poolPrimaries = poolRows.filter((row) => row.role === "primary").length;
     if ("error" in pool) problems.push(`pgpool does not answer: ${pool.error}`);
-    else if (poolRows.filter((row) => row.role === "primary").length !== 1) problems.push(`pgpool sees ${poolRows.filter((row) => row.role === "primary").length} primaries`);
+    else if (poolPrimaries !== 1) problems.push(`pgpool sees ${poolPrimaries} primaries`);
     return { nodes, pgpoolError: "error" in pool ? pool.error : undefined, problems };
 }
 
