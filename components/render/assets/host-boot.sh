@@ -16,7 +16,7 @@ if [ ${#MASKED_UNITS[@]} -gt 0 ]; then
     # Before the install, so that the packages never start them (they would take our ports or fail).
     systemctl mask "${MASKED_UNITS[@]}"
 fi
-INSTALL_ATTEMPTS=$INSTALL_ATTEMPTS "$INSTALL_SCRIPT" "${PACKAGES[@]}"
+env INSTALL_ATTEMPTS="$INSTALL_ATTEMPTS" "$INSTALL_SCRIPT" "${PACKAGES[@]}"
 
 # SECRETS: "parameter|config folder" each; the parameter holds that service's secret files
 # (JSON: name -> mode and base64 bytes, see secretBundle).

@@ -7,11 +7,12 @@ device=$1
 mount_point=$2
 owner=$3
 wait_seconds=$4
+[ -e "$device" ] || echo "pg-ha boot: waiting up to $wait_seconds s for the data volume $device to be attached; PostgreSQL does not start without it" >&2
 for _ in $(seq 1 "$wait_seconds"); do
     [ -e "$device" ] && break
     sleep 1
 done
-[ -e "$device" ] || { echo "data volume $device was not attached within $wait_seconds s" >&2; exit 1; }
+[ -e "$device" ] || { echo "pg-ha boot: data volume $device was not attached within $wait_seconds s" >&2; exit 1; }
 if ! blkid "$device" >/dev/null 2>&1; then
     echo "formatting the new, empty data volume $device" >&2
     mkfs.ext4 -q -L pgdata "$device"

@@ -1,0 +1,214 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { gunzipSync } from "zlib";
+import { StackOutputs } from "../../components/render";
+import { DRILL_TABLE, NumberedWriter } from "../../scripts/lib/drill/writer";
+import { parsePostgresUri, withClient } from "../../scripts/lib/pg";
+import { verifyCluster } from "../../scripts/lib/verify/verify";
+import { sleep, waitUntil } from "../../scripts/lib/wait";
+import { BootHarness, ensureHostImage, linkLocalAddress } from "./bootHarness";
+import { docker } from "./dockerCli";
+import { ProdHost, renderProdHosts } from "./prodHosts";
+
+/** Seconds a first boot may take: packages from Debian's mirror, then initdb or a clone. */
+const FIRST_BOOT_SECONDS = 900;
+
+/**
+ * The prod stack's EC2 hosts booted for real: the prod program under mocks gives each instance's
+ * user data, and the boot harness boots it in a systemd container with cloud-init (see
+ * bootHarness.ts). The hosts must become a healthy cluster from their user data alone.
+ */
+describe("the prod hosts booted from their user data (cloud-init, systemd, emulated AWS)", function () {
+    this.timeout(1_800_000);
+    let harness: BootHarness;
+    let outputs: StackOutputs;
+    const figures: string[] = [];
+    const nodes = () => harness.prod.hosts.filter((host) => host.volumeId !== undefined);
+    const front = () => harness.host("front");
+
+    /** verify's failed checks, or true when all seven pass. */
+    const verified = async (): Promise<true | string> => {
+        const results = await verifyCluster(outputs, { onResult: () => undefined });
+        const failed = results.filter((result) => !result.passed);
+        return (results.length === 7 && failed.length === 0) || failed.map((result) => `${result.id}. ${result.figure}`).join("; ");
+    };
+    const untilVerified = (what: string, timeoutMs: number) => waitUntil(`verify 7/7 ${what}`, verified, { timeoutMs, intervalMs: 2000, isPermanent: () => false });
+
+    /** The node answering as primary, by its direct connection string. */
+    const primaryHost = async (): Promise<ProdHost> => {
+        const uris = [outputs.primaryConnectionString, ...outputs.replicaConnectionStrings];
+        for (const uri of uris) {
+            const parts = parsePostgresUri(uri);
+            const primary = await withClient(parts, { caPem: outputs.caCertificate, connectTimeoutMs: 1000 }, async (client) => (await client.query<{ primary: boolean }>("SELECT NOT pg_is_in_recovery() AS primary")).rows[0]!.primary).catch(() => false);
+            if (primary) return harness.prod.hosts.find((host) => host.name === parts.host)!;
+        }
+        throw new Error("no node answers as primary");
+    };
+
+    before(async () => {
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-prod-hosts-"));
+        const prod = await renderProdHosts(path.join(work, "hosts.json"));
+        fs.rmSync(work, { recursive: true, force: true });
+        outputs = prod.outputs as StackOutputs;
+        harness = new BootHarness(prod, await ensureHostImage());
+        await harness.start();
+        for (const host of prod.hosts) await harness.create(host);
+        const started = Date.now();
+        await Promise.all(prod.hosts.map((host) => harness.startHost(host)));
+        process.stderr.write(`booting ${prod.hosts.length} hosts at once from their user data\n`);
+        const booted = await Promise.all(prod.hosts.map(async (host) => {
+            const status = await harness.cloudInitStatus(host, FIRST_BOOT_SECONDS);
+            return `${host.name.split(".")[0]} ${((Date.now() - started) / 1000).toFixed(0)} s (${status.status})`;
+        }));
+        figures.push(`cloud-init finished: ${booted.join(", ")}`);
+    });
+
+    afterEach(async function () {
+        if (this.currentTest?.state === "failed") process.stderr.write(`journals saved: ${(await harness.saveJournals()).join(", ")}\n`);
+    });
+
+    after(async () => {
+        process.stderr.write(`${figures.join("\n")}\n`);
+        await harness?.close();
+    });
+
+    it("user data holds no password, key or pool key: every secret value is only in the secret store", () => {
+        const secrets = Object.values(harness.prod.parameters).flatMap((bundle) => Object.values(JSON.parse(bundle) as Record<string, { base64: string }>))
+            .flatMap((file) => Buffer.from(file.base64, "base64").toString("utf8").split("\n"))
+            .map((line) => line.trim()).filter((line) => line.length >= 16 && !line.startsWith("-----"));
+        assert.ok(secrets.length > 10, "the bundles hold the secret files");
+        for (const host of harness.prod.hosts) {
+            const userData = gunzipSync(Buffer.from(host.userDataBase64, "base64")).toString("utf8");
+            for (const line of secrets) assert.ok(!userData.includes(line), `${host.name}'s user data holds a line of a secret file`);
+        }
+    });
+
+    it("every host ends cloud-init with status done, no error and no failed systemd unit", async () => {
+        for (const host of harness.prod.hosts) {
+            const status = await harness.cloudInitStatus(host, 60);
+            assert.deepStrictEqual(status, { status: "done", errors: [] }, `${host.name}: ${(await harness.bootLog(host)).split("\n").filter((line) => /pg-ha|rror/.test(line)).slice(-20).join("\n")}`);
+            assert.deepStrictEqual(await harness.failedUnits(host), [], `${host.name} has failed units`);
+        }
+    });
+
+    it("each host read its own secrets through its instance role (IMDSv2), and no other host's", async () => {
+        const log = await harness.emulatorLog();
+        for (const host of harness.prod.hosts) {
+            const asked = log.filter((entry) => entry.service === "ssm" && entry.ip === host.ip);
+            assert.ok(asked.length > 0 && asked.every((entry) => entry.status === 200 && entry.name!.startsWith(host.parameterPrefix)), `${host.name}: ${JSON.stringify(asked)}`);
+            assert.ok(log.some((entry) => entry.service === "imds" && entry.ip === linkLocalAddress(host) && entry.method === "PUT" && entry.status === 200), `${host.name} took an IMDSv2 token`);
+        }
+    });
+
+    it("passes all seven verify checks from the stack outputs (names of the private zone)", async () => {
+        const took = await untilVerified("after the first boot", 300_000);
+        figures.push(`first boot: verify 7/7 ${(took / 1000).toFixed(0)} s after cloud-init finished everywhere`);
+    });
+
+    it("archives WAL and takes a full backup into the S3 bucket from the host that is primary, with the role's credentials", async () => {
+        const primary = await primaryHost();
+        const short = primary.name.split(".")[0]!;
+        const backup = await harness.exec(primary, ["systemctl", "start", `pg-ha-${short}-backup-full.service`], 600_000);
+        assert.strictEqual(backup.code, 0, `the full backup failed: ${backup.stderr}\n${(await harness.exec(primary, ["journalctl", "-u", `pg-ha-${short}-backup-full.service`, "--no-pager"])).stdout}`);
+        const keys = harness.bucketKeys();
+        assert.ok(keys.some((key) => /\/archive\/[^/]+\/15-1\/[0-9A-F]{16}\/[0-9A-F]{24}-[0-9a-f]{40}/.test(key)), `a WAL segment in the bucket: ${keys.join(", ")}`);
+        assert.ok(keys.some((key) => /\/backup\/[^/]+\/\d{8}-\d{6}F\/backup\.manifest$/.test(key)), `a full backup in the bucket: ${keys.join(", ")}`);
+        const s3 = (await harness.emulatorLog()).filter((entry) => entry.service === "s3");
+        assert.ok(s3.length > 0 && s3.every((entry) => nodes().some((node) => node.ip === entry.ip)), "only nodes talk to S3");
+    });
+
+    it("a replica host restarted keeps its data on its volume and streams again", async () => {
+        const primary = await primaryHost();
+        const replica = nodes().find((host) => host.name !== primary.name)!;
+        const pgpool = parsePostgresUri(outputs.pgpoolConnectionString);
+        const marker = `restart-${Date.now()}`;
+        await withClient(pgpool, { caPem: outputs.caCertificate }, (client) => client.query(`CREATE TABLE IF NOT EXISTS boot_marker (note text); INSERT INTO boot_marker VALUES ('${marker}')`));
+        const restarted = Date.now();
+        await docker(["restart", "-t", "60", harness.containerOf(replica)]);
+        const took = await untilVerified(`after ${replica.name} restarted`, 180_000);
+        const direct = parsePostgresUri([outputs.primaryConnectionString, ...outputs.replicaConnectionStrings].find((uri) => parsePostgresUri(uri).host === replica.name)!);
+        const rows = await withClient(direct, { caPem: outputs.caCertificate }, async (client) => (await client.query("SELECT 1 FROM boot_marker WHERE note = $1", [marker])).rowCount);
+        assert.strictEqual(rows, 1, "the restarted replica has the row written before its restart");
+        const mount = await harness.exec(replica, ["findmnt", "-n", "-o", "SOURCE", "/var/lib/postgresql/data"]);
+        figures.push(`${replica.name} restarted: verify 7/7 ${((Date.now() - restarted) / 1000).toFixed(0)} s after the restart began (${(took / 1000).toFixed(0)} s of waiting); data on ${mount.stdout.trim()}`);
+    });
+
+    it("fails over when the primary's host dies under a writer: no acknowledged write lost; the host boots again as a standby", async () => {
+        const primary = await primaryHost();
+        const pgpool = parsePostgresUri(outputs.pgpoolConnectionString);
+        const writer = new NumberedWriter(pgpool, outputs.caCertificate);
+        await writer.prepare();
+        writer.start();
+        await sleep(3000);
+        const killedAt = Date.now();
+        await docker(["kill", harness.containerOf(primary)]);
+        await waitUntil("a write acknowledged after the primary's host died", async () => writer.acked.some((write) => write.at > killedAt), { timeoutMs: 120_000, intervalMs: 100 });
+        await sleep(2000);
+        await writer.stop();
+        const resumed = writer.acked.find((write) => write.at > killedAt)!;
+        const present = await withClient(pgpool, { caPem: outputs.caCertificate }, async (client) => new Set((await client.query<{ id: string }>(`SELECT id FROM ${DRILL_TABLE}`)).rows.map((row) => Number(row.id))));
+        const lost = writer.acked.filter((write) => !present.has(write.id)).map((write) => write.id);
+        assert.deepStrictEqual(lost, [], "acknowledged writes missing after the failover");
+        const newPrimary = await primaryHost();
+        assert.notStrictEqual(newPrimary.name, primary.name);
+        const restarted = Date.now();
+        await docker(["start", harness.containerOf(primary)]);
+        await untilVerified(`after ${primary.name} booted again`, 300_000);
+        figures.push(`failover: ${writer.acked.length} acknowledged writes, ${lost.length} lost, writes resumed ${resumed.at - killedAt} ms after ${primary.name}'s host died; it booted again and verify passed 7/7 ${((Date.now() - restarted) / 1000).toFixed(0)} s after its start`);
+    });
+
+    it("converges when every host restarts, the front host 45 s before the nodes", async () => {
+        await Promise.all(harness.prod.hosts.map((host) => docker(["stop", "-t", "60", harness.containerOf(host)])));
+        await harness.startHost(front());
+        await sleep(45_000);
+        const started = Date.now();
+        await Promise.all(nodes().map((host) => harness.startHost(host)));
+        await untilVerified("after the front host started 45 s before the nodes", 300_000);
+        for (const host of harness.prod.hosts) assert.deepStrictEqual(await harness.failedUnits(host), [], `${host.name} has failed units`);
+        figures.push(`front host 45 s before the nodes: verify 7/7 ${((Date.now() - started) / 1000).toFixed(0)} s after the nodes started`);
+    });
+
+    it("a replaced host waits for the secret store, starting nothing, and boots when it answers", async () => {
+        const primary = await primaryHost();
+        const replica = nodes().find((host) => host.name !== primary.name)!;
+        const container = harness.containerOf(replica);
+        await harness.secretStore(false);
+        try {
+            // A replacement instance: a new container (first boot again) on the same volume.
+            await docker(["rm", "-f", container]);
+            await harness.create(replica);
+            await harness.startHost(replica);
+            await waitUntil(`${replica.name} to report the secret store unreachable`, async () => (await harness.bootLog(replica)).includes("the secret store does not answer"), { timeoutMs: 300_000, intervalMs: 2000 });
+            const running = await harness.exec(replica, ["pgrep", "-c", "postgres"]);
+            assert.strictEqual(running.stdout.trim(), "0", "no PostgreSQL process runs before the secrets are there");
+            const line = (await harness.bootLog(replica)).split("\n").find((candidate) => candidate.includes("the secret store does not answer"))!;
+            assert.match(line, /retrying in 10 s, nothing starts until it does/);
+        } finally {
+            await harness.secretStore(true);
+        }
+        const status = await harness.cloudInitStatus(replica, FIRST_BOOT_SECONDS);
+        assert.deepStrictEqual(status, { status: "done", errors: [] });
+        await untilVerified(`after ${replica.name} got its secrets`, 300_000);
+    });
+
+    it("a node host without its data volume never starts PostgreSQL on the root disk, and its log says why", async () => {
+        const primary = await primaryHost();
+        const replica = nodes().find((host) => host.name !== primary.name)!;
+        await docker(["rm", "-f", harness.containerOf(replica)]);
+        await harness.create(replica, { volume: false });
+        await harness.startHost(replica);
+        await waitUntil(`${replica.name} to wait for its data volume`, async () => (await harness.bootLog(replica)).includes("waiting up to"), { timeoutMs: FIRST_BOOT_SECONDS * 1000, intervalMs: 2000 });
+        const short = replica.name.split(".")[0]!;
+        const unit = `pg-ha-${short}.service`;
+        const start = await harness.exec(replica, ["systemctl", "start", unit]);
+        assert.notStrictEqual(start.code, 0, "the unit refuses to start without the mount");
+        const journal = (await harness.exec(replica, ["journalctl", "-u", unit, "--no-pager"])).stdout;
+        assert.match(journal, /the data volume is not mounted at \/var\/lib\/postgresql\/data: \S+ does not start on the root disk/);
+        assert.match(await harness.bootLog(replica), /waiting up to \d+ s for the data volume \/dev\/disk\/by-id\/nvme-Amazon_Elastic_Block_Store_vol0[0-9a-f]+ to be attached; PostgreSQL does not start without it/);
+        const clusters = await harness.exec(replica, ["find", "/", "-xdev", "-name", "PG_VERSION"]);
+        assert.strictEqual(clusters.stdout.trim(), "", "no cluster on the root disk");
+        assert.strictEqual((await harness.exec(replica, ["pgrep", "-c", "postgres"])).stdout.trim(), "0");
+    });
+});
