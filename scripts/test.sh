@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of pg-ha-stack: type-check, unit tests, each stack under Pulumi mocks in its own
 # process, the integration tests on real PostgreSQL, Pgpool-II and postgres_exporter, then the dev
-# stack on a real Docker engine (started here when none answers, and stopped again).
+# stack on a real Docker engine (started here when none answers, and stopped again), and the prod
+# stack's hosts booted from their user data on that engine.
 # Installs what the tests need first. Ends with one line: "tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,8 @@ finish() {
         docker volume ls -q --filter label=pg-ha-test | xargs -r docker volume rm >/dev/null
         docker network ls -q --filter label=pg-ha-test | xargs -r docker network rm >/dev/null
     fi
+    # The boot harness's data volumes (loop devices on files in its temporary folders).
+    losetup -nO NAME,BACK-FILE | awk '$2 ~ /\/pg-ha-boot-/ {print $1}' | xargs -r -n1 losetup -d
     if [ -n "$started_dockerd" ]; then
         kill "$started_dockerd" 2>/dev/null || true
         wait "$started_dockerd" 2>/dev/null || true
@@ -79,6 +82,7 @@ fi
 bash scripts/docker-base-image.sh debian:bookworm-slim
 cd "$unenterable"
 run_group "dev stack on a real Docker engine" --timeout 900000 "$repo/build/tests/docker/**/*.test.js"
+run_group "prod hosts booted from their user data (systemd containers, cloud-init, emulated AWS)" --timeout 1800000 "$repo/build/tests/boot/**/*.test.js"
 cd "$repo"
 
 echo

@@ -193,12 +193,12 @@ export class BootHarness {
         return keys;
     }
 
-    /** Saves every container's journal beside the temporary folder, for a failed test. */
-    public async saveJournals(): Promise<string[]> {
+    /** Saves every container's journal in the temporary folder, for a failed test (`tag` tells them apart). */
+    public async saveJournals(tag: string): Promise<string[]> {
         const saved: string[] = [];
         for (const host of this.prod.hosts) {
             const journal = await dockerExec(this.containerOf(host), ["journalctl", "--no-pager", "-o", "short-precise"], 60_000);
-            const file = path.join(os.tmpdir(), `${this.containerOf(host)}.journal`);
+            const file = path.join(os.tmpdir(), `${this.containerOf(host)}.${tag}.journal`);
             fs.writeFileSync(file, journal.stdout + journal.stderr);
             saved.push(file);
         }

@@ -27,6 +27,8 @@ export interface ProdHosts {
     /** SSM parameters: name -> value (the secret bundles). */
     readonly parameters: Readonly<Record<string, string>>;
     readonly backupBucket: string;
+    /** Every generated password and private key (PEM body lines), to search the user data for. */
+    readonly generatedSecrets: readonly string[];
     /** The stack outputs, secrets unwrapped (the file is 0600). */
     readonly outputs: Record<string, any>;
 }

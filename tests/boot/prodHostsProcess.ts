@@ -79,6 +79,10 @@ async function main(): Promise<void> {
         hosts,
         records: Object.fromEntries(ofType("aws:route53/record:Record").map((record) => [record.inputs.name, record.inputs.records[0]])),
         parameters: Object.fromEntries(ofType("aws:ssm/parameter:Parameter").map((parameter) => [parameter.inputs.name, parameter.inputs.value])),
+        generatedSecrets: [
+            ...ofType("random:index/randomPassword:RandomPassword").map((password) => password.state.result as string),
+            ...ofType("tls:index/privateKey:PrivateKey").flatMap((key) => (key.state.privateKeyPem as string).split("\n").filter((line) => line !== "" && !line.startsWith("-----"))),
+        ],
         backupBucket: only(ofType("aws:s3/bucket:Bucket"), "backup bucket").state.bucket,
         outputs,
     };
