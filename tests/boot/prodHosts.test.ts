@@ -47,6 +47,9 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         throw new Error("no node answers as primary");
     };
 
+    /** A node's PostgreSQL port (each node has its own, as in the outputs). */
+    const portOf = (node: ProdHost): number => parsePostgresUri([outputs.primaryConnectionString, ...outputs.replicaConnectionStrings].find((uri) => parsePostgresUri(uri).host === node.name)!).port;
+
     before(async () => {
         const work = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-prod-hosts-"));
         const prod = await renderProdHosts(path.join(work, "hosts.json"));
@@ -155,7 +158,7 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
 
     it("fails over when the primary's host dies under a writer: no acknowledged write lost; the host boots again as a standby", async () => {
         const primary = await primaryHost();
-        const primaryPort = parsePostgresUri([outputs.primaryConnectionString, ...outputs.replicaConnectionStrings].find((uri) => parsePostgresUri(uri).host === primary.name)!).port;
+        const primaryPort = portOf(primary);
         const pgpool = parsePostgresUri(outputs.pgpoolConnectionString);
         const writer = new NumberedWriter(pgpool, outputs.caCertificate);
         await writer.prepare();
@@ -178,6 +181,40 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         await docker(["start", harness.containerOf(primary)]);
         await untilVerified(`after ${primary.name} booted again`, 300_000);
         figures.push(`failover: ${writer.acked.length} acknowledged writes, ${lost.length} lost, writes resumed ${resumed.at - killedAt} ms after ${primary.name}'s host died; it booted again and verify passed 7/7 ${((Date.now() - restarted) / 1000).toFixed(0)} s after its start`);
+    });
+
+    it("keeps the promoted node as primary when every host restarts right after a failover, the stale former primary first: it waits and rejoins, no acknowledged write lost", async () => {
+        const stale = await primaryHost();
+        const stalePort = portOf(stale);
+        const pgpool = parsePostgresUri(outputs.pgpoolConnectionString);
+        const writer = new NumberedWriter(pgpool, outputs.caCertificate);
+        await writer.prepare();
+        writer.start();
+        await sleep(2000);
+        const histories = () => harness.bucketKeys().filter((key) => key.endsWith(".history")).length;
+        const historiesBefore = histories();
+        const killedAt = Date.now();
+        await docker(["kill", harness.containerOf(stale)]);
+        try {
+            await waitUntil("a write acknowledged by another node", async () => writer.acked.some((write) => write.at > killedAt && write.serverPort !== stalePort), { timeoutMs: 120_000, intervalMs: 100 });
+        } finally {
+            await writer.stop();
+        }
+        const promoted = await primaryHost();
+        // The promotion's timeline history reaches the archive right after it (archive_command).
+        const archivedIn = await waitUntil("the promotion's history file in the bucket", async () => histories() > historiesBefore || "not yet", { timeoutMs: 60_000, intervalMs: 250 });
+        await Promise.all(harness.prod.hosts.map((host) => docker(["stop", "-t", "60", harness.containerOf(host)])));
+        // The stale one first, the rest after its failover window: no peer answers when it decides.
+        await harness.startHost(stale);
+        await sleep(25_000);
+        const started = Date.now();
+        await Promise.all(harness.prod.hosts.filter((host) => host !== stale).map((host) => harness.startHost(host)));
+        await untilVerified("after every host restarted right after a failover", 300_000);
+        assert.strictEqual((await primaryHost()).name, promoted.name, "the promoted node is the primary again");
+        const present = await retryingTransient(() => withClient(pgpool, { caPem: outputs.caCertificate }, async (client) => new Set((await client.query<{ id: string }>(`SELECT id FROM ${DRILL_TABLE}`)).rows.map((row) => Number(row.id)))));
+        assert.deepStrictEqual(writer.acked.filter((write) => !present.has(write.id)).map((write) => write.id), [], "acknowledged writes lost");
+        assert.match((await harness.exec(stale, ["journalctl", "-u", `pg-ha-${stale.name.split(".")[0]}.service`, "--no-pager"])).stdout, /the archive holds [0-9A-F]{8}\.history: another node was promoted after/);
+        figures.push(`every host restarted right after a failover (history archived ${archivedIn} ms after the check began): ${promoted.name} primary again, ${stale.name} rejoined, verify 7/7 ${((Date.now() - started) / 1000).toFixed(0)} s after the others started, 0 of ${writer.acked.length} acknowledged writes lost`);
     });
 
     it("a replaced host waits for the secret store, starting nothing, and boots when it answers", async () => {

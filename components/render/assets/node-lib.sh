@@ -61,6 +61,28 @@ remove_stale_lock() {
     rm -f "$lock"
 }
 
+# archived_successor: prints the history file of the timeline after this node's when the backup
+# repository holds it, which means another node was promoted after this one was last primary (a
+# promotion archives its timeline's history file at once). Fails when the repository holds none;
+# when there is no repository, or it does not answer, it says that it cannot tell, and fails.
+archived_successor() {
+    local timeline history status=0
+    if [ -z "$PGBACKREST_CONF" ]; then
+        log "no backup repository: $SELF cannot tell from the archive whether another node was promoted after it"
+        return 1
+    fi
+    timeline=$("$BIN_DIR/pg_controldata" -D "$DATA_DIR" | sed -n "s/^Latest checkpoint's TimeLineID: *//p")
+    history=$(printf '%08X.history' $((timeline + 1)))
+    install -d -m 700 "$RUN_DIR/pgbackrest"
+    timeout "$ARCHIVE_CALL_TIMEOUT_SECONDS" pgbackrest --config="$PGBACKREST_CONF" --stanza="$STANZA" archive-get "$history" "$RUN_DIR/$history" >/dev/null 2>&1 || status=$?
+    rm -f "$RUN_DIR/$history"
+    case $status in
+        0) echo "$history" ;;
+        1) return 1 ;;
+        *) log "the backup repository did not answer (pgbackrest archive-get exit $status): $SELF cannot tell whether another node was promoted after it"; return 1 ;;
+    esac
+}
+
 # was_standby: the data directory was last a standby's (running or stopped in recovery).
 was_standby() {
     local state

@@ -4,7 +4,9 @@
 # - No data: clone from the primary; node 0 initialises a new cluster when no peer is primary.
 # - It was a primary: it first waits as long as pgpool takes to fail a primary over; then, if a
 #   peer is primary, it rejoins as that peer's standby (pg_rewind, or a fresh clone). It never
-#   runs as a second primary. (A restart of the primary is therefore always a failover.)
+#   runs as a second primary. (A restart of the primary is therefore always a failover.) When no
+#   peer is primary yet but the archive holds a later timeline (every node restarting after a
+#   failover), it waits for the promoted node and rejoins it rather than start as a stale primary.
 # - It is a standby: it waits for a primary (a failover may be under way), then follows it
 #   (re-pointed when it followed another node; never rewound, see rejoin_onto in node-lib.sh).
 set -euo pipefail
@@ -49,6 +51,12 @@ elif [ ! -f "$DATA_DIR/standby.signal" ]; then
     sleep "$FAILOVER_WINDOW_SECONDS"
     if primary_id=$(find_primary "$NODE_ID"); then
         log "${NODE_NAMES[$primary_id]} is the primary now: $SELF rejoins as its standby instead of starting as a second primary"
+        rejoin_onto "$primary_id"
+    elif successor=$(archived_successor); then
+        # Every node restarting at once after a failover: the promoted node is not up yet, and
+        # this stale one must not take its place (its writes would fork from the acknowledged ones).
+        log "the archive holds $successor: another node was promoted after $SELF was primary; $SELF waits for that primary instead of starting as a stale one"
+        primary_id=$(wait_for_primary) || exit 1
         rejoin_onto "$primary_id"
     fi
 elif primary_id=$(wait_for_primary); then
