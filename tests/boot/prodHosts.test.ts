@@ -180,6 +180,7 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         const restarted = Date.now();
         await docker(["start", harness.containerOf(primary)]);
         await untilVerified(`after ${primary.name} booted again`, 300_000);
+        for (const host of harness.prod.hosts) assert.deepStrictEqual(await harness.failedUnits(host), [], `${host.name} has failed units`);
         figures.push(`failover: ${writer.acked.length} acknowledged writes, ${lost.length} lost, writes resumed ${resumed.at - killedAt} ms after ${primary.name}'s host died; it booted again and verify passed 7/7 ${((Date.now() - restarted) / 1000).toFixed(0)} s after its start`);
     });
 
