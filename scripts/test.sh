@@ -34,7 +34,7 @@ finish() {
         docker network ls -q --filter label=pg-ha-test | xargs -r docker network rm >/dev/null
     fi
     # The boot harness's data volumes (loop devices on files in its temporary folders).
-    losetup -nO NAME,BACK-FILE | awk '$2 ~ /\/pg-ha-boot-/ {print $1}' | xargs -r -n1 losetup -d
+    losetup -nO NAME,BACK-FILE | awk '$2 ~ /\/pg-ha-boot-/ {print $1}' | xargs -r -n1 losetup -d || true
     if [ -n "$started_dockerd" ]; then
         kill "$started_dockerd" 2>/dev/null || true
         wait "$started_dockerd" 2>/dev/null || true

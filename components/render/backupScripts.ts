@@ -17,7 +17,7 @@ export const SKIPPED_ON_STANDBY = 3;
  */
 export const ARCHIVE_CALL_TIMEOUT_SECONDS = 120;
 
-/** What backup.sh and pgbackrest-archive.sh (assets) read from a node's service.env; empty paths without backups. */
+/** What backup.sh, pgbackrest-archive.sh and start-postgres.sh's archive check (assets) read from a node's service.env; empty paths without backups. */
 export function backupEnv(context: RenderContext, node: PostgresEndpoint): Record<string, EnvValue> {
     return {
         PGBACKREST_CONF: context.backup === undefined ? "" : pgbackrestConfPath(context, node),

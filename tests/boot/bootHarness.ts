@@ -4,11 +4,13 @@ import dns = require("dns");
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ebsDevicePath } from "../../components/render";
 import { generateLocalPki } from "../../scripts/lib/local/pki";
 import { progress, waitUntil } from "../../scripts/lib/wait";
-import { TEST_LABEL } from "../docker/engine";
+import { engine, removeLabelled, TEST_LABEL } from "../docker/engine";
+import { EmulatorConfig, RequestLogEntry } from "./awsEmulator";
 import { docker, dockerExec } from "./dockerCli";
-import { HARNESS_SUBNET, ProdHost, ProdHosts } from "./prodHosts";
+import { HARNESS_SUBNET, ProdHost, ProdHosts, shortName } from "./prodHosts";
 
 /** The emulated AWS endpoints (IMDS at 169.254.169.254, SSM and S3 over HTTPS, a control port). */
 export const EMULATOR_ADDRESS = "10.42.250.254";
@@ -69,7 +71,7 @@ export class BootHarness {
     }
 
     public containerOf(host: ProdHost): string {
-        return `pg-ha-boot-${host.name.split(".")[0]}`;
+        return `pg-ha-boot-${shortName(host)}`;
     }
 
     public host(short: string): ProdHost {
@@ -78,15 +80,16 @@ export class BootHarness {
         return host;
     }
 
-    /** The network and the emulator, answering before any host boots. */
+    /** The network and the emulator, answering before any host boots (after removing what a killed run left). */
     public async start(): Promise<void> {
+        await removeLeftovers();
         const state = path.join(this.work, "aws");
         fs.mkdirSync(path.join(state, "s3"), { recursive: true });
         const { region } = this.prod;
         const pki = await generateLocalPki(path.join(state, "tls"), [{ name: "emulator", dnsNames: [`ssm.${region}.amazonaws.com`, `s3.${region}.amazonaws.com`, `*.s3.${region}.amazonaws.com`], ipAddresses: [] }]);
         fs.mkdirSync(path.join(this.work, "ca"));
         fs.writeFileSync(path.join(this.work, "ca", "ca.crt"), pki.caCertPem);
-        fs.writeFileSync(path.join(state, "emulator.json"), JSON.stringify({
+        const emulator: EmulatorConfig = {
             region,
             accountId: this.prod.accountId,
             certFile: "/state/tls/emulator.crt",
@@ -95,7 +98,8 @@ export class BootHarness {
             buckets: [this.prod.backupBucket],
             hosts: this.prod.hosts.map((host) => ({ ip: linkLocalAddress(host), role: host.role, parameterPrefix: host.parameterPrefix })),
             parameters: this.prod.parameters,
-        }), { mode: 0o600 });
+        };
+        fs.writeFileSync(path.join(state, "emulator.json"), JSON.stringify(emulator), { mode: 0o600 });
         await docker(["network", "create", "--subnet", HARNESS_SUBNET, "--label", `${TEST_LABEL}=${this.label}`, this.network]);
         await docker([
             "run", "-d", "--name", "pg-ha-boot-aws", "--label", `${TEST_LABEL}=${this.label}`, "--network", this.network, "--ip", EMULATOR_ADDRESS, "--link-local-ip", "169.254.169.254",
@@ -107,7 +111,7 @@ export class BootHarness {
 
     /** Creates a host's container from its user data (not started). */
     public async create(host: ProdHost, options: HostOptions = {}): Promise<void> {
-        const short = host.name.split(".")[0]!;
+        const short = shortName(host);
         const seed = path.join(this.work, short, "seed");
         fs.mkdirSync(seed, { recursive: true });
         // NoCloud reads user data as bytes and un-gzips it itself, as EC2's datasource does.
@@ -117,7 +121,7 @@ export class BootHarness {
         fs.mkdirSync(path.join(aptCache, "partial"), { recursive: true });
         const aliases = Object.entries(this.prod.records).filter(([, ip]) => ip === host.ip).flatMap(([name]) => ["--network-alias", name]);
         const endpoints = [`ssm.${this.prod.region}.amazonaws.com`, `s3.${this.prod.region}.amazonaws.com`, `${this.prod.backupBucket}.s3.${this.prod.region}.amazonaws.com`];
-        const device = host.volumeId !== undefined && options.volume !== false ? ["--device", `${await this.loopFor(short)}:/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${host.volumeId.replace("-", "")}`] : [];
+        const device = host.volumeId !== undefined && options.volume !== false ? ["--device", `${await this.loopFor(short)}:${ebsDevicePath(host.volumeId)}`] : [];
         await docker([
             "create", "--name", this.containerOf(host), "--hostname", short, "--label", `${TEST_LABEL}=${this.label}`,
             "--network", this.network, "--ip", host.ip, "--link-local-ip", linkLocalAddress(host), ...aliases,
@@ -153,8 +157,8 @@ export class BootHarness {
 
     /** The host's failed systemd units. */
     public async failedUnits(host: ProdHost): Promise<string[]> {
-        const result = await dockerExec(this.containerOf(host), ["systemctl", "--failed", "--no-legend", "--plain"]);
-        return result.stdout.split("\n").map((line) => line.split(" ")[0]!).filter((unit) => unit !== "");
+        const result = await this.run(host, ["systemctl", "--failed", "--no-legend", "--plain"]);
+        return result.split("\n").map((line) => line.split(" ")[0]!).filter((unit) => unit !== "");
     }
 
     /** Lines of the host's first-boot log (cloud-init's output log). */
@@ -162,13 +166,21 @@ export class BootHarness {
         return (await dockerExec(this.containerOf(host), ["cat", "/var/log/cloud-init-output.log"])).stdout;
     }
 
+    /** A command on the host: its exit code and output, whatever the code. */
     public exec(host: ProdHost, command: readonly string[], timeoutMs?: number): ReturnType<typeof dockerExec> {
         return dockerExec(this.containerOf(host), command, timeoutMs);
     }
 
+    /** A command on the host that must succeed: its stdout. */
+    public async run(host: ProdHost, command: readonly string[]): Promise<string> {
+        const result = await this.exec(host, command);
+        if (result.code !== 0) throw new Error(`${command.join(" ")} on ${host.name} exited ${result.code}: ${result.stderr.trim()}`);
+        return result.stdout;
+    }
+
     /** Every request the emulator answered. */
-    public async emulatorLog(): Promise<{ ip: string; service: string; method: string; path: string; name?: string; status: number }[]> {
-        return (await fetch(`${EMULATOR_CONTROL}/log`)).json() as Promise<{ ip: string; service: string; method: string; path: string; name?: string; status: number }[]>;
+    public async emulatorLog(): Promise<RequestLogEntry[]> {
+        return (await fetch(`${EMULATOR_CONTROL}/log`)).json() as Promise<RequestLogEntry[]>;
     }
 
     /** Makes SSM unreachable (every request's connection dropped) or reachable again. */
@@ -205,15 +217,30 @@ export class BootHarness {
         return saved;
     }
 
-    /** Removes the containers, the network and the loop devices, and the work folder. */
+    /** Removes the containers and the network, detaches the loop devices, removes the work folder; every step is tried. */
     public async close(): Promise<void> {
         this.restoreLookup();
-        const containers = (await docker(["ps", "-aq", "--filter", `label=${TEST_LABEL}=${this.label}`])).split("\n").filter((id) => id !== "");
-        if (containers.length > 0) await docker(["rm", "-f", ...containers]);
-        await docker(["network", "rm", this.network]).catch(() => undefined);
-        for (const loop of this.loops.values()) execFileSync("losetup", ["-d", loop]);
-        fs.rmSync(this.work, { recursive: true, force: true });
+        const failures: string[] = [];
+        const attempt = async (step: () => unknown) => {
+            try {
+                await step();
+            } catch (error) {
+                failures.push(error instanceof Error ? error.message : String(error));
+            }
+        };
+        await attempt(() => removeLabelled(engine(), this.label));
+        for (const loop of this.loops.values()) await attempt(() => execFileSync("losetup", ["-d", loop], { stdio: "pipe" }));
+        await attempt(() => fs.rmSync(this.work, { recursive: true, force: true }));
+        if (failures.length > 0) throw new Error(`the boot harness left something behind: ${failures.join("; ")}`);
     }
+}
+
+/** Containers and networks of a harness run that was killed before its close(): they hold the names and the subnet. */
+async function removeLeftovers(): Promise<void> {
+    const containers = (await docker(["ps", "-aq", "--filter", `label=${TEST_LABEL}`, "--filter", "name=^pg-ha-boot-"])).split("\n").filter((id) => id !== "");
+    if (containers.length > 0) await docker(["rm", "-f", ...containers]);
+    const networks = (await docker(["network", "ls", "-q", "--filter", `label=${TEST_LABEL}`, "--filter", "name=^pg-ha-boot-"])).split("\n").filter((id) => id !== "");
+    if (networks.length > 0) await docker(["network", "rm", ...networks]);
 }
 
 /**

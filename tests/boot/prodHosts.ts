@@ -33,6 +33,11 @@ export interface ProdHosts {
     readonly outputs: Record<string, any>;
 }
 
+/** A host's short name (node0, front), which its units and the harness's containers carry. */
+export function shortName(host: ProdHost): string {
+    return host.name.split(".")[0]!;
+}
+
 /** The private subnet the harness's Docker network uses: inside the stack's allowedClientCidrs (10.42.0.0/16). */
 export const HARNESS_SUBNET = "10.42.250.0/24";
 

@@ -14,6 +14,8 @@ import { serviceUserName } from "../../scripts/lib/local/prerequisites";
 import { withClient } from "../../scripts/lib/pg";
 import { formatTable, localPgpoolLog, verifyCluster } from "../../scripts/lib/verify/verify";
 import { freePortBase } from "../../scripts/lib/ports";
+import { httpsGet, metricSamples } from "../../scripts/lib/https";
+import { METRICS } from "../../components/render/monitoring/metrics";
 
 function readConfigNames(text: string): string[] {
     return text.split("\n").map((line) => /^\s*#?\s*([a-z_][\w.]*)\s*=/.exec(line)?.[1]).filter((name): name is string => name !== undefined);
@@ -62,6 +64,22 @@ describe("local run on real PostgreSQL, Pgpool-II and postgres_exporter", functi
         process.stderr.write(`${formatTable(results)}\n`);
         assert.strictEqual(results.length, 7);
         for (const result of results) assert.ok(result.passed, `${result.id}. ${result.name}: ${result.figure}`);
+    });
+
+    it("exports every metric the alert rules and the dashboard take from the exporter, with the labels they use (a real scrape)", async () => {
+        const scrape = await httpsGet(outputs.exporterMetricsUrl, outputs.caCertificate, 10_000);
+        assert.strictEqual(scrape.status, 200);
+        const missing: string[] = [];
+        const fromExporter = Object.entries(METRICS).filter(([, source]) => source.producer !== "planned");
+        for (const [name, source] of fromExporter) {
+            const samples = metricSamples(scrape.body, name);
+            if (samples.length === 0) missing.push(name);
+            for (const label of source.labels) {
+                if (samples.length > 0 && !samples.some((sample) => new RegExp(`[{,]${label}="`).test(sample.labels))) missing.push(`${name}{${label}}`);
+            }
+        }
+        assert.deepStrictEqual(missing, [], "metrics or labels the rules and panels use, missing from the scrape");
+        assert.ok(fromExporter.length >= 10, "the inventory names the exporter's metrics");
     });
 
     it("npm run status shows one primary, every standby streaming from it and attached in pgpool, as a table and as JSON", () => {

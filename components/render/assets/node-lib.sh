@@ -63,23 +63,30 @@ remove_stale_lock() {
 
 # archived_successor: prints the history file of the timeline after this node's when the backup
 # repository holds it, which means another node was promoted after this one was last primary (a
-# promotion archives its timeline's history file at once). Fails when the repository holds none;
-# when there is no repository, or it does not answer, it says that it cannot tell, and fails.
+# promotion archives its timeline's history file at once). Fails when the repository holds none,
+# and, saying so, when there is no repository or it does not answer (the caller cannot tell).
 archived_successor() {
-    local timeline history status=0
+    local timeline history output status=0
     if [ -z "$PGBACKREST_CONF" ]; then
         log "no backup repository: $SELF cannot tell from the archive whether another node was promoted after it"
         return 1
     fi
     timeline=$("$BIN_DIR/pg_controldata" -D "$DATA_DIR" | sed -n "s/^Latest checkpoint's TimeLineID: *//p")
+    if ! [[ $timeline =~ ^[0-9]+$ ]]; then
+        log "cannot read the timeline of $DATA_DIR: $SELF cannot tell whether another node was promoted after it"
+        return 1
+    fi
+    # A node promoted and killed before its first checkpoint on the new timeline still has the
+    # old one in its control file; the history files in its own pg_wal name its real timeline.
+    while [ -f "$DATA_DIR/pg_wal/$(printf '%08X.history' $((timeline + 1)))" ]; do timeline=$((timeline + 1)); done
     history=$(printf '%08X.history' $((timeline + 1)))
-    install -d -m 700 "$RUN_DIR/pgbackrest"
-    timeout "$ARCHIVE_CALL_TIMEOUT_SECONDS" pgbackrest --config="$PGBACKREST_CONF" --stanza="$STANZA" archive-get "$history" "$RUN_DIR/$history" >/dev/null 2>&1 || status=$?
+    install -d -m 700 "$RUN_DIR/pgbackrest" || return 1
+    output=$(timeout "$ARCHIVE_CALL_TIMEOUT_SECONDS" pgbackrest --config="$PGBACKREST_CONF" --stanza="$STANZA" archive-get "$history" "$RUN_DIR/$history" 2>&1) || status=$?
     rm -f "$RUN_DIR/$history"
     case $status in
         0) echo "$history" ;;
         1) return 1 ;;
-        *) log "the backup repository did not answer (pgbackrest archive-get exit $status): $SELF cannot tell whether another node was promoted after it"; return 1 ;;
+        *) log "the backup repository did not answer (pgbackrest archive-get exit $status: ${output##*$'\n'}): $SELF cannot tell whether another node was promoted after it"; return 1 ;;
     esac
 }
 
