@@ -187,7 +187,7 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         figures.push(`failover: ${writer.acked.length} acknowledged writes, ${lost.length} lost, writes resumed ${resumed.at - killedAt} ms after ${primary.name}'s host died; it booted again and verify passed 7/7 ${((Date.now() - restarted) / 1000).toFixed(0)} s after its start`);
     });
 
-    it("keeps the promoted node as primary when every host restarts right after a failover, the stale former primary first: it waits and rejoins, no acknowledged write lost", async () => {
+    it("keeps the promoted node as primary when every host loses power right after a failover and boots again, the stale former primary first: it waits and rejoins, no acknowledged write lost", async () => {
         const stale = await primaryHost();
         const stalePort = portOf(stale);
         const pgpool = parsePostgresUri(outputs.pgpoolConnectionString);
@@ -207,7 +207,9 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         const promoted = await primaryHost();
         // The promotion's timeline history reaches the archive right after it (archive_command).
         const archivedIn = await waitUntil("the promotion's history file in the bucket", async () => histories() > historiesBefore || "not yet", { timeoutMs: 60_000, intervalMs: 250 });
-        await Promise.all(harness.prod.hosts.map((host) => docker(["stop", "-t", "60", harness.containerOf(host)])));
+        // Power lost everywhere: the promoted node dies before its first checkpoint on the new
+        // timeline, so its control file still names the old one (its pg_wal has the history file).
+        await Promise.all(harness.prod.hosts.filter((host) => host !== stale).map((host) => docker(["kill", harness.containerOf(host)])));
         // The stale one first, the rest once it has decided: no peer answers when it does.
         await harness.startHost(stale);
         await waitUntil(`${stale.name} to decide how to start`, async () => /the archive holds [0-9A-F]{8}\.history: another node was promoted after/.test(await harness.run(stale, ["journalctl", "-b", "-u", hostServiceUnit(shortName(stale)), "--no-pager"])) || "not yet", { timeoutMs: 120_000, intervalMs: 1000, isPermanent: () => false });
@@ -221,7 +223,7 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
             const journal = await harness.run(node, ["journalctl", "-u", hostServiceUnit(shortName(node)), "--no-pager"]);
             assert.doesNotMatch(journal, /cannot tell whether another node was promoted/, `${node.name} could not ask the archive`);
         }
-        figures.push(`every host restarted right after a failover (history archived ${archivedIn} ms after the check began): ${promoted.name} primary again, ${stale.name} rejoined, verify 7/7 ${((Date.now() - started) / 1000).toFixed(0)} s after the others started, 0 of ${writer.acked.length} acknowledged writes lost`);
+        figures.push(`every host killed right after a failover and booted again (history archived ${archivedIn} ms after the check began): ${promoted.name} primary again, ${stale.name} rejoined, verify 7/7 ${((Date.now() - started) / 1000).toFixed(0)} s after the others started, 0 of ${writer.acked.length} acknowledged writes lost`);
     });
 
     it("a replaced host waits for the secret store, starting nothing, and boots when it answers", async () => {
