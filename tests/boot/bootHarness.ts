@@ -10,10 +10,10 @@ import { progress, waitUntil } from "../../scripts/lib/wait";
 import { engine, removeLabelled, TEST_LABEL } from "../docker/engine";
 import { EmulatorConfig, RequestLogEntry } from "./awsEmulator";
 import { docker, dockerExec } from "./dockerCli";
-import { HARNESS_SUBNET, ProdHost, ProdHosts, shortName } from "./prodHosts";
+import { HARNESS_SUBNET, ProdHost, ProdHosts, shortName, subnetAddress } from "./prodHosts";
 
 /** The emulated AWS endpoints (IMDS at 169.254.169.254, SSM and S3 over HTTPS, a control port). */
-export const EMULATOR_ADDRESS = "10.42.250.254";
+const EMULATOR_ADDRESS = subnetAddress(254);
 const EMULATOR_CONTROL = `http://${EMULATOR_ADDRESS}:8080`;
 const IMAGE_CONTEXT = path.resolve(__dirname, "../../../tests/boot/ec2-host");
 const REPO = path.resolve(__dirname, "../../..");

@@ -4,8 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { gunzipSync } from "zlib";
 import { backupTimerName, hostServiceUnit, StackOutputs } from "../../components/render";
-import { AckedWrite, DRILL_TABLE, NumberedWriter } from "../../scripts/lib/drill/writer";
-import { parsePostgresUri, retryingTransient, withClient } from "../../scripts/lib/pg";
+import { AckedWrite, missingWrites, NumberedWriter } from "../../scripts/lib/drill/writer";
+import { parsePostgresUri, withClient } from "../../scripts/lib/pg";
 import { verifyCluster } from "../../scripts/lib/verify/verify";
 import { sleep, waitUntil } from "../../scripts/lib/wait";
 import { BootHarness, ensureHostImage, linkLocalAddress } from "./bootHarness";
@@ -49,6 +49,31 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
 
     /** A node's PostgreSQL port (each node has its own, as in the outputs). */
     const portOf = (node: ProdHost): number => parsePostgresUri([outputs.primaryConnectionString, ...outputs.replicaConnectionStrings].find((uri) => parsePostgresUri(uri).host === node.name)!).port;
+
+    const pgpool = () => parsePostgresUri(outputs.pgpoolConnectionString);
+
+    /**
+     * Kills the primary's host under a writer through pgpool (after `warmupMs` of writes), waits
+     * for a write acknowledged by another node, writes `afterMs` more, and stops the writer.
+     */
+    const killUnderWriter = async (primary: ProdHost, timing: { warmupMs: number; afterMs: number }): Promise<{ writer: NumberedWriter; killedAt: number; resumedAt: number }> => {
+        const primaryPort = portOf(primary);
+        const writer = new NumberedWriter(pgpool(), outputs.caCertificate);
+        await writer.prepare();
+        writer.start();
+        await sleep(timing.warmupMs);
+        const killedAt = Date.now();
+        await docker(["kill", harness.containerOf(primary)]);
+        // Each node has its own port: a write the killed primary acknowledged says so.
+        const byAnother = (write: AckedWrite) => write.at > killedAt && write.serverPort !== primaryPort;
+        try {
+            await waitUntil(`a write acknowledged by another node after ${primary.name}'s host died`, async () => writer.acked.some(byAnother), { timeoutMs: 120_000, intervalMs: 100 });
+            await sleep(timing.afterMs);
+        } finally {
+            await writer.stop();
+        }
+        return { writer, killedAt, resumedAt: writer.acked.find(byAnother)!.at };
+    };
 
     before(async () => {
         const work = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-prod-hosts-"));
@@ -124,9 +149,8 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
     it("a replica host restarted keeps its data on its volume and streams again", async () => {
         const primary = await primaryHost();
         const replica = nodes().find((host) => host.name !== primary.name)!;
-        const pgpool = parsePostgresUri(outputs.pgpoolConnectionString);
         const marker = `restart-${Date.now()}`;
-        await withClient(pgpool, { caPem: outputs.caCertificate }, (client) => client.query(`CREATE TABLE IF NOT EXISTS boot_marker (note text); INSERT INTO boot_marker VALUES ('${marker}')`));
+        await withClient(pgpool(), { caPem: outputs.caCertificate }, (client) => client.query(`CREATE TABLE IF NOT EXISTS boot_marker (note text); INSERT INTO boot_marker VALUES ('${marker}')`));
         const restarted = Date.now();
         await docker(["restart", "-t", "60", harness.containerOf(replica)]);
         const took = await untilVerified(`after ${replica.name} restarted`, 180_000);
@@ -158,25 +182,8 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
 
     it("fails over when the primary's host dies under a writer: no acknowledged write lost; the host boots again as a standby", async () => {
         const primary = await primaryHost();
-        const primaryPort = portOf(primary);
-        const pgpool = parsePostgresUri(outputs.pgpoolConnectionString);
-        const writer = new NumberedWriter(pgpool, outputs.caCertificate);
-        await writer.prepare();
-        writer.start();
-        await sleep(3000);
-        const killedAt = Date.now();
-        await docker(["kill", harness.containerOf(primary)]);
-        // Each node has its own port: a write the killed primary acknowledged says so.
-        const byAnother = (write: AckedWrite) => write.at > killedAt && write.serverPort !== primaryPort;
-        try {
-            await waitUntil("a write acknowledged by another node after the primary's host died", async () => writer.acked.some(byAnother), { timeoutMs: 120_000, intervalMs: 100 });
-            await sleep(2000);
-        } finally {
-            await writer.stop();
-        }
-        const resumed = writer.acked.find(byAnother)!;
-        const present = await retryingTransient(() => withClient(pgpool, { caPem: outputs.caCertificate }, async (client) => new Set((await client.query<{ id: string }>(`SELECT id FROM ${DRILL_TABLE}`)).rows.map((row) => Number(row.id)))));
-        const lost = writer.acked.filter((write) => !present.has(write.id)).map((write) => write.id);
+        const { writer, killedAt, resumedAt } = await killUnderWriter(primary, { warmupMs: 3000, afterMs: 2000 });
+        const lost = await missingWrites(pgpool(), { caPem: outputs.caCertificate }, writer.acked);
         assert.deepStrictEqual(lost, [], "acknowledged writes missing after the failover");
         const newPrimary = await primaryHost();
         assert.notStrictEqual(newPrimary.name, primary.name);
@@ -184,26 +191,14 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         await docker(["start", harness.containerOf(primary)]);
         await untilVerified(`after ${primary.name} booted again`, 300_000);
         for (const host of harness.prod.hosts) assert.deepStrictEqual(await harness.failedUnits(host), [], `${host.name} has failed units`);
-        figures.push(`failover: ${writer.acked.length} acknowledged writes, ${lost.length} lost, writes resumed ${resumed.at - killedAt} ms after ${primary.name}'s host died; it booted again and verify passed 7/7 ${((Date.now() - restarted) / 1000).toFixed(0)} s after its start`);
+        figures.push(`failover: ${writer.acked.length} acknowledged writes, ${lost.length} lost, writes resumed ${resumedAt - killedAt} ms after ${primary.name}'s host died; it booted again and verify passed 7/7 ${((Date.now() - restarted) / 1000).toFixed(0)} s after its start`);
     });
 
     it("keeps the promoted node as primary when every host loses power right after a failover and boots again, the stale former primary first: it waits and rejoins, no acknowledged write lost", async () => {
         const stale = await primaryHost();
-        const stalePort = portOf(stale);
-        const pgpool = parsePostgresUri(outputs.pgpoolConnectionString);
-        const writer = new NumberedWriter(pgpool, outputs.caCertificate);
-        await writer.prepare();
-        writer.start();
-        await sleep(2000);
         const histories = () => harness.bucketKeys().filter((key) => key.endsWith(".history")).length;
         const historiesBefore = histories();
-        const killedAt = Date.now();
-        await docker(["kill", harness.containerOf(stale)]);
-        try {
-            await waitUntil("a write acknowledged by another node", async () => writer.acked.some((write) => write.at > killedAt && write.serverPort !== stalePort), { timeoutMs: 120_000, intervalMs: 100 });
-        } finally {
-            await writer.stop();
-        }
+        const { writer } = await killUnderWriter(stale, { warmupMs: 2000, afterMs: 0 });
         const promoted = await primaryHost();
         // The promotion's timeline history reaches the archive right after it (archive_command).
         const archivedIn = await waitUntil("the promotion's history file in the bucket", async () => histories() > historiesBefore || "not yet", { timeoutMs: 60_000, intervalMs: 250 });
@@ -217,8 +212,7 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         await Promise.all(harness.prod.hosts.filter((host) => host !== stale).map((host) => harness.startHost(host)));
         await untilVerified("after every host restarted right after a failover", 300_000);
         assert.strictEqual((await primaryHost()).name, promoted.name, "the promoted node is the primary again");
-        const present = await retryingTransient(() => withClient(pgpool, { caPem: outputs.caCertificate }, async (client) => new Set((await client.query<{ id: string }>(`SELECT id FROM ${DRILL_TABLE}`)).rows.map((row) => Number(row.id)))));
-        assert.deepStrictEqual(writer.acked.filter((write) => !present.has(write.id)).map((write) => write.id), [], "acknowledged writes lost");
+        assert.deepStrictEqual(await missingWrites(pgpool(), { caPem: outputs.caCertificate }, writer.acked), [], "acknowledged writes lost");
         for (const node of nodes()) {
             const journal = await harness.run(node, ["journalctl", "-u", hostServiceUnit(shortName(node)), "--no-pager"]);
             assert.doesNotMatch(journal, /cannot tell whether another node was promoted/, `${node.name} could not ask the archive`);

@@ -40,11 +40,18 @@ export function shortName(host: ProdHost): string {
 
 /** The private subnet the harness's Docker network uses: inside the stack's allowedClientCidrs (10.42.0.0/16). */
 export const HARNESS_SUBNET = "10.42.250.0/24";
+/** The subnet's first three octets: every harness address is one of them and a host number. */
+const HARNESS_NETWORK = HARNESS_SUBNET.replace(/\.0\/24$/, "");
+
+/** An address of the harness subnet by its host number. */
+export function subnetAddress(hostNumber: number): string {
+    return `${HARNESS_NETWORK}.${hostNumber}`;
+}
 
 /** The harness address of an instance by its Name tag: the front host .10, nodeN .11+N. */
 export function harnessAddress(name: string): string {
     const node = /^node(\d+)\./.exec(name);
-    return `10.42.250.${node === null ? 10 : 11 + Number(node[1])}`;
+    return subnetAddress(node === null ? 10 : 11 + Number(node[1]));
 }
 
 /**

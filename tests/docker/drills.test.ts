@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { StackOutputs } from "../../components/render";
-import { DRILL_TABLE, NumberedWriter } from "../../scripts/lib/drill/writer";
+import { DRILL_TABLE, missingWrites, NumberedWriter } from "../../scripts/lib/drill/writer";
 import { parsePostgresUri, withClient } from "../../scripts/lib/pg";
 import { verifyCluster } from "../../scripts/lib/verify/verify";
 import { sleep, waitUntil } from "../../scripts/lib/wait";
@@ -55,8 +55,7 @@ describe("drills of the dev stack on a real Docker engine", function () {
         await writer.stop();
         const resumed = writer.acked.find((write) => write.at > killedAt && write.serverPort !== nodes[0]!.port)!;
         const gaps = writer.acked.slice(1).map((write, i) => write.at - writer.acked[i]!.at);
-        const present = await withClient(pgpool, { caPem: ca }, async (client) => new Set((await client.query<{ id: string }>(`SELECT id FROM ${DRILL_TABLE}`)).rows.map((row) => Number(row.id))));
-        const lost = writer.acked.filter((write) => !present.has(write.id)).map((write) => write.id);
+        const lost = await missingWrites(pgpool, { caPem: ca }, writer.acked);
         const rejoinStarted = Date.now();
         await withLogsOnFailure(docker, ["node0", "node1", "node2", "pgpool"].map(container), () => waitUntil("node0 back as a standby, attached, verify 7/7", async () => {
             mostPrimaries = Math.max(mostPrimaries, await primaries());
@@ -123,8 +122,7 @@ describe("drills of the dev stack on a real Docker engine", function () {
             const failed = (await verifyCluster(scaled, { onResult: () => undefined })).filter((result) => !result.passed);
             return failed.length === 0 || failed.map((result) => `${result.id}. ${result.figure}`).join("; ");
         }, { timeoutMs: 120_000, intervalMs: 1000, isPermanent: () => false });
-        const present = await withClient(pgpool, { caPem: ca }, async (client) => new Set((await client.query<{ id: string }>(`SELECT id FROM ${DRILL_TABLE}`)).rows.map((row) => Number(row.id))));
-        const lost = writer.acked.filter((write) => !present.has(write.id)).map((write) => write.id);
+        const lost = await missingWrites(pgpool, { caPem: ca }, writer.acked);
         const gaps = writer.acked.slice(1).map((write, i) => write.at - writer.acked[i]!.at);
         const node3 = parsePostgresUri(scaled.replicaConnectionStrings[2]!);
         const onNode3 = await withClient(node3, { caPem: ca }, async (client) => Number((await client.query<{ count: string }>(`SELECT count(*) FROM ${DRILL_TABLE}`)).rows[0]!.count));

@@ -7,9 +7,8 @@ import { localRejoin } from "../local/rejoin";
 import { readOutputsFile } from "../verify/outputsSource";
 import { formatTable, verifyCluster } from "../verify/verify";
 import { CheckResult } from "../verify/types";
-import { withClient } from "../pg";
 import { progress, sleep, waitUntil } from "../wait";
-import { DRILL_TABLE, NumberedWriter } from "./writer";
+import { missingWrites, NumberedWriter } from "./writer";
 
 export interface FailoverDrillOptions {
     /** Writes before the kill. Defaults to 1500 ms. */
@@ -84,16 +83,14 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
     }, { timeoutMs: deadlineMs });
     const followMs = Date.now() - killedAt;
 
-    const ackedIds = writer.acked.map((write) => write.id);
-    const present = await withClient(superuserOn(cluster, newPrimary), { caPem: secrets.pki.caCertPem, database: config.databaseName }, async (client) =>
-        new Set((await client.query<{ id: string }>(`SELECT id FROM ${DRILL_TABLE} WHERE id = ANY($1::bigint[])`, [ackedIds])).rows.map((row) => Number(row.id))));
+    const lost = await missingWrites(superuserOn(cluster, newPrimary), { caPem: secrets.pki.caCertPem, database: config.databaseName }, writer.acked);
     const report: FailoverDrillReport = {
         killed: primary.name,
         newPrimary: newPrimary.name,
         rtoMs,
-        acknowledged: ackedIds.length,
+        acknowledged: writer.acked.length,
         ackedByKilledAfterKill: writer.acked.filter((write) => write.at > killedAt && write.serverPort === primary.port).length,
-        lost: ackedIds.filter((id) => !present.has(id)),
+        lost,
         followers: survivors.map((node) => node.name),
         followMs,
     };

@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import { connect, ConnectionParts, retryingTransient } from "../pg";
+import { connect, ConnectionParts, ConnectOptions, retryingTransient, withClient } from "../pg";
 import { sleep } from "../wait";
 
 /** One write that the cluster acknowledged: its id, when, and which server committed it. */
@@ -69,4 +69,15 @@ export class NumberedWriter {
         }
         await client?.end().catch(() => undefined);
     }
+}
+
+/**
+ * The acknowledged ids that `target` lacks: what a drill lost. Read again when pgpool drops the
+ * session while it restarts its children (after a failover or an attach).
+ */
+export async function missingWrites(target: ConnectionParts, options: ConnectOptions, acked: readonly AckedWrite[]): Promise<number[]> {
+    const ids = acked.map((write) => write.id);
+    const present = await retryingTransient(() => withClient(target, options, async (client) =>
+        new Set((await client.query<{ id: string }>(`SELECT id FROM ${DRILL_TABLE} WHERE id = ANY($1::bigint[])`, [ids])).rows.map((row) => Number(row.id)))));
+    return ids.filter((id) => !present.has(id));
 }
