@@ -15,6 +15,11 @@ export const DEFAULTS = {
     allowedClientCidrs: ["127.0.0.1/32"],
     allowPublicAccess: false,
     synchronousReplicas: 1,
+    /**
+     * `required`: the stack promises that an acknowledged write survives the primary's loss; with
+     * two standbys and ANY 1, writes stop only when both are gone at once, and that pages.
+     */
+    durability: { mode: "required", waitSeconds: 30 },
     /** The documented budget: primary and each replica 2 CPU, 4 GB RAM, 100 GB SSD. */
     nodeSizing: { cpus: 2, memoryMb: 4096, diskGb: 100 },
     /** The documented budget for the front host: pgpool (with the exporter beside it) 1 CPU, 1 GB. */

@@ -4,7 +4,7 @@ import { PlatformName } from "./types";
 /** The keys of the project's namespace (`pg-ha:<key>`). */
 export const PROJECT_KEYS = [
     "platform", "replicas", "postgresVersion", "databaseName", "appUser", "ports",
-    "allowedClientCidrs", "allowPublicAccess", "synchronousReplicas", "nodeSizing", "frontSizing",
+    "allowedClientCidrs", "allowPublicAccess", "synchronousReplicas", "durability", "nodeSizing", "frontSizing",
     "pool", "docker", "ec2", "backup", "monitoring",
 ] as const;
 

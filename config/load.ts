@@ -9,7 +9,7 @@ import { RawConfig, splitNamespaces } from "./namespaces";
 import { poolBudgetProblems } from "./poolBudget";
 import { parsePorts } from "./ports";
 import { ROLE_NAMES } from "./roles";
-import { ClusterConfig, FrontSizing, NodeSizing, PlatformName, PoolSettings } from "./types";
+import { ClusterConfig, DurabilitySettings, FrontSizing, NodeSizing, PlatformName, PoolSettings } from "./types";
 import {
     checkCidr, checkIdentifier, checkInteger, checkNumber, checkOneOf, checkUnique, orDefault, show,
 } from "./validators";
@@ -92,6 +92,13 @@ function parsePool(problems: string[], raw: unknown): PoolSettings {
     push(problems, checkInteger(`${key("pool")}.maxPool`, pool.maxPool, LIMITS.maxPool.min, LIMITS.maxPool.max));
     push(problems, checkInteger(`${key("pool")}.childLifeTimeSeconds`, pool.childLifeTimeSeconds, 0, 86400));
     return pool;
+}
+
+function parseDurability(problems: string[], raw: unknown): DurabilitySettings {
+    const durability = settingsObject<DurabilitySettings>(problems, "durability", raw, DEFAULTS.durability);
+    push(problems, checkOneOf(`${key("durability")}.mode`, durability.mode, ["required", "preferred"]));
+    push(problems, checkInteger(`${key("durability")}.waitSeconds`, durability.waitSeconds, 5, 3600));
+    return durability;
 }
 
 function parseCidrs(problems: string[], raw: unknown, allowPublicAccess: boolean): string[] {
@@ -210,6 +217,7 @@ function collectClusterConfig(problems: string[], raw: RawConfig, context: Provi
 
     const synchronousReplicas = orDefault(raw.synchronousReplicas, DEFAULTS.synchronousReplicas) as number;
     push(problems, checkInteger(key("synchronousReplicas"), synchronousReplicas, 0, safeReplicaCount));
+    const durability = parseDurability(problems, raw.durability);
 
     const nodeSizing = parseNodeSizing(problems, raw.nodeSizing);
     const frontSizing = parseFrontSizing(problems, raw.frontSizing);
@@ -234,6 +242,7 @@ function collectClusterConfig(problems: string[], raw: RawConfig, context: Provi
         allowedClientCidrs,
         allowPublicAccess: publicAllowed,
         synchronousReplicas,
+        durability,
         nodeSizing,
         frontSizing,
         pool,

@@ -36,6 +36,24 @@ export interface PoolSettings {
     readonly childLifeTimeSeconds: number;
 }
 
+/**
+ * What a commit waits for when fewer standbys stream than `synchronousReplicas` (`pg-ha:durability`).
+ * - `required`: it waits until enough do, however long: an acknowledged write is on a standby
+ *   whatever fails next, and writes stop while the standbys are gone.
+ * - `preferred`: after `waitSeconds` with too few, commits stop waiting (quorum commit is turned
+ *   off on the primary, the PostgresQuorumCommitOff alert fires) until enough stream again; the
+ *   primary's loss in that window loses what it acknowledged alone.
+ */
+export type DurabilityMode = "required" | "preferred";
+
+/** `pg-ha:durability`: the policy when the quorum of standbys is not there. */
+export interface DurabilitySettings {
+    /** Defaults to "required". */
+    readonly mode: DurabilityMode;
+    /** Seconds with too few standbys before `preferred` stops waiting; unused by `required`. Defaults to 30. */
+    readonly waitSeconds: number;
+}
+
 /** Where and from what the dev stack runs on the Docker engine (`pg-ha:docker`). */
 export interface DockerSettings {
     /** IPv4 address of the Docker host the published ports listen on. */
@@ -114,6 +132,7 @@ export interface ClusterConfig {
     readonly allowedClientCidrs: readonly string[];
     readonly allowPublicAccess: boolean;
     readonly synchronousReplicas: number;
+    readonly durability: DurabilitySettings;
     readonly nodeSizing: NodeSizing;
     readonly frontSizing: FrontSizing;
     readonly pool: PoolSettings;

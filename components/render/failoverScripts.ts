@@ -8,6 +8,12 @@ import { RenderContext, RenderedFile } from "./types";
 /** Seconds follow_primary waits for a re-pointed standby to stream before leaving it detached. */
 export const FOLLOW_WAIT_SECONDS = 30;
 
+/**
+ * Seconds a standby that streams has to replay what the primary had written when asked before it
+ * is attached (see `follows` in cluster-lib.sh).
+ */
+export const FOLLOW_CHECK_SECONDS = 3;
+
 /** Seconds between two rounds of attach-backends.sh. */
 export const ATTACH_CHECK_SECONDS = 2;
 
@@ -27,7 +33,10 @@ export function failoverEnv(context: RenderContext): Record<string, EnvValue> {
         ADMIN_CONNINFO: adminConninfo(paths.runDir, "pg-ha-failover"),
         PROMOTE_CANDIDATE_FILE: `${paths.runDir}/${PROMOTE_CANDIDATE_FILE}`,
         FOLLOW_WAIT_SECONDS,
+        FOLLOW_CHECK_SECONDS,
         ATTACH_CHECK_SECONDS,
+        DURABILITY: context.config.durability.mode,
+        DURABILITY_WAIT_SECONDS: context.config.durability.waitSeconds,
         PCP_BIN_DIR: context.layout.pcpBinDir,
         PCP_PORT: context.topology.pgpool.pcpPort,
         PCP_USER: ROLE_NAMES.pcpAdmin,

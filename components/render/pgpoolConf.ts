@@ -5,14 +5,15 @@ import { RenderContext } from "./types";
 
 
 /**
- * Health checks: one probe a second; a backend that fails it twice (1 s apart, 2 s connect
- * timeout) is detached. With failover_on_backend_error a broken connection detaches it at once.
+ * Health checks: one probe a second; a backend that fails it twice (1 s apart, each given 2 s) is
+ * detached: a node that stops answering (frozen, cut off) is failed over within 6 s, so that writes
+ * resume within 10 s. With failover_on_backend_error a broken connection detaches it at once.
  * Faster detection means a brief network stall can also detach a healthy node.
  */
 export const HEALTH_CHECK = {
     periodSeconds: 1,
     timeoutSeconds: 2,
-    maxRetries: 2,
+    maxRetries: 1,
     retryDelaySeconds: 1,
     connectTimeoutMs: 2000,
 } as const;
@@ -23,8 +24,13 @@ export const HEALTH_CHECK = {
  * decides how to start, so that it never starts as primary while another is being promoted.
  */
 export function failoverWindowSeconds(): number {
-    const checks = HEALTH_CHECK.periodSeconds + HEALTH_CHECK.maxRetries * (HEALTH_CHECK.timeoutSeconds + HEALTH_CHECK.retryDelaySeconds);
-    return checks + 3;
+    return healthCheckGiveUpSeconds() + 3;
+}
+
+/** The longest a node that stops answering keeps passing pgpool's health checks: every attempt times out. */
+export function healthCheckGiveUpSeconds(): number {
+    const attempts = HEALTH_CHECK.maxRetries + 1;
+    return HEALTH_CHECK.periodSeconds + attempts * HEALTH_CHECK.timeoutSeconds + HEALTH_CHECK.maxRetries * HEALTH_CHECK.retryDelaySeconds;
 }
 
 /**
@@ -36,9 +42,6 @@ export function failoverWindowSeconds(): number {
  * node before it handles the next request.
  */
 export const SEARCH_PRIMARY_SECONDS = 30;
-
-/** Least seconds between two automatic failbacks of a node. */
-export const AUTO_FAILBACK_INTERVAL_SECONDS = 5;
 
 /** Replicas lagging more than this many bytes get no load-balanced reads (100 MB). */
 export const DELAY_THRESHOLD_BYTES = 100 * 1024 * 1024;
@@ -128,11 +131,11 @@ export function renderPgpoolConf(context: RenderContext): string {
             search_primary_node_timeout: SEARCH_PRIMARY_SECONDS,
             // A former primary that comes back claiming to be primary is detached, not written to.
             detach_false_primary: true,
-            // A detached standby that streams from the primary again (restarted, rejoined,
-            // replaced) is attached again by pgpool itself; one that does not follow never is.
-            // A node detached on purpose with pcp_detach_node is left alone.
-            auto_failback: true,
-            auto_failback_interval: AUTO_FAILBACK_INTERVAL_SECONDS,
+            // Off: pgpool would attach a standby on one sample of "streaming", even one that then
+            // stops on a timeline it cannot follow. attach-backends.sh attaches a standby once it
+            // streams and replays the primary's WAL; a node detached on purpose with
+            // pcp_detach_node is attached again only then.
+            auto_failback: false,
         }],
         ["Logging", {
             log_destination: "stderr",

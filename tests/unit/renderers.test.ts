@@ -69,6 +69,13 @@ describe("renderers", () => {
         it("searches for a primary longer than a former primary waits before it starts (a cluster started all at once is found on the first search)", () => {
             assert.ok(Number(pgpool.get("search_primary_node_timeout")) > failoverWindowSeconds() + 5, `${pgpool.get("search_primary_node_timeout")} s against a ${failoverWindowSeconds()} s window`);
         });
+        it("fails a node that stops answering over within 6 s, so that writes resume within 10 s of a stall", () => {
+            const setting = (name: string): number => Number(pgpool.get(name));
+            const attempts = setting("health_check_max_retries") + 1;
+            const giveUp = setting("health_check_period") + attempts * setting("health_check_timeout") + (attempts - 1) * setting("health_check_retry_delay");
+            assert.ok(giveUp <= 6, `health checks give up after ${giveUp} s`);
+            assert.ok(setting("connect_timeout") <= setting("health_check_timeout") * 1000);
+        });
         it("runs streaming-replication mode over every backend, application names matching", () => {
             assert.strictEqual(pgpool.get("backend_clustering_mode"), "streaming_replication");
             for (const node of context.topology.nodes) {
@@ -90,12 +97,11 @@ describe("renderers", () => {
             assert.strictEqual(pgpool.get("sr_check_password"), "");
             assert.strictEqual(pgpool.get("failover_on_backend_error"), "on");
         });
-        it("runs the rendered failover and follow scripts, detaches false primaries, and attaches again a standby that streams", () => {
+        it("runs the rendered failover and follow scripts, detaches false primaries, and leaves attaching standbys to attach-backends.sh", () => {
             assert.strictEqual(pgpool.get("failover_command"), "/etc/pg-ha/failover.sh %d %h %p %D %m %H %M %P %r %R %N %S");
             assert.strictEqual(pgpool.get("follow_primary_command"), "/etc/pg-ha/follow_primary.sh %d %h %p %D %m %H %M %P %r %R");
             assert.strictEqual(pgpool.get("detach_false_primary"), "on");
-            assert.strictEqual(pgpool.get("auto_failback"), "on");
-            assert.strictEqual(pgpool.get("auto_failback_interval"), "5");
+            assert.strictEqual(pgpool.get("auto_failback"), "off", "pgpool would attach a standby on one sample of streaming");
         });
         it("pools as configured and serves TLS", () => {
             assert.strictEqual(pgpool.get("num_init_children"), "32");
@@ -189,16 +195,17 @@ describe("renderers", () => {
             const exec = script.indexOf("exec \"$BIN_DIR/postgres\"");
             assert.ok(script.indexOf('sleep "$FAILOVER_WINDOW_SECONDS"') < script.indexOf('if primary_id=$(find_primary "$NODE_ID"); then\n        log'));
             assert.ok(script.lastIndexOf("rejoin_onto") < exec);
-            assert.match(files.find((file) => file.name === "cluster-lib.sh")!.content, /find_primary\(\) \{\n    local id\n    for id in "\$\{!NODE_NAMES\[@\]\}"; do\n\s+\[ "\$id" = "\$\{1:-\}" \] && continue/);
-            assert.match(files.find((file) => file.name === "service.env")!.content, /^readonly FAILOVER_WINDOW_SECONDS='10'$/m);
+            assert.match(files.find((file) => file.name === "cluster-lib.sh")!.content, /primaries\(\) \{\n    local id work\n.*\n    for id in "\$\{!NODE_NAMES\[@\]\}"; do\n\s+\[ "\$id" = "\$\{1:-\}" \] && continue/);
+            assert.match(files.find((file) => file.name === "service.env")!.content, /^readonly FAILOVER_WINDOW_SECONDS='9'$/m);
             const table = files.find((file) => file.name === "cluster.env")!.content;
             assert.match(table, /^readonly NODE_NAMES=\('node0' 'node1' 'node2'\)$/m);
             assert.match(files.find((file) => file.name === "service.env")!.content, /^readonly NODE_ID='0'$/m);
         });
-        it("failover.sh promotes the most advanced standby and turns quorum commit off on it first", () => {
+        it("failover.sh promotes the most advanced standby and leaves quorum commit as configured (the durability policy decides)", () => {
             const script = sets.find(([service]) => service === "pgpool")![1].find((file) => file.name === "failover.sh")!.content;
             assert.match(script, /pg_last_wal_receive_lsn\(\)/);
-            assert.ok(script.indexOf("synchronous_standby_names = ''") < script.indexOf("pg_promote(false)"));
+            assert.ok(script.includes("pg_promote(false)"));
+            assert.doesNotMatch(script, /synchronous_standby_names/);
             assert.doesNotMatch(script, /^\s*(\S+=\S+\s+)?ssh\s/m, "no ssh command");
         });
     });

@@ -1,20 +1,27 @@
 #!/bin/bash
 # attach-backends.sh PGPOOL_PID: while pgpool runs, attaches every backend it has down that is
 # healthy and in its place. Started beside pgpool by its start script. Installed by pg-ha-stack.
-# pgpool detaches a backend that is not up when it starts and, with auto_failback, re-attaches
-# only a standby that streams from a primary it knows: a cluster whose hosts boot in another
-# order (pgpool first, a node late, an engine or a host restarting everything at once) would stay
-# without its primary or its standbys for good. Every ATTACH_CHECK_SECONDS this attaches:
-# - a node that answers as primary, when pgpool has no primary up and no other node answers as
-#   primary (two primaries: neither is attached, and that is logged);
-# - a node that answers as a standby and streams from the primary through its own slot.
-# A node detached on purpose (pcp_detach_node) is attached again only if it is healthy and in its
-# place, as auto_failback would.
+# pgpool detaches a backend that is not up when it starts and never attaches it by itself
+# (auto_failback is off, see below): a cluster whose hosts boot in another order (pgpool first, a
+# node late, an engine or a host restarting everything at once) would stay without its primary or
+# its standbys for good. Every ATTACH_CHECK_SECONDS it:
+# - shuts down a stale primary: a node that answers as primary on an earlier timeline than another
+#   (frozen or cut off while a standby was promoted); its supervisor restarts it and its start
+#   script rejoins it as a standby. Two primaries on one timeline: neither is attached, logged;
+# - attaches the node that answers as primary when pgpool has no primary up;
+# - attaches a standby that follows the primary: streams through its own slot and replays what
+#   the primary writes (`follows`), never on one sample of "streaming" (pgpool's auto_failback is
+#   off for that reason). A node detached on purpose (pcp_detach_node) is attached again only if
+#   it is healthy and in its place;
+# - keeps quorum commit as configured, whatever brought the standbys back (keep_quorum).
 set -uo pipefail
 readonly SCRIPT=attach-backends
 # shellcheck source=cluster-lib.sh
 . "${BASH_SOURCE[0]%/*}/cluster-lib.sh"
 readonly PGPOOL_PID=$1
+# pgpool signals its whole process group with SIGUSR1 when it restarts a worker that is already
+# gone (failover.sh ends a worker stuck on a frozen node): that must not end this script.
+trap '' USR1 USR2
 
 # pgpool's view of a node: "<status> <role>", status 3 being down.
 pool_view() {
@@ -43,21 +50,24 @@ while kill -0 "$PGPOOL_PID" 2>/dev/null; do
         role[$id]=${view#* }
         [ "${status[$id]}" != 3 ] && [ "${role[$id]}" = primary ] && pool_has_primary=true
     done
-    answering_primaries=()
-    for id in "${!NODE_NAMES[@]}"; do
-        [ "$(sql "$id" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ] && answering_primaries+=("$id")
+    mapfile -t answering < <(primaries "")
+    [ ${#answering[@]} -gt 0 ] || continue
+    primary=${answering[0]% *}
+    timeline=${answering[0]#* }
+    if [ ${#answering[@]} -gt 1 ] && [ "${answering[1]#* }" = "$timeline" ]; then
+        log "more than one node answers as primary on timeline $timeline (${answering[*]%% *}): none is attached until one is a standby"
+        continue
+    fi
+    for stale in "${answering[@]:1}"; do
+        log "${NODE_NAMES[${stale% *}]} answers as primary on timeline ${stale#* }, behind ${NODE_NAMES[$primary]}'s $timeline: a stale former primary; shutting it down so that it rejoins as a standby"
+        fence "${stale% *}" || log "${NODE_NAMES[${stale% *}]} still answers as primary after the shutdown request"
     done
-    if [ ${#answering_primaries[@]} -gt 1 ]; then
-        log "more than one node answers as primary (${answering_primaries[*]}): none is attached until one is a standby"
-        continue
-    fi
-    primary=${answering_primaries[0]:-}
-    [ -n "$primary" ] || continue
     if [ "${status[$primary]}" = 3 ] && [ "$pool_has_primary" = false ]; then
-        attach "$primary" "it is the only node that answers as primary, and pgpool had none"
+        attach "$primary" "it is the node that answers as primary, and pgpool had none"
         continue
     fi
+    keep_quorum "$primary"
     for id in "${!NODE_NAMES[@]}"; do
-        [ "$id" != "$primary" ] && [ "${status[$id]}" = 3 ] && streams_from "$primary" "$id" && attach "$id" "it streams from ${NODE_NAMES[$primary]}"
+        [ "$id" != "$primary" ] && [ "${status[$id]}" = 3 ] && follows "$primary" "$id" && attach "$id" "it streams from ${NODE_NAMES[$primary]} and replays its WAL"
     done
 done

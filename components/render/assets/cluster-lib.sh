@@ -19,16 +19,51 @@ sql() {
     "$PSQL" -X -At -q -v ON_ERROR_STOP=1 -d "host=${NODE_HOSTS[$id]} port=${NODE_PORTS[$id]} $ADMIN_CONNINFO" "${commands[@]}"
 }
 
-# find_primary [SKIP_ID]: prints the id of the node (other than SKIP_ID) that answers as primary;
-# fails when none does.
-find_primary() {
-    local id
+# The timeline a node writes on when it is a primary, 0 when it is a standby: a node promoted
+# after another writes on a later timeline than the one it left behind.
+readonly PRIMARY_TIMELINE_SQL="SELECT CASE WHEN pg_is_in_recovery() THEN 0 ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END"
+
+# primaries [SKIP_ID]: "<id> <timeline>" of every node (other than SKIP_ID) that answers as
+# primary, latest timeline first. Asked in parallel: a frozen node costs one connect timeout.
+primaries() {
+    local id work
+    work=$(mktemp -d) || return 1
     for id in "${!NODE_NAMES[@]}"; do
         [ "$id" = "${1:-}" ] && continue
-        if [ "$(sql "$id" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; then
-            echo "$id"
-            return 0
-        fi
+        sql "$id" "$PRIMARY_TIMELINE_SQL" >"$work/$id" 2>/dev/null &
+    done
+    wait
+    for id in "${!NODE_NAMES[@]}"; do
+        local timeline
+        timeline=$(cat "$work/$id" 2>/dev/null) || continue
+        [[ $timeline =~ ^[1-9][0-9]*$ ]] && echo "$id $timeline"
+    done | sort -k2,2nr
+    rm -rf "$work"
+}
+
+# find_primary [SKIP_ID]: prints the id of the node (other than SKIP_ID) that answers as primary;
+# fails when none does. When two answer, the one on the later timeline is the primary (the other
+# is a former primary that was frozen or cut off while a standby was promoted); two on the same
+# timeline cannot be told apart, and none is named.
+find_primary() {
+    local found=()
+    mapfile -t found < <(primaries "${1:-}")
+    [ ${#found[@]} -gt 0 ] || return 1
+    if [ ${#found[@]} -gt 1 ] && [ "${found[0]#* }" = "${found[1]#* }" ]; then
+        log "more than one node answers as primary on timeline ${found[0]#* } (${found[*]%% *}): none is taken for the primary"
+        return 1
+    fi
+    echo "${found[0]% *}"
+}
+
+# fence ID: shuts a stale primary down (fast) from SQL as its superuser, whatever host it runs on:
+# its supervisor starts it again, and its start script finds the primary and rejoins it as a
+# standby. The connection ends with the server, so success is read from the node itself.
+fence() {
+    sql "$1" "DO \$\$ BEGIN EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'kill -INT \"\$(head -n 1 \"' || current_setting('data_directory') || '/postmaster.pid\")\"'); END \$\$" >/dev/null 2>&1
+    for _ in $(seq 1 50); do
+        [ "$(sql "$1" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ] || return 0
+        sleep 0.1
     done
     return 1
 }
@@ -45,6 +80,36 @@ streams_from() {
     [[ $'\n'"$streaming"$'\n' == *$'\n'"${NODE_NAMES[$2]}"$'\n'* ]]
 }
 
+# follows PRIMARY_ID STANDBY_ID: true when the standby streams from the primary through its own
+# slot and, within FOLLOW_CHECK_SECONDS, has replayed all the primary had written when first
+# asked: it is on the primary's timeline and advancing, not one that connected once and stopped.
+follows() {
+    local written
+    streams_from "$1" "$2" || return 1
+    written=$(sql "$1" "SELECT pg_current_wal_lsn()" 2>/dev/null) || return 1
+    for _ in $(seq 1 $((FOLLOW_CHECK_SECONDS * 10))); do
+        sleep 0.1
+        [ "$(sql "$1" "SELECT count(*) FROM pg_stat_replication WHERE application_name = '${NODE_NAMES[$2]}' AND state = 'streaming' AND replay_lsn >= '$written'" 2>/dev/null)" = 1 ] && return 0
+    done
+    return 1
+}
+
+# restart_pgpool_worker: ends pgpool's streaming-replication check worker; pgpool starts another.
+# The worker queries every attached node with no timeout and holds a lock while it does: blocked
+# on a frozen node, it makes pgpool's search for the new primary (and every client) wait for it.
+restart_pgpool_worker() {
+    local main entry stat cmdline
+    read -r main <"$RUN_DIR/$PGPOOL_PID_FILE" 2>/dev/null || [ -n "${main:-}" ] || return 1
+    for entry in /proc/[0-9]*; do
+        read -r -a stat <"$entry/stat" 2>/dev/null || continue
+        [ "${stat[3]:-}" = "$main" ] || continue
+        cmdline=$(tr '\0' ' ' <"$entry/cmdline" 2>/dev/null)
+        if [[ $cmdline == "pgpool: worker process"* ]]; then
+            kill -TERM "${entry#/proc/}" 2>/dev/null && log "restarted pgpool's replication check worker (pid ${entry#/proc/}), which may wait on the failed node"
+        fi
+    done
+}
+
 # repoint STANDBY_ID PRIMARY_ID: a running standby streams from the primary through its own slot
 # (created there when missing) from its next connection on: ALTER SYSTEM and a reload.
 repoint() {
@@ -52,18 +117,29 @@ repoint() {
     sql "$1" "ALTER SYSTEM SET primary_conninfo = '${UPSTREAM_CONNINFO[$1:$2]}'" "ALTER SYSTEM SET primary_slot_name = '${NODE_SLOTS[$1]}'" "SELECT pg_reload_conf()" >/dev/null
 }
 
-# restore_quorum PRIMARY_ID: once as many standbys stream from the primary as quorum commit
-# needs (within FOLLOW_WAIT_SECONDS), its commits wait for them again (failover.sh turned it off).
-restore_quorum() {
+# keep_quorum PRIMARY_ID: quorum commit on the primary as configured, whatever brought its
+# standbys back. On (postgresql.conf's synchronous_standby_names) once SYNCHRONOUS_REPLICAS
+# standbys stream. With DURABILITY=preferred, off once fewer have streamed for
+# DURABILITY_WAIT_SECONDS in a row (logged; the exporter's quorum metric pages); with required it is
+# never turned off. Called every round of attach-backends.sh, which keeps QUORUM_SHORT_SINCE.
+QUORUM_SHORT_SINCE=""
+keep_quorum() {
     [ "$SYNCHRONOUS_REPLICAS" -gt 0 ] || return 0
-    local streaming
-    for _ in $(seq 1 $((FOLLOW_WAIT_SECONDS * 10))); do
-        streaming=$(sql "$1" "$STREAMING_STANDBYS_SQL" 2>/dev/null) || streaming=""
-        if [ -n "$streaming" ] && [ "$(wc -l <<<"$streaming")" -ge "$SYNCHRONOUS_REPLICAS" ]; then
-            sql "$1" "ALTER SYSTEM RESET synchronous_standby_names" "SELECT pg_reload_conf()" >/dev/null && { log "quorum commit restored on ${NODE_NAMES[$1]}"; return 0; }
+    local on streaming count
+    on=$(sql "$1" "SELECT current_setting('synchronous_standby_names') <> ''" 2>/dev/null) || return 0
+    streaming=$(sql "$1" "$STREAMING_STANDBYS_SQL" 2>/dev/null) || return 0
+    count=$(grep -c . <<<"$streaming")
+    if [ "$count" -ge "$SYNCHRONOUS_REPLICAS" ]; then
+        QUORUM_SHORT_SINCE=""
+        if [ "$on" = f ] && sql "$1" "ALTER SYSTEM RESET synchronous_standby_names" "SELECT pg_reload_conf()" >/dev/null; then
+            log "quorum commit restored on ${NODE_NAMES[$1]}: $count standbys stream from it"
         fi
-        sleep 0.1
-    done
-    log "fewer than $SYNCHRONOUS_REPLICAS standbys stream from ${NODE_NAMES[$1]} after $FOLLOW_WAIT_SECONDS s: quorum commit stays off until follow_primary.sh restores it"
-    return 1
+        return 0
+    fi
+    [ "$DURABILITY" = preferred ] && [ "$on" = t ] || return 0
+    QUORUM_SHORT_SINCE=${QUORUM_SHORT_SINCE:-$SECONDS}
+    [ $((SECONDS - QUORUM_SHORT_SINCE)) -ge "$DURABILITY_WAIT_SECONDS" ] || return 0
+    if sql "$1" "ALTER SYSTEM SET synchronous_standby_names = ''" "SELECT pg_reload_conf()" >/dev/null; then
+        log "only $count of the $SYNCHRONOUS_REPLICAS standbys quorum commit needs have streamed from ${NODE_NAMES[$1]} for $DURABILITY_WAIT_SECONDS s: durability is preferred, so its commits no longer wait for a standby until enough stream again"
+    fi
 }

@@ -4,8 +4,8 @@
 # over TLS, so the same script serves Docker, EC2 and the local run.
 # pgpool.conf: failover_command = 'failover.sh %d %h %p %D %m %H %M %P %r %R %N %S'
 # When the primary failed it promotes the standby that has received the most WAL (pgpool's %m is
-# only the lowest live id), after turning synchronous replication off on it so that its commits
-# do not wait for a standby that has not followed yet; follow_primary.sh turns it back on.
+# only the lowest live id). Quorum commit stays as configured: the other standbys are re-pointed
+# at once, and attach-backends.sh applies the durability policy when they do not come.
 set -uo pipefail
 readonly SCRIPT=failover
 # shellcheck source=cluster-lib.sh
@@ -14,25 +14,23 @@ readonly SCRIPT=failover
 failed_id=$1
 lowest_live_id=$5
 old_primary_id=$8
+restart_pgpool_worker
 if [ "$failed_id" != "$old_primary_id" ]; then
     log "standby ${NODE_NAMES[$failed_id]} detached; the primary is unchanged"
-    exit 0
-fi
-
-# pgpool also runs this for a request it queued while the node was down and handles once the
-# node is up again as its primary (a node booting late): a primary that answers has not failed,
-# and promoting another would make two. Detached, it is attached again by attach-backends.sh.
-if [ "$(sql "$failed_id" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; then
-    log "primary ${NODE_NAMES[$failed_id]} answers as primary: pgpool's request is stale or only its own connection failed; nothing promoted"
     exit 0
 fi
 
 preferred=$lowest_live_id
 if [ -s "$PROMOTE_CANDIDATE_FILE" ]; then preferred=$(<"$PROMOTE_CANDIDATE_FILE"); rm -f "$PROMOTE_CANDIDATE_FILE"; fi
 
-# Ask every other node, in parallel, how much WAL it has received.
+# Ask every node at once: the failed one whether it still answers as primary (a frozen one costs
+# a connect timeout, which the others' answers do not wait for), the others how much WAL each has
+# received.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+sql "$failed_id" "SELECT pg_is_in_recovery()" >"$work/failed" 2>/dev/null &
+failed_check=$!
+standby_checks=()
 for id in "${!NODE_NAMES[@]}"; do
     [ "$id" = "$failed_id" ] && continue
     {
@@ -40,8 +38,18 @@ for id in "${!NODE_NAMES[@]}"; do
         sql "$id" "SELECT CASE WHEN pg_is_in_recovery() THEN pg_wal_lsn_diff(COALESCE(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), '0/0')::bigint END" > "$work/$id" 2>"$work/$id.err"
         echo $(($(now_ms) - asked)) > "$work/$id.ms"
     } &
+    standby_checks+=($!)
 done
-wait
+wait "${standby_checks[@]}"
+# A primary that is alive answers about as fast as the standbys did; half a second more for a busy one.
+for _ in $(seq 1 5); do kill -0 "$failed_check" 2>/dev/null || break; sleep 0.1; done
+# pgpool also runs this for a request it queued while the node was down and handles once the
+# node is up again as its primary (a node booting late): a primary that answers has not failed,
+# and promoting another would make two. Detached, it is attached again by attach-backends.sh.
+if [ "$(cat "$work/failed")" = f ]; then
+    log "primary ${NODE_NAMES[$failed_id]} answers as primary: pgpool's request is stale or only its own connection failed; nothing promoted"
+    exit 0
+fi
 best_id=""
 best_lsn=-1
 for id in "${!NODE_NAMES[@]}"; do
@@ -60,21 +68,15 @@ if [ -z "$best_id" ]; then
 fi
 
 log "primary ${NODE_NAMES[$failed_id]} failed; promoting ${NODE_NAMES[$best_id]}, which has received WAL up to byte $best_lsn"
-statements=()
-if [ "$SYNCHRONOUS_REPLICAS" -gt 0 ]; then
-    statements+=("ALTER SYSTEM SET synchronous_standby_names = ''" "SELECT pg_reload_conf()")
-fi
 # pg_promote(true) checks every 100 ms whether promotion has finished; this loop checks every 10 ms.
-statements+=("SELECT pg_promote(false)" "DO \$\$ BEGIN FOR attempt IN 1..3000 LOOP EXIT WHEN NOT pg_is_in_recovery(); PERFORM pg_sleep(0.01); END LOOP; END \$\$" "SELECT NOT pg_is_in_recovery()")
+statements=("SELECT pg_promote(false)" "DO \$\$ BEGIN FOR attempt IN 1..3000 LOOP EXIT WHEN NOT pg_is_in_recovery(); PERFORM pg_sleep(0.01); END LOOP; END \$\$" "SELECT NOT pg_is_in_recovery()")
 if ! result=$(sql "$best_id" "${statements[@]}" 2>&1) || [ "${result##*$'\n'}" != t ]; then
     log "promoting ${NODE_NAMES[$best_id]} failed: $result"
     exit 1
 fi
 log "${NODE_NAMES[$best_id]} is the new primary"
-# Every other standby follows it now, in parallel. pgpool runs follow_primary.sh for the standbys
-# it detached, but its auto_failback may re-attach one first (on a replication state it read
-# before the failover), and pgpool then never runs follow_primary.sh for it: it would stay on
-# the failed primary for good.
+# Every other standby follows it now, in parallel: pgpool runs follow_primary.sh only after its
+# search for the new primary, and commits wait for a standby meanwhile.
 for id in "${!NODE_NAMES[@]}"; do
     [ "$id" = "$failed_id" ] || [ "$id" = "$best_id" ] && continue
     {
@@ -88,8 +90,4 @@ for id in "${!NODE_NAMES[@]}"; do
     } &
 done
 wait
-# Quorum commit comes back as soon as enough standbys stream, whichever path brought them back;
-# pgpool does not wait for it (stdout and stderr stay pgpool's log).
-restore_quorum "$best_id" </dev/null &
-disown
 exit 0

@@ -3,9 +3,8 @@
 # Installed by pg-ha-stack; runs on the pgpool host as pgpool's user, for every node but the new
 # primary. pgpool.conf: follow_primary_command = 'follow_primary.sh %d %h %p %D %m %H %M %P %r %R'
 # Creates the standby's slot on the new primary first (else the standby loops on "replication
-# slot does not exist"), re-points it by ALTER SYSTEM and reload, waits until the new primary
-# streams to it, restores quorum commit, then re-attaches it to pgpool. pgpool skips this for a
-# standby its auto_failback re-attached in the meantime: failover.sh re-points those itself.
+# slot does not exist"), re-points it by ALTER SYSTEM and reload, waits until it follows the new
+# primary (streams and replays, see `follows`), then re-attaches it to pgpool.
 set -uo pipefail
 readonly SCRIPT=follow_primary
 # shellcheck source=cluster-lib.sh
@@ -37,16 +36,12 @@ if ! output=$(repoint "$node_id" "$new_primary_id" 2>&1); then
     log "could not re-point $name at $primary: $output"
     exit 1
 fi
-attempts=$((FOLLOW_WAIT_SECONDS * 10))
-for attempt in $(seq 1 "$attempts"); do
-    streams_from "$new_primary_id" "$node_id" && break
-    if [ "$attempt" = "$attempts" ]; then log "$name did not stream from $primary within $FOLLOW_WAIT_SECONDS s; it stays detached"; exit 1; fi
+deadline=$((SECONDS + FOLLOW_WAIT_SECONDS))
+until follows "$new_primary_id" "$node_id"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then log "$name did not follow $primary within $FOLLOW_WAIT_SECONDS s; it stays detached (attach-backends.sh attaches it once it does)"; exit 1; fi
     sleep 0.1
 done
-log "$name streams from $primary"
-if [ "$SYNCHRONOUS_REPLICAS" -gt 0 ]; then
-    sql "$new_primary_id" "ALTER SYSTEM RESET synchronous_standby_names" "SELECT pg_reload_conf()" >/dev/null || log "could not restore synchronous_standby_names on $primary"
-fi
+log "$name streams from $primary and replays its WAL"
 if ! output=$("$PCP_BIN_DIR/pcp_attach_node" -h localhost -p "$PCP_PORT" -U "$PCP_USER" -w -n "$node_id" 2>&1); then
     log "pcp_attach_node $name failed: $output"
     exit 1

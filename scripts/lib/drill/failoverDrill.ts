@@ -1,12 +1,14 @@
 import * as path from "path";
 import { StackOutputs } from "../../../components/render";
-import { openLocalCluster, streamingReplicas } from "../local/cluster";
+import { PostgresEndpoint } from "../../../config";
+import { LocalCluster, openLocalCluster, streamingReplicas } from "../local/cluster";
 import { currentPrimary, poolNodes, superuserOn } from "../local/pgpoolControl";
-import { isSameProcess } from "../local/processes";
+import { descendantsOf, isSameProcess } from "../local/processes";
 import { localRejoin } from "../local/rejoin";
 import { readOutputsFile } from "../verify/outputsSource";
 import { formatTable, verifyCluster } from "../verify/verify";
 import { CheckResult } from "../verify/types";
+import { withClient } from "../pg";
 import { progress, sleep, waitUntil } from "../wait";
 import { missingWrites, NumberedWriter } from "./writer";
 
@@ -19,16 +21,30 @@ export interface FailoverDrillOptions {
     readonly deadlineMs?: number;
     /** Rejoin the killed primary with pg_rewind and run verify. Defaults to true. */
     readonly rejoin?: boolean;
+    /**
+     * What happens to the primary: SIGKILL of its postmaster (a crash), or SIGSTOP of its whole
+     * process tree for `stallMs` and SIGCONT after (a VM pause, a long I/O stall). Defaults to kill.
+     */
+    readonly fault?: DrillFault;
 }
+
+export type DrillFault = { readonly kind: "kill" } | { readonly kind: "stall"; readonly stallMs: number };
 
 export interface FailoverDrillReport {
     readonly killed: string;
     readonly newPrimary: string;
+    readonly fault: DrillFault;
     /** Kill to the first write acknowledged by another node, through pgpool. */
     readonly rtoMs: number;
+    /** Largest time between two consecutive acknowledged writes across the fault. */
+    readonly largestGapMs: number;
     readonly acknowledged: number;
     /** Writes the killed primary's orphaned backends still acknowledged after the kill. */
     readonly ackedByKilledAfterKill: number;
+    /** A stall: writes the old primary acknowledged after it was thawed (must be none). */
+    readonly ackedByStaleAfterThaw?: number;
+    /** A stall: thaw to the old primary no longer answering as primary (shut down as stale). */
+    readonly staleFencedMs?: number;
     /** Acknowledged ids missing on the new primary. */
     readonly lost: number[];
     readonly followers: string[];
@@ -58,9 +74,16 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
     await writer.prepare();
     writer.start();
     await sleep(options.warmupMs ?? 1500);
+    const fault = options.fault ?? { kind: "kill" };
     const killedAt = Date.now();
-    process.kill(record.pid, "SIGKILL");
-    progress(`killed ${primary.name} (postmaster pid ${record.pid}) with SIGKILL after ${writer.acked.length} acknowledged writes`);
+    let thawed: Promise<number | undefined> = Promise.resolve(undefined);
+    if (fault.kind === "kill") {
+        process.kill(record.pid, "SIGKILL");
+        progress(`killed ${primary.name} (postmaster pid ${record.pid}) with SIGKILL after ${writer.acked.length} acknowledged writes`);
+    } else {
+        thawed = stallProcessTree(record.pid, fault.stallMs);
+        progress(`froze ${primary.name} (postmaster pid ${record.pid} and its children) with SIGSTOP for ${fault.stallMs} ms after ${writer.acked.length} acknowledged writes`);
+    }
     let recoveredAt: number | undefined;
     try {
         await waitUntil("a write acknowledged by a new primary", async () => {
@@ -70,10 +93,18 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
         await sleep(options.afterRecoveryMs ?? 1000);
     } finally {
         await writer.stop();
+        await thawed;
     }
+    const thawedAt = await thawed;
     const rtoMs = recoveredAt! - killedAt;
     const newPrimary = await currentPrimary(cluster);
-    progress(`writes resumed on ${newPrimary.name} ${rtoMs} ms after the kill`);
+    progress(`writes resumed on ${newPrimary.name} ${rtoMs} ms after the fault`);
+    let staleFencedMs: number | undefined;
+    if (thawedAt !== undefined) {
+        await waitUntil(`${primary.name}, thawed, to stop answering as primary`, async () => !(await answersAsPrimary(cluster, primary)), { timeoutMs: deadlineMs, intervalMs: 100 });
+        staleFencedMs = Date.now() - thawedAt;
+        progress(`${primary.name} shut down as a stale primary ${staleFencedMs} ms after the thaw`);
+    }
 
     const survivors = topology.nodes.filter((node) => node.index !== primary.index && node.index !== newPrimary.index);
     await waitUntil("every surviving standby to follow the new primary", async () => {
@@ -87,9 +118,12 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
     const report: FailoverDrillReport = {
         killed: primary.name,
         newPrimary: newPrimary.name,
+        fault,
         rtoMs,
+        largestGapMs: largestGap(writer.acked.map((write) => write.at)),
         acknowledged: writer.acked.length,
         ackedByKilledAfterKill: writer.acked.filter((write) => write.at > killedAt && write.serverPort === primary.port).length,
+        ...(thawedAt === undefined ? {} : { ackedByStaleAfterThaw: writer.acked.filter((write) => write.at >= thawedAt && write.serverPort === primary.port).length, staleFencedMs }),
         lost,
         followers: survivors.map((node) => node.name),
         followMs,
@@ -100,15 +134,46 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
     return { ...report, rejoinMs: rejoin.durationMs, verify };
 }
 
+/** Whether a node answers as primary now; false when it does not answer. */
+async function answersAsPrimary(cluster: LocalCluster, node: PostgresEndpoint): Promise<boolean> {
+    return withClient(superuserOn(cluster, node), { caPem: cluster.secrets.pki.caCertPem, connectTimeoutMs: 1000 }, async (client) =>
+        (await client.query<{ primary: boolean }>("SELECT NOT pg_is_in_recovery() AS primary")).rows[0]!.primary).catch(() => false);
+}
+
+/** SIGSTOP to a process and every process below it, SIGCONT to the same ones after `stallMs`; resolves to the time of the thaw. */
+async function stallProcessTree(pid: number, stallMs: number): Promise<number> {
+    const frozen = [pid, ...descendantsOf(pid).map((child) => child.pid)];
+    for (const id of frozen) process.kill(id, "SIGSTOP");
+    await sleep(stallMs);
+    for (const id of frozen) {
+        try {
+            process.kill(id, "SIGCONT");
+        } catch {
+            // Gone while frozen (pgpool or a script may have killed it): nothing to thaw.
+        }
+    }
+    return Date.now();
+}
+
+/** The longest interval between consecutive times (sorted ascending); 0 with fewer than two. */
+export function largestGap(times: readonly number[]): number {
+    let largest = 0;
+    for (let index = 1; index < times.length; index++) largest = Math.max(largest, times[index]! - times[index - 1]!);
+    return largest;
+}
+
 export function formatDrillReport(report: FailoverDrillReport): string {
+    const faultText = report.fault.kind === "kill" ? "SIGKILL of the postmaster" : `SIGSTOP of the postmaster and its children for ${report.fault.stallMs} ms`;
     const lines = [
-        `killed primary            ${report.killed} (SIGKILL of the postmaster)`,
+        `failed primary            ${report.killed} (${faultText})`,
         `new primary               ${report.newPrimary}`,
-        `RTO                       ${report.rtoMs} ms (kill to the first write the new primary acknowledged through pgpool)`,
-        `acknowledged writes       ${report.acknowledged} (${report.ackedByKilledAfterKill} by the killed primary's orphaned backends after the kill)`,
+        `RTO                       ${report.rtoMs} ms (fault to the first write the new primary acknowledged through pgpool)`,
+        `largest write gap         ${report.largestGapMs} ms (between two consecutive acknowledged writes)`,
+        `acknowledged writes       ${report.acknowledged} (${report.ackedByKilledAfterKill} by the failed primary's backends after the fault${report.ackedByStaleAfterThaw === undefined ? "" : `, ${report.ackedByStaleAfterThaw} after its thaw`})`,
         `lost acknowledged writes  ${report.lost.length}${report.lost.length ? `: ids ${report.lost.slice(0, 20).join(", ")}` : ""}`,
         `followers                 ${report.followers.join(", ") || "none"} stream from ${report.newPrimary} and are attached, ${report.followMs} ms after the kill`,
     ];
+    if (report.staleFencedMs !== undefined) lines.push(`stale primary             ${report.killed} shut down ${report.staleFencedMs} ms after the thaw (attach-backends.sh)`);
     if (report.rejoinMs !== undefined) lines.push(`rejoin                    ${report.killed} rewound and streaming in ${report.rejoinMs} ms`);
     if (report.verify !== undefined) lines.push("", formatTable(report.verify));
     return lines.join("\n");

@@ -55,7 +55,7 @@ export async function localRejoin(stateDir: string, nodeName: string, timeoutMs 
         timeoutMs,
         abortIf: () => { if (process.exitCode() !== undefined) throw new Error(`${node.name} exited while starting; see ${logFile}`); },
     });
-    // pgpool attaches a standby that streams by itself (auto_failback); attaching it here as well
+    // attach-backends.sh attaches a standby that follows the primary; attaching it here as well
     // would restart pgpool's children twice.
     await waitUntil(`pgpool to attach ${node.name} again`, async () => (await poolNodes(cluster)).some((entry) => entry.nodeId === node.index && entry.status === "up"), { timeoutMs });
     progress(`${node.name} streams from ${primary.name} and is attached to pgpool`);
