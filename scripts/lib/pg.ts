@@ -142,8 +142,8 @@ export async function withClient<T>(parts: ConnectionParts, options: ConnectOpti
     }
 }
 
-/** Errors pgpool gives while it restarts its children (after a failover or an attach): worth one more try. */
-const TRANSIENT = /Connection terminated|ECONNRESET|ECONNREFUSED|server closed the connection|terminating connection|failover or failback|timeout expired/i;
+/** Errors pgpool gives while it restarts its children (after a failover or an attach) or loses a backend under a session: worth one more try. */
+const TRANSIENT = /Connection terminated|ECONNRESET|ECONNREFUSED|server closed the connection|terminating connection|failover or failback|timeout expired|unable to read data from DB node/i;
 const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE"]);
 
 function isTransient(error: unknown): boolean {

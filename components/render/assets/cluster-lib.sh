@@ -11,12 +11,14 @@ now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 log() { printf '%(%FT%T)TZ pg-ha %s: %s\n' -1 "$SCRIPT" "$*" >&2; }
 
 # sql NODE_ID SQL...: runs each statement as the superuser on that node; prints unaligned rows.
+# Fails after SQL_TIMEOUT_SECONDS (default 10): a node frozen while it answers never replies, and
+# libpq's connect_timeout covers only the connection.
 sql() {
     local id=$1
     shift
     local commands=()
     for statement in "$@"; do commands+=(-c "$statement"); done
-    "$PSQL" -X -At -q -v ON_ERROR_STOP=1 -d "host=${NODE_HOSTS[$id]} port=${NODE_PORTS[$id]} $ADMIN_CONNINFO" "${commands[@]}"
+    timeout -k 1 "${SQL_TIMEOUT_SECONDS:-10}" "$PSQL" -X -At -q -v ON_ERROR_STOP=1 -d "host=${NODE_HOSTS[$id]} port=${NODE_PORTS[$id]} $ADMIN_CONNINFO" "${commands[@]}"
 }
 
 # The timeline a node writes on when it is a primary, 0 when it is a standby: a node promoted

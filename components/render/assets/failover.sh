@@ -70,7 +70,7 @@ fi
 log "primary ${NODE_NAMES[$failed_id]} failed; promoting ${NODE_NAMES[$best_id]}, which has received WAL up to byte $best_lsn"
 # pg_promote(true) checks every 100 ms whether promotion has finished; this loop checks every 10 ms.
 statements=("SELECT pg_promote(false)" "DO \$\$ BEGIN FOR attempt IN 1..3000 LOOP EXIT WHEN NOT pg_is_in_recovery(); PERFORM pg_sleep(0.01); END LOOP; END \$\$" "SELECT NOT pg_is_in_recovery()")
-if ! result=$(sql "$best_id" "${statements[@]}" 2>&1) || [ "${result##*$'\n'}" != t ]; then
+if ! result=$(SQL_TIMEOUT_SECONDS=40 sql "$best_id" "${statements[@]}" 2>&1) || [ "${result##*$'\n'}" != t ]; then
     log "promoting ${NODE_NAMES[$best_id]} failed: $result"
     exit 1
 fi

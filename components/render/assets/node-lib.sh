@@ -105,7 +105,7 @@ rejoin_onto() {
     ensure_slot "$primary_id" "$NODE_ID"
     # A new primary's end-of-recovery checkpoint is spread out; until it ends, its control file
     # still names the old timeline and pg_rewind would answer "no rewind required".
-    sql "$primary_id" "CHECKPOINT" >/dev/null
+    SQL_TIMEOUT_SECONDS=900 sql "$primary_id" "CHECKPOINT" >/dev/null
     if [ -f "$DATA_DIR/backup_label" ]; then
         # Rewound or cloned and not started since: recovery starts from the label; only the
         # upstream may need to change.

@@ -141,18 +141,23 @@ async function answersAsPrimary(cluster: LocalCluster, node: PostgresEndpoint): 
 }
 
 /** SIGSTOP to a process and every process below it, SIGCONT to the same ones after `stallMs`; resolves to the time of the thaw. */
-async function stallProcessTree(pid: number, stallMs: number): Promise<number> {
-    const frozen = [pid, ...descendantsOf(pid).map((child) => child.pid)];
-    for (const id of frozen) process.kill(id, "SIGSTOP");
+export async function stallProcessTree(pid: number, stallMs: number): Promise<number> {
+    const frozen = [pid, ...descendantsOf(pid).map((child) => child.pid)].filter((id) => signal(id, "SIGSTOP"));
     await sleep(stallMs);
-    for (const id of frozen) {
-        try {
-            process.kill(id, "SIGCONT");
-        } catch {
-            // Gone while frozen (pgpool or a script may have killed it): nothing to thaw.
-        }
-    }
+    // One that is gone meanwhile (pgpool or a script may have killed it) has nothing to thaw.
+    for (const id of frozen) signal(id, "SIGCONT");
     return Date.now();
+}
+
+/** Sends a signal; false when the process is gone (a backend may end between listing and signalling). */
+function signal(pid: number, name: NodeJS.Signals): boolean {
+    try {
+        process.kill(pid, name);
+        return true;
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
+        throw error;
+    }
 }
 
 /** The longest interval between consecutive times (sorted ascending); 0 with fewer than two. */

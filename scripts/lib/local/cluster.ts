@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ClusterConfig, PGPOOL_SERVICE } from "../../../config";
-import { loadStackFile } from "../../../config/stackFile";
+import { ClusterConfig, CONFIG_NAMESPACE, parseStackConfig, PGPOOL_SERVICE } from "../../../config";
+import { readStackFileConfig } from "../../../config/stackFile";
 import { ClusterPlan, planCluster, PlannedService, PlanSecrets } from "../../../components/plan";
 import { BackupRepository, RenderedFile, StackOutputs, START_SCRIPT } from "../../../components/render";
 import { checkUsableFolder, makeFolder, stackOption } from "../cli";
@@ -35,6 +35,17 @@ export interface LocalUpOptions {
     readonly waitTimeoutMs?: number;
     /** Backup repository: a folder in the state dir, or S3 on an s3rver of the run's own. Defaults to "posix". */
     readonly backupRepository?: LocalRepositoryKind;
+    /**
+     * Project keys (without `pg-ha:`) set over the stack file's, such as `{ durability: { mode:
+     * "preferred" } }`; kept in the state dir for every later command. Defaults to none.
+     */
+    readonly configOverrides?: Readonly<Record<string, unknown>>;
+}
+
+/** The stack file's config with `overrides` set over its project keys, checked as the program checks it. */
+function localConfig(stack: string, overrides: Readonly<Record<string, unknown>> = {}): ClusterConfig {
+    const namespaced = Object.fromEntries(Object.entries(overrides).map(([name, value]) => [`${CONFIG_NAMESPACE}:${name}`, value]));
+    return parseStackConfig({ ...readStackFileConfig(stack), ...namespaced });
 }
 
 /** The local S3 server listens this far above pgpool's port. */
@@ -105,7 +116,7 @@ export function openLocalCluster(stateDirGiven: string): LocalCluster & { readon
     const state = readState(stateDir);
     const secrets = readSecrets(stateDir);
     if (state === undefined || secrets === undefined) throw new Error(`${stateDir} holds no local cluster (no state.json or secrets.json): start one with npm run local:up`);
-    const plan = localPlan(stateDir, loadStackFile(state.stack), state.serviceUser, state.portOffset);
+    const plan = localPlan(stateDir, localConfig(state.stack, state.configOverrides), state.serviceUser, state.portOffset);
     const owner = isRoot() ? userIds(state.serviceUser) : undefined;
     return { ...localCluster(stateDir, plan, secrets, state.serviceUser, owner, state.backupRepository ?? "posix"), state };
 }
@@ -136,7 +147,7 @@ function runningServices(stateDir: string): ServiceRecord[] {
 async function prepare(options: LocalUpOptions): Promise<LocalCluster> {
     const stateDir = path.resolve(options.stateDir);
     const stack = stackOption(options.stack);
-    const config = loadStackFile(stack);
+    const config = localConfig(stack, options.configOverrides);
     const portOffset = portOffsetFor(config, options.portBase);
     checkUsableFolder(stateDir, "--state-dir");
     if (isRoot()) checkSearchableByOthers(stateDir, serviceUserName());
@@ -222,7 +233,7 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
 
     const started: ServiceRecord[] = [];
     const processes = new Map<string, StartedProcess>();
-    const record = (): void => writeState(cluster.stateDir, { stack: stackOption(options.stack), backupRepository: cluster.backupRepository, portOffset: cluster.topology.pgpool.port - cluster.config.ports.pgpool, serviceUser: cluster.serviceUser, services: started });
+    const record = (): void => writeState(cluster.stateDir, { stack: stackOption(options.stack), ...(options.configOverrides === undefined ? {} : { configOverrides: options.configOverrides }), backupRepository: cluster.backupRepository, portOffset: cluster.topology.pgpool.port - cluster.config.ports.pgpool, serviceUser: cluster.serviceUser, services: started });
     const track = (name: string, child: StartedProcess, entry: ServiceRecord): void => {
         processes.set(name, child);
         started.push(entry);
@@ -333,6 +344,13 @@ async function stopServices(services: readonly ServiceRecord[]): Promise<{ name:
         results.push({ name: service.name, result: leftovers.length === 0 ? result : `${result}; ${leftovers.length} leftover process(es) killed` });
     }
     return results;
+}
+
+/** Stops one service of a local cluster (its stop signal, then SIGKILL after 20 s); how it ended. */
+export async function stopService(stateDir: string, name: string): Promise<string> {
+    const record = readState(path.resolve(stateDir))?.services.find((service) => service.name === name);
+    if (record === undefined) throw new Error(`${stateDir} records no service ${name}`);
+    return (await stopServices([record]))[0]!.result;
 }
 
 /** Stops every process the state dir records, by pid; safe to run twice. */

@@ -27,6 +27,8 @@ export function serviceRecord(name: string, pid: number, port: number, logFile: 
 
 export interface LocalState {
     readonly stack: string;
+    /** Project keys (without `pg-ha:`) set over the stack file's, as local:up was given them. */
+    readonly configOverrides?: Readonly<Record<string, unknown>>;
     readonly backupRepository: LocalRepositoryKind;
     readonly portOffset: number;
     readonly serviceUser: string;
@@ -65,6 +67,7 @@ function readStateDirFile<T>(stateDir: string, name: string, problemOf: (value: 
 function stateProblem(value: unknown): string | undefined {
     if (!isRecord(value)) return "not a JSON object";
     if (typeof value.stack !== "string") return "no stack";
+    if (value.configOverrides !== undefined && !isRecord(value.configOverrides)) return "configOverrides is not a JSON object";
     if (value.backupRepository !== undefined && value.backupRepository !== "posix" && value.backupRepository !== "s3") return "backupRepository is neither posix nor s3";
     if (!Number.isInteger(value.portOffset)) return "no whole-number portOffset";
     if (typeof value.serviceUser !== "string") return "no serviceUser";

@@ -190,14 +190,22 @@ async function replicationRows(target: VerifyTarget): Promise<ReplicationRow[]> 
     return session(target, target.primary, { caPem: target.caPem }, async (client) => (await client.query<ReplicationRow>(`SELECT * FROM ${STATUS_SCHEMA}.replication() ORDER BY application_name`)).rows);
 }
 
-/** 2. The primary streams to every replica, each through its own active slot. */
+/** 2. The primary streams to every replica, each through its own active slot, with quorum commit as configured. */
 export async function checkReplication(target: VerifyTarget): Promise<Verdict> {
     const rows = await replicationRows(target);
+    const quorum = await session(target, target.primary, { caPem: target.caPem }, async (client) =>
+        (await client.query<{ configured: string; effective: string }>(`SELECT * FROM ${STATUS_SCHEMA}.quorum()`)).rows[0]!);
     const streaming = rows.filter((row) => row.state === "streaming" && row.slot_name !== null && row.slot_active === true);
     const slots = new Set(streaming.map((row) => row.slot_name));
-    const passed = streaming.length === target.replicas.length && slots.size === streaming.length;
+    // Each streaming standby is a quorum candidate exactly when quorum commit is on.
+    const expectedSyncState = quorum.configured === "" ? "async" : "quorum";
+    const modeAsConfigured = quorum.effective === quorum.configured && streaming.every((row) => row.sync_state === expectedSyncState);
+    const passed = streaming.length === target.replicas.length && slots.size === streaming.length && modeAsConfigured;
     const figure = rows.map((row) => `${row.application_name} ${row.state} slot ${row.slot_name ?? "none"}${row.slot_active ? "" : " (inactive)"} ${row.sync_state}`).join(", ");
-    return { passed, figure: `${streaming.length}/${target.replicas.length} streaming on own slots: ${figure || "no standby connected"}` };
+    const mode = quorum.effective === quorum.configured
+        ? `quorum commit ${quorum.configured || "off"} as configured`
+        : `quorum commit ${quorum.effective || "OFF"}, configured ${quorum.configured || "off"}`;
+    return { passed, figure: `${streaming.length}/${target.replicas.length} streaming on own slots, ${mode}: ${figure || "no standby connected"}` };
 }
 
 interface PoolNode {
@@ -295,23 +303,46 @@ export async function checkReadYourWrites(target: VerifyTarget, sessions: number
     return { passed: seen === writes, figure: `${seen}/${writes} writes read back at once (${sessions} sessions)` };
 }
 
-/** 6. Every replica is within 100 MB and 60 s of the primary. */
+/** How long check 6 gives each replica to replay what the primary had written when the check began. */
+export const REPLAY_DEADLINE_MS = 5000;
+
+/**
+ * 6. Every replica is within 100 MB and 60 s of the primary, and replays: within
+ * REPLAY_DEADLINE_MS it has replayed all the primary had written when the check began (a standby
+ * whose replay stopped fails even while the primary is idle and its lag reads 0).
+ */
 export async function checkLag(target: VerifyTarget): Promise<Verdict> {
     const rows = await replicationRows(target);
+    const written = await session(target, target.primary, { caPem: target.caPem }, async (client) => (await client.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0]!.lsn);
+    const started = Date.now();
     const figures: string[] = [];
     let passed = rows.length === target.replicas.length;
     for (const replica of target.replicas) {
-        const { seconds, streaming } = await session(target, replica, { caPem: target.caPem }, async (client) => ({
-            seconds: Number((await client.query<{ lag: string }>(
-                "SELECT CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 ELSE GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())) END AS lag",
-            )).rows[0]!.lag),
-            streaming: (await client.query<{ slot_name: string }>(`SELECT slot_name FROM ${STATUS_SCHEMA}.wal_receiver() WHERE status = 'streaming'`)).rows[0]?.slot_name,
-        }));
-        const row = rows.find((candidate) => candidate.slot_name === streaming);
+        const measured = await session(target, replica, { caPem: target.caPem }, async (client) => {
+            let replayedMs: number | undefined;
+            for (;;) {
+                const caughtUp = (await client.query<{ caught_up: boolean }>("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up", [written])).rows[0]!.caught_up;
+                if (caughtUp) {
+                    replayedMs = Date.now() - started;
+                    break;
+                }
+                if (Date.now() - started >= REPLAY_DEADLINE_MS) break;
+                await sleep(100);
+            }
+            return {
+                replayedMs,
+                seconds: Number((await client.query<{ lag: string }>(
+                    "SELECT CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 ELSE GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())) END AS lag",
+                )).rows[0]!.lag),
+                streaming: (await client.query<{ slot_name: string }>(`SELECT slot_name FROM ${STATUS_SCHEMA}.wal_receiver() WHERE status = 'streaming'`)).rows[0]?.slot_name,
+            };
+        });
+        const row = rows.find((candidate) => candidate.slot_name === measured.streaming);
         const bytes = row?.lag_bytes === null || row === undefined ? Number.NaN : Number(row.lag_bytes);
-        const ok = Number.isFinite(bytes) && bytes <= LAG_LIMITS.bytes && seconds <= LAG_LIMITS.seconds;
+        const ok = Number.isFinite(bytes) && bytes <= LAG_LIMITS.bytes && measured.seconds <= LAG_LIMITS.seconds && measured.replayedMs !== undefined;
         passed &&= ok;
-        figures.push(`${row?.application_name ?? `${replica.host}:${replica.port}`} ${Number.isFinite(bytes) ? bytes : "?"} B ${seconds.toFixed(3)} s`);
+        const replay = measured.replayedMs === undefined ? `has NOT replayed ${written} within ${REPLAY_DEADLINE_MS} ms` : `replayed ${written} by ${measured.replayedMs} ms`;
+        figures.push(`${row?.application_name ?? `${replica.host}:${replica.port}`} ${Number.isFinite(bytes) ? bytes : "?"} B ${measured.seconds.toFixed(3)} s, ${replay}`);
     }
     return { passed, figure: `${figures.join(", ")} (limits ${LAG_LIMITS.bytes / 1024 / 1024} MB, ${LAG_LIMITS.seconds} s)` };
 }

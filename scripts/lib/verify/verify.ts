@@ -144,11 +144,11 @@ export async function verifyCluster(outputs: StackOutputs, options: VerifyOption
     const report = options.onResult ?? ((result: CheckResult) => progress(`${result.passed ? "PASS" : "FAIL"} ${result.id}. ${result.name}`));
     const checks: [string, () => Promise<Verdict>][] = [
         ["TLS verify-full everywhere, plain refused", () => checkTls(target)],
-        ["every replica streams on its own slot", () => checkReplication(target)],
+        ["replicas stream on own slots, quorum as set", () => checkReplication(target)],
         ["pgpool: all nodes up, one primary", () => checkPoolNodes(target)],
         ["writes on primary, reads spread", () => checkReadWriteSplit(target, options.readSessions ?? 24)],
         ["read-your-writes through pgpool", () => checkReadYourWrites(target, options.readYourWritesSessions ?? 8)],
-        ["replication lag under limits", () => checkLag(target)],
+        ["replicas replay, lag under limits", () => checkLag(target)],
         ["exporter: pg_up and lag metrics", () => checkExporter(target)],
     ];
     const results: CheckResult[] = [];

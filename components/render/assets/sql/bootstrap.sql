@@ -31,6 +31,13 @@ CREATE FUNCTION {{STATUS_SCHEMA}}.wal_receiver()
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
     SELECT status::text, slot_name::text, sender_host::text, sender_port FROM pg_stat_wal_receiver
 $$;
+-- Quorum commit as postgresql.conf configures it, and as it is in effect (ALTER SYSTEM may differ).
+CREATE FUNCTION {{STATUS_SCHEMA}}.quorum()
+  RETURNS TABLE (configured text, effective text)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+    SELECT COALESCE((SELECT setting FROM pg_file_settings WHERE name = 'synchronous_standby_names' AND sourcefile NOT LIKE '%/postgresql.auto.conf' ORDER BY seqno DESC LIMIT 1), ''),
+           current_setting('synchronous_standby_names')
+$$;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {{STATUS_SCHEMA}} FROM PUBLIC;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {{STATUS_SCHEMA}} TO {{APP_ROLE}}, {{MONITORING_ROLE}};
 SELECT pg_stat_statements_reset();

@@ -1,0 +1,163 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { formatDrillReport, largestGap, runFailoverDrill, stallProcessTree } from "../../scripts/lib/drill/failoverDrill";
+import { NumberedWriter } from "../../scripts/lib/drill/writer";
+import { LocalUpOptions, localDown, localUp, openLocalCluster, restartService, stopService, streamingReplicas } from "../../scripts/lib/local/cluster";
+import { serviceLogFile } from "../../scripts/lib/local/layout";
+import { LocalCluster } from "../../scripts/lib/local/localCluster";
+import { currentPrimary, superuserOn } from "../../scripts/lib/local/pgpoolControl";
+import { withClient } from "../../scripts/lib/pg";
+import { freePortBase } from "../../scripts/lib/ports";
+import { formatTable, verifyCluster } from "../../scripts/lib/verify/verify";
+import { CheckResult } from "../../scripts/lib/verify/types";
+import { sleep, waitUntil } from "../../scripts/lib/wait";
+
+/** A local run in a fresh state dir, stopped and removed after the suite. */
+function localRunFor(suite: Mocha.Suite, options: Omit<LocalUpOptions, "stateDir" | "portBase"> = {}): { stateDir: () => string; outputsFile: () => string } {
+    let stateDir = "";
+    suite.beforeAll(async () => {
+        stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-stalls-"));
+        await localUp({ ...options, stateDir, portBase: await freePortBase() });
+    });
+    suite.afterAll(async () => {
+        if (stateDir === "") return;
+        await localDown(stateDir);
+        fs.rmSync(stateDir, { recursive: true, force: true });
+    });
+    return { stateDir: () => stateDir, outputsFile: () => path.join(stateDir, "outputs.json") };
+}
+
+async function verifyAll(outputsFile: string): Promise<CheckResult[]> {
+    const results = await verifyCluster(JSON.parse(fs.readFileSync(outputsFile, "utf8")), { onResult: () => undefined });
+    process.stderr.write(`${formatTable(results)}\n`);
+    return results;
+}
+
+function assertAllPassed(results: readonly CheckResult[]): void {
+    for (const check of results) assert.ok(check.passed, `${check.id}. ${check.name}: ${check.figure}`);
+}
+
+/** synchronous_standby_names in effect on the primary, and the sync_state of each standby it streams to. */
+async function quorumOnPrimary(cluster: LocalCluster): Promise<{ names: string; states: string[] }> {
+    const primary = await currentPrimary(cluster);
+    return withClient(superuserOn(cluster, primary), { caPem: cluster.secrets.pki.caCertPem }, async (client) => ({
+        names: (await client.query<{ synchronous_standby_names: string }>("SHOW synchronous_standby_names")).rows[0]!.synchronous_standby_names,
+        states: (await client.query<{ sync_state: string }>("SELECT sync_state FROM pg_stat_replication ORDER BY application_name")).rows.map((row) => row.sync_state),
+    }));
+}
+
+/** Both standbys stopped, a writer through pgpool started; returns the writer and when the standbys went. */
+async function writerWithoutStandbys(stateDir: string): Promise<{ writer: NumberedWriter; standbys: string[]; stoppedAt: number }> {
+    const cluster = openLocalCluster(stateDir);
+    const primary = await currentPrimary(cluster);
+    const standbys = cluster.topology.nodes.filter((node) => node.index !== primary.index).map((node) => node.name);
+    const { topology, config, secrets } = cluster;
+    const writer = new NumberedWriter({ host: topology.pgpool.host, port: topology.pgpool.port, user: config.appUser, password: secrets.passwords.app, database: config.databaseName }, secrets.pki.caCertPem);
+    await writer.prepare();
+    writer.start();
+    await waitUntil("a first acknowledged write", async () => writer.acked.length > 0, { timeoutMs: 10_000, intervalMs: 50 });
+    for (const name of standbys) await stopService(stateDir, name);
+    return { writer, standbys, stoppedAt: Date.now() };
+}
+
+describe("stalls and lost standbys on real servers (issue 15)", function () {
+    this.timeout(300_000);
+
+    describe("durability required (the default)", function () {
+        const run = localRunFor(this);
+
+        it("fails a primary frozen for 20 s over within 10 s, loses nothing, and shuts it down when it thaws; it rejoins and verify passes", async () => {
+            const report = await runFailoverDrill(run.outputsFile(), { fault: { kind: "stall", stallMs: 20_000 }, deadlineMs: 60_000 });
+            process.stderr.write(`${formatDrillReport(report)}\n`);
+            assert.ok(report.rtoMs < 10_000, `writes resumed ${report.rtoMs} ms after the stall began`);
+            assert.deepStrictEqual(report.lost, [], "acknowledged writes missing on the new primary");
+            assert.strictEqual(report.ackedByStaleAfterThaw, 0, "the thawed primary acknowledged writes");
+            assert.ok(report.staleFencedMs !== undefined && report.staleFencedMs < 10_000, `the thawed primary stopped answering as primary ${report.staleFencedMs} ms after the thaw`);
+            assertAllPassed(report.verify!);
+            const quorum = await quorumOnPrimary(openLocalCluster(run.stateDir()));
+            assert.strictEqual(quorum.names, "ANY 1 (node0, node1, node2)");
+            assert.deepStrictEqual(quorum.states, ["quorum", "quorum"]);
+        });
+
+        it("keeps writing while a standby is frozen for 20 s (the other one acknowledges), and attaches it again once it replays", async () => {
+            const cluster = openLocalCluster(run.stateDir());
+            const primary = await currentPrimary(cluster);
+            const standby = cluster.topology.nodes.find((node) => node.index !== primary.index)!;
+            const record = cluster.state.services.find((service) => service.name === standby.name)!;
+            const { topology, config, secrets } = cluster;
+            const writer = new NumberedWriter({ host: topology.pgpool.host, port: topology.pgpool.port, user: config.appUser, password: secrets.passwords.app, database: config.databaseName }, secrets.pki.caCertPem);
+            await writer.prepare();
+            writer.start();
+            await sleep(1000);
+            const frozenAt = Date.now();
+            await stallProcessTree(record.pid, 20_000);
+            await sleep(1000);
+            await writer.stop();
+            const during = writer.acked.filter((write) => write.at > frozenAt);
+            const gap = largestGap(writer.acked.map((write) => write.at));
+            process.stderr.write(`${standby.name} frozen 20 s: ${during.length} writes acknowledged meanwhile, largest gap ${gap} ms\n`);
+            assert.ok(during.length > 100, `only ${during.length} writes acknowledged while ${standby.name} was frozen`);
+            // Sessions wait on the frozen standby until pgpool's health checks detach it (6 s at most).
+            assert.ok(gap < 10_000, `writes stopped for ${gap} ms`);
+            await waitUntil(`${standby.name} to stream again`, async () => (await streamingReplicas(superuserOn(cluster, primary), secrets.pki.caCertPem)).has(standby.name), { timeoutMs: 60_000 });
+            assertAllPassed(await verifyAll(run.outputsFile()));
+        });
+
+        it("with both standbys down, holds a commit (no error, nothing lost) until a standby is back, and verify reports it within its bounds", async () => {
+            const { writer, standbys, stoppedAt } = await writerWithoutStandbys(run.stateDir());
+            await sleep(6000);
+            const ackedWhileDown = writer.acked.filter((write) => write.at > stoppedAt + 1000).length;
+            const verifyStarted = Date.now();
+            const degraded = await verifyAll(run.outputsFile());
+            const verifyMs = Date.now() - verifyStarted;
+            restartService(run.stateDir(), standbys[0]!);
+            const restartedAt = Date.now();
+            await waitUntil("a write acknowledged after a standby came back", async () => writer.acked.some((write) => write.at > restartedAt), { timeoutMs: 60_000, intervalMs: 50 });
+            const resumedMs = writer.acked.find((write) => write.at > restartedAt)!.at - restartedAt;
+            await writer.stop();
+            restartService(run.stateDir(), standbys[1]!);
+            process.stderr.write(`both standbys down: ${ackedWhileDown} writes acknowledged while they were down; verify took ${verifyMs} ms; writes resumed ${resumedMs} ms after ${standbys[0]} was restarted\n`);
+            assert.strictEqual(ackedWhileDown, 0, "durability required: no commit is acknowledged without a standby");
+            // The only errors: sessions pgpool ended when it detached the standbys (their writes are not counted as acknowledged).
+            const unexpected = writer.errorLog.filter((entry) => !/Connection terminated|terminating connection|server closed/i.test(entry.message));
+            assert.deepStrictEqual(unexpected, [], "the writer got errors other than pgpool's restarts");
+            assert.ok(verifyMs < 90_000, `verify took ${verifyMs} ms on the degraded cluster`);
+            assert.deepStrictEqual(degraded.filter((check) => !check.passed).map((check) => check.id).filter((id) => id === 2 || id === 3), [2, 3], "verify names the standbys down and pgpool's detached nodes");
+            const cluster = openLocalCluster(run.stateDir());
+            const primary = await currentPrimary(cluster);
+            const present = await withClient(superuserOn(cluster, primary), { caPem: cluster.secrets.pki.caCertPem, database: cluster.config.databaseName }, async (client) =>
+                Number((await client.query<{ count: string }>("SELECT count(*) FROM ha_drill_writes WHERE id = ANY($1::bigint[])", [writer.acked.map((write) => write.id)])).rows[0]!.count));
+            assert.strictEqual(present, writer.acked.length, "acknowledged writes missing on the primary");
+            await waitUntil("both standbys to stream again", async () => (await streamingReplicas(superuserOn(cluster, primary), cluster.secrets.pki.caCertPem)).size === 2, { timeoutMs: 60_000 });
+            await waitUntil("verify to pass with both standbys back", async () => (await verifyCluster(JSON.parse(fs.readFileSync(run.outputsFile(), "utf8")), { onResult: () => undefined })).every((check) => check.passed) || "not yet", { timeoutMs: 60_000, intervalMs: 2000 });
+        });
+    });
+
+    describe("durability preferred, 5 s", function () {
+        const run = localRunFor(this, { configOverrides: { durability: { mode: "preferred", waitSeconds: 5 } } });
+
+        it("with both standbys down, stops waiting after 5 s (logged, verify says quorum commit is off), and turns quorum commit back on when they return", async () => {
+            const { writer, standbys, stoppedAt } = await writerWithoutStandbys(run.stateDir());
+            await waitUntil("a write acknowledged without a standby", async () => writer.acked.some((write) => write.at > stoppedAt + 1000), { timeoutMs: 30_000, intervalMs: 50 });
+            const resumedMs = writer.acked.find((write) => write.at > stoppedAt + 1000)!.at - stoppedAt;
+            await sleep(500);
+            const degraded = await verifyAll(run.outputsFile());
+            for (const name of standbys) restartService(run.stateDir(), name);
+            await writer.stop();
+            process.stderr.write(`preferred: writes resumed ${resumedMs} ms after both standbys were stopped\n`);
+            assert.ok(resumedMs >= 5000 && resumedMs < 12_000, `writes resumed ${resumedMs} ms after the standbys went (policy: 5 s)`);
+            assert.match(fs.readFileSync(serviceLogFile(run.stateDir(), "pgpool"), "utf8"), /durability is preferred, so its commits no longer wait for a standby/);
+            const replication = degraded.find((check) => check.id === 2)!;
+            assert.ok(!replication.passed);
+            assert.match(replication.figure, /quorum commit OFF, configured ANY 1/);
+            const cluster = openLocalCluster(run.stateDir());
+            await waitUntil("quorum commit back on with both standbys streaming", async () => {
+                const quorum = await quorumOnPrimary(cluster);
+                return (quorum.names === "ANY 1 (node0, node1, node2)" && quorum.states.length === 2 && quorum.states.every((state) => state === "quorum")) || JSON.stringify(quorum);
+            }, { timeoutMs: 60_000, intervalMs: 500 });
+            await waitUntil("verify to pass", async () => (await verifyCluster(JSON.parse(fs.readFileSync(run.outputsFile(), "utf8")), { onResult: () => undefined })).every((check) => check.passed) || "not yet", { timeoutMs: 60_000, intervalMs: 2000 });
+        });
+    });
+});
