@@ -108,7 +108,9 @@ function systemdUnit(service: HostService, dataMount: string | undefined): strin
         `ExecStart=/bin/bash ${service.configDir}/start.sh`,
         `KillSignal=${service.stopSignal}`,
         "TimeoutStopSec=90",
-        "Restart=on-failure",
+        // Always, as Docker's unless-stopped: a stale primary that pgpool's host shuts down exits
+        // cleanly, and must come back as a standby (systemctl stop still stops it for good).
+        "Restart=always",
         "RestartSec=5",
         "",
         "[Install]",

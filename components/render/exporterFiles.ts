@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import { ROLE_NAMES } from "../../config";
-import { assetText } from "./assets";
-import { replicationSql } from "./bootstrapSql";
+import { renderAsset } from "./assets";
+import { replicationSql, STATUS_SCHEMA } from "./bootstrapSql";
 import { CA_CERT_FILE, PGPASS_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./fileNames";
 import { renderPgpass } from "./passwordFiles";
 import { withStartFiles } from "./startScript";
@@ -19,12 +19,13 @@ const metric = (name: string, usage: Usage, description: string) => ({ [name]: {
 export function renderExporterQueries(): string {
     return stringify({
         pg_ha_standby: {
-            query: assetText("sql/standby.sql"),
+            query: renderAsset("sql/standby.sql", { STATUS_SCHEMA }),
             metrics: [
                 metric("in_recovery", "GAUGE", "1 on a standby, 0 on the primary"),
                 metric("replay_lag_seconds", "GAUGE", "Seconds since the last replayed transaction while WAL is still waiting to be replayed; 0 when caught up"),
                 metric("replay_lag_bytes", "GAUGE", "Bytes received but not yet replayed on this standby"),
                 metric("wal_receiver_streaming", "GAUGE", "1 while this standby streams from its upstream"),
+                metric("quorum_commit_as_configured", "GAUGE", "1 while synchronous_standby_names is postgresql.conf's; 0 when quorum commit was turned off (durability preferred with too few standbys)"),
             ],
         },
         pg_ha_replication: {

@@ -40,6 +40,7 @@ const statics = (nodes: readonly MonitoredNode[]): InputSeries[] => nodes.map((n
 const roles = (nodes: readonly MonitoredNode[], primaries: readonly MonitoredNode[]): InputSeries[] =>
     nodes.map((node) => series("pg_ha_standby_in_recovery", onNode(node), primaries.includes(node) ? "0x15" : "1x15"));
 const streaming = (node: MonitoredNode, values: string): InputSeries => series("pg_ha_standby_wal_receiver_streaming", onNode(node), values);
+const quorum = (node: MonitoredNode, values: string): InputSeries => series("pg_ha_standby_quorum_commit_as_configured", onNode(node), values);
 
 function replicationLag(column: "lag_bytes" | "lag_seconds", primary: MonitoredNode, standby: MonitoredNode, values: string): InputSeries {
     return series(`pg_ha_replication_${column}`, { ...onNode(primary), application_name: standby.name, state: "streaming", sync_state: "quorum", slot_name: `${standby.name}${SLOT_SUFFIX}` }, values);
@@ -124,6 +125,22 @@ export function alertCases(input: MonitoringInput): AlertCase[] {
             fires: [onNode(primary), onNode(standby)],
         },
         { alert: "PostgresMultiplePrimaries", name: "one primary", at: "10m", input: roles(nodes, [primary]), fires: [] },
+
+        {
+            alert: "PostgresQuorumCommitOff", name: "the primary's quorum commit turned off", at: "10m",
+            input: [...roles(nodes, [primary]), quorum(primary, "0x15"), quorum(standby, "1x15"), quorum(secondStandby, "1x15")],
+            fires: [onNode(primary)],
+        },
+        {
+            alert: "PostgresQuorumCommitOff", name: "as configured on the primary (a standby's setting is not used)", at: "10m",
+            input: [...roles(nodes, [primary]), quorum(primary, "1x15"), quorum(standby, "0x15")],
+            fires: [],
+        },
+        {
+            alert: "PostgresQuorumCommitOff", name: "off for less than for", at: "10m",
+            input: [...roles(nodes, [primary]), quorum(primary, "1x8 0 1x6")],
+            fires: [],
+        },
 
         { alert: "PostgresReplicationLagBytes", name: "twice the threshold behind", at: "10m", input: lagBytes.over, fires: [{ application_name: standby.name }] },
         { alert: "PostgresReplicationLagBytes", name: "at the threshold", at: "10m", input: lagBytes.atThreshold, fires: [] },

@@ -174,6 +174,12 @@ describe("EC2 user data (cloud-init)", function () {
         assert.doesNotMatch(frontUnit, /RequiresMountsFor|mountpoint/);
     });
 
+    it("restarts every service whatever its exit, as Docker's unless-stopped does (a stale primary shut down cleanly must come back as a standby)", () => {
+        for (const [document, name] of [[nodeDocument, node.name], [frontDocument, "pgpool"]] as const) {
+            const unit = writtenFiles(document).find((file) => file.path === `/etc/systemd/system/${hostServiceUnit(name)}`)!.content;
+            assert.match(unit, /^Restart=always$/m, unit);
+        }
+    });
     it("boots through one script that stops at the first failure, in order: mask, install (retried), secrets, mount, start", () => {
         assert.deepStrictEqual(parseYaml(nodeDocument).runcmd, [[`${BOOT_DIR}/host-boot.sh`]]);
         const bootScript = assetText("host-boot.sh");

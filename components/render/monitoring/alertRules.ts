@@ -108,6 +108,15 @@ export function alertRules(input: MonitoringInput): AlertRule[] {
             runbook: `${rejoin("NAME")} for each primary that pgpool does not route writes to (pg_rewind makes it a standby again)`,
             labels: {},
         },
+        {
+            alert: "PostgresQuorumCommitOff",
+            expr: `(${metric("pg_ha_standby_quorum_commit_as_configured")} == 0) and on(server) (${metric("pg_ha_standby_in_recovery")} == 0)`,
+            for: "1m",
+            severity: "critical",
+            summary: "the primary {{ $labels.server }} commits without waiting for a standby (durability preferred, too few standbys stream): losing it now loses what it acknowledged alone",
+            runbook: `${VERIFY} (check 2 names the standbys that do not stream); bring them back with ${rejoin("NAME")}; quorum commit returns by itself once enough stream`,
+            labels: {},
+        },
         ...input.nodes.map(replicaNotStreamingRule),
         {
             alert: "PostgresReplicationLagBytes",

@@ -89,6 +89,11 @@ export const METRICS = {
         origin: ourQuery("pg_ha_standby", "wal_receiver_streaming"),
         labels: [EXPORTER_SERVER_LABEL],
     },
+    pg_ha_standby_quorum_commit_as_configured: {
+        producer: "exporterQuery",
+        origin: ourQuery("pg_ha_standby", "quorum_commit_as_configured"),
+        labels: [EXPORTER_SERVER_LABEL],
+    },
     pg_ha_replication_lag_bytes: {
         producer: "exporterQuery",
         origin: ourQuery("pg_ha_replication", "lag_bytes"),

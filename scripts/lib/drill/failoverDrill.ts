@@ -8,6 +8,7 @@ import { localRejoin } from "../local/rejoin";
 import { readOutputsFile } from "../verify/outputsSource";
 import { formatTable, verifyCluster } from "../verify/verify";
 import { CheckResult } from "../verify/types";
+import { integerOption } from "../cli";
 import { withClient } from "../pg";
 import { progress, sleep, waitUntil } from "../wait";
 import { missingWrites, NumberedWriter } from "./writer";
@@ -29,6 +30,12 @@ export interface FailoverDrillOptions {
 }
 
 export type DrillFault = { readonly kind: "kill" } | { readonly kind: "stall"; readonly stallMs: number };
+
+/** The fault of `--stall-ms N` (1..600000 ms), or a kill without it. */
+export function faultOption(stallMs: string | undefined): DrillFault {
+    const ms = integerOption(stallMs, "stall-ms", { min: 1, max: 600_000 });
+    return ms === undefined ? { kind: "kill" } : { kind: "stall", stallMs: ms };
+}
 
 export interface FailoverDrillReport {
     readonly killed: string;
