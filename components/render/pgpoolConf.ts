@@ -43,6 +43,9 @@ export function healthCheckGiveUpSeconds(): number {
  */
 export const SEARCH_PRIMARY_SECONDS = 30;
 
+/** Seconds pgpool gives a client from its connect to the end of its login. */
+export const AUTHENTICATION_TIMEOUT_SECONDS = 5;
+
 /** Replicas lagging more than this many bytes get no load-balanced reads (100 MB). */
 export const DELAY_THRESHOLD_BYTES = 100 * 1024 * 1024;
 
@@ -82,7 +85,9 @@ export function renderPgpoolConf(context: RenderContext): string {
         ["Authentication and TLS", {
             enable_pool_hba: true,
             pool_passwd: `${paths.runDir}/${POOL_PASSWD_FILE}`,
-            authentication_timeout: 30,
+            // A client that connects and sends nothing holds a child this long: 5 s (30 was the
+            // stock value) bounds how long idle sockets lock real clients out (bench:idle-clients).
+            authentication_timeout: AUTHENTICATION_TIMEOUT_SECONDS,
             allow_clear_text_frontend_auth: false,
             ssl: true,
             ssl_key: `${paths.runDir}/${SERVER_KEY_FILE}`,

@@ -37,6 +37,7 @@ describe("config loader", () => {
         assert.strictEqual(config.databaseName, "edufarm");
         assert.deepStrictEqual(config.ports, { pgpool: 5430, primary: 5432, replicas: [5433, 5434], metrics: 9187, pcp: 9898 });
         assert.strictEqual(config.synchronousReplicas, 1);
+        assert.deepStrictEqual(config.durability, { mode: "required", waitSeconds: 30 });
         assert.deepStrictEqual(config.nodeSizing, DEFAULTS.nodeSizing);
         assert.deepStrictEqual(config.docker, { bindAddress: "127.0.0.1", networkCidr: "172.28.40.0/24", baseImage: "debian:bookworm-slim" });
     });
@@ -138,6 +139,12 @@ describe("config loader", () => {
         it("pool sizes", () => {
             assertRejected({ pool: { maxPool: 0 } }, "pg-ha:pool.maxPool must be an integer 1..32, got 0");
             assertRejected({ pool: { numInitChildren: 5000 } }, "pg-ha:pool.numInitChildren must be an integer 1..1000, got 5000");
+        });
+        it("the durability policy", () => {
+            assertRejected({ durability: { mode: "strict" } }, 'pg-ha:durability.mode must be one of "required", "preferred", got "strict"');
+            assertRejected({ durability: { waitSeconds: 1 } }, "pg-ha:durability.waitSeconds must be an integer 5..3600, got 1");
+            assertRejected({ durability: { wait: 10 } }, /^pg-ha:durability.wait is not a known setting/);
+            assert.deepStrictEqual(parseClusterConfig({ durability: { mode: "preferred" } }).durability, { mode: "preferred", waitSeconds: 30 });
         });
         it("image references", () => assertRejected({ docker: { baseImage: "debian bookworm" } }, /^pg-ha:docker.baseImage must be an image reference/));
         it("unknown keys (typos)", () => assertRejected({ replica: 2 }, /^pg-ha:replica is not a known setting \(known: platform, replicas,/));

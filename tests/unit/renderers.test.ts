@@ -76,6 +76,9 @@ describe("renderers", () => {
             assert.ok(giveUp <= 6, `health checks give up after ${giveUp} s`);
             assert.ok(setting("connect_timeout") <= setting("health_check_timeout") * 1000);
         });
+        it("gives a client 5 s to log in: a socket that sends nothing holds a pgpool child no longer", () => {
+            assert.strictEqual(pgpool.get("authentication_timeout"), "5");
+        });
         it("runs streaming-replication mode over every backend, application names matching", () => {
             assert.strictEqual(pgpool.get("backend_clustering_mode"), "streaming_replication");
             for (const node of context.topology.nodes) {
