@@ -43,6 +43,8 @@ done
 wait "${standby_checks[@]}"
 # A primary that is alive answers about as fast as the standbys did; half a second more for a busy one.
 for _ in $(seq 1 5); do kill -0 "$failed_check" 2>/dev/null || break; sleep 0.1; done
+# One that has not answered by now is frozen or gone: its psql is not waited for (nor its timeout).
+kill "$failed_check" 2>/dev/null
 # pgpool also runs this for a request it queued while the node was down and handles once the
 # node is up again as its primary (a node booting late): a primary that answers has not failed,
 # and promoting another would make two. Detached, it is attached again by attach-backends.sh.
