@@ -74,6 +74,50 @@ describe("drills of the dev stack on a real Docker engine", function () {
         assert.strictEqual(node0InRecovery, true, "node0 came back as a standby");
     });
 
+    it("fails a paused primary container over (docker pause: the freezer, as a VM pause), shuts it down when it thaws, and Docker brings it back as a standby", async () => {
+        const ca = outputs().caCertificate;
+        const pgpool = parsePostgresUri(outputs().pgpoolConnectionString);
+        const names = ["node0", "node1", "node2"];
+        const nodes = [outputs().primaryConnectionString, ...outputs().replicaConnectionStrings].map(parsePostgresUri);
+        const frozenName = await primaryNode(names);
+        const frozen = nodes[names.indexOf(frozenName)]!;
+        const target = docker.getContainer(container(frozenName));
+        const before = await target.inspect();
+        const writer = new NumberedWriter(pgpool, ca);
+        await writer.prepare();
+        writer.start();
+        await sleep(2000);
+        const pausedAt = Date.now();
+        await target.pause();
+        let thawedAt: number;
+        try {
+            await waitUntil("writes to resume on another node", async () => writer.acked.some((write) => write.at > pausedAt && write.serverPort !== frozen.port) || "not yet", { timeoutMs: 20_000, intervalMs: 100 });
+        } finally {
+            await sleep(Math.max(0, pausedAt + 20_000 - Date.now()));
+            await target.unpause();
+            thawedAt = Date.now();
+        }
+        await sleep(2000);
+        await writer.stop();
+        const resumed = writer.acked.find((write) => write.at > pausedAt && write.serverPort !== frozen.port)!;
+        const lost = await missingWrites(pgpool, { caPem: ca }, writer.acked);
+        const ackedByStale = writer.acked.filter((write) => write.at >= thawedAt && write.serverPort === frozen.port).length;
+        await withLogsOnFailure(docker, [...names, "pgpool"].map(container), () => waitUntil(`${frozenName} back as a standby, verify 7/7`, async () => {
+            const failed = (await verifyCluster(outputs(), { onResult: () => undefined })).filter((result) => !result.passed);
+            return failed.length === 0 || failed.map((result) => `${result.id}. ${result.figure}`).join("; ");
+        }, { timeoutMs: 180_000, intervalMs: 1000, isPermanent: () => false }));
+        const after = await target.inspect();
+        const pgpoolLog = await containerLogs(docker, container("pgpool"), 500_000);
+        process.stderr.write(`docker pause: ${frozenName} paused 20 s; writes resumed ${resumed.at - pausedAt} ms after the pause; ${writer.acked.length} acknowledged, ${lost.length} lost, ${ackedByStale} by ${frozenName} after its thaw; restarts ${before.RestartCount} -> ${after.RestartCount}; verify 7/7 ${Date.now() - thawedAt} ms after the thaw\n`);
+        assert.ok(resumed.at - pausedAt < 10_000, `writes resumed ${resumed.at - pausedAt} ms after the pause`);
+        assert.deepStrictEqual(lost, []);
+        assert.strictEqual(ackedByStale, 0, "the thawed primary acknowledged writes");
+        assert.match(pgpoolLog, new RegExp(`${frozenName} answers as primary on timeline \\d+, behind node\\d's \\d+: a stale former primary`));
+        assert.ok(after.RestartCount > before.RestartCount, "Docker restarted the container after the stale primary was shut down");
+        const inRecovery = await withClient(frozen, { caPem: ca }, async (client) => (await client.query<{ standby: boolean }>("SELECT pg_is_in_recovery() AS standby")).rows[0]!.standby);
+        assert.strictEqual(inRecovery, true, `${frozenName} came back as a standby`);
+    });
+
     it("converges whatever order its containers start in: pgpool 45 s before the nodes, the replicas 45 s after the rest, everything at once", async () => {
         const nodes = ["node0", "node1", "node2"];
         const front = ["pgpool", "exporter"];
