@@ -3,6 +3,7 @@ import { scriptFile } from "./assets";
 import { conninfo } from "./confSyntax";
 import { EnvValue } from "./envFile";
 import { CA_CERT_FILE, FAILOVER_SCRIPT, FOLLOW_PRIMARY_SCRIPT, PROMOTE_CANDIDATE_FILE } from "./fileNames";
+import { LAG_DETACH_BYTES } from "./pgpoolConf";
 import { RenderContext, RenderedFile } from "./types";
 
 /** Seconds follow_primary waits for a re-pointed standby to stream before leaving it detached. */
@@ -35,6 +36,7 @@ export function failoverEnv(context: RenderContext): Record<string, EnvValue> {
         FOLLOW_WAIT_SECONDS,
         FOLLOW_CHECK_SECONDS,
         ATTACH_CHECK_SECONDS,
+        LAG_DETACH_BYTES,
         DURABILITY: context.config.durability.mode,
         DURABILITY_WAIT_SECONDS: context.config.durability.waitSeconds,
         PCP_BIN_DIR: context.layout.pcpBinDir,

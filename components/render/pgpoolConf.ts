@@ -46,8 +46,8 @@ export const SEARCH_PRIMARY_SECONDS = 30;
 /** Seconds pgpool gives a client from its connect to the end of its login. */
 export const AUTHENTICATION_TIMEOUT_SECONDS = 5;
 
-/** Replicas lagging more than this many bytes get no load-balanced reads (100 MB). */
-export const DELAY_THRESHOLD_BYTES = 100 * 1024 * 1024;
+/** Replicas lagging more than this many bytes get no load-balanced reads (100 MB): attach-backends.sh detaches them. */
+export const LAG_DETACH_BYTES = 100 * 1024 * 1024;
 
 function backendSettings(context: RenderContext): Record<string, ConfValue> {
     const settings: Record<string, ConfValue> = {};
@@ -111,15 +111,19 @@ export function renderPgpoolConf(context: RenderContext): string {
             // After a write, the rest of the session reads from the primary: read-your-writes.
             disable_load_balance_on_write: "always",
             statement_level_load_balance: false,
-            delay_threshold: DELAY_THRESHOLD_BYTES,
         }],
         ["Streaming replication check", {
-            sr_check_period: 1,
+            // Off. Pgpool-II 4.3's check worker queries every node with no timeout while it holds
+            // the lock that pgpool's search for a new primary waits on: one frozen node held every
+            // client until it thawed. attach-backends.sh does its work instead, with bounded
+            // queries: it detaches a standby more than LAG_DETACH_BYTES behind (no reads go to
+            // it) and attaches it again once it follows, and it shuts down false primaries.
+            sr_check_period: 0,
+            // Also the role and database of pgpool's search for the primary.
             sr_check_user: ROLE_NAMES.pgpoolCheck,
             // Empty: pgpool takes the password from pool_passwd, so none is written here.
             sr_check_password: "",
             sr_check_database: "postgres",
-            log_standby_delay: "if_over_threshold",
         }],
         ["Health check and failover", {
             health_check_period: HEALTH_CHECK.periodSeconds,
@@ -134,7 +138,7 @@ export function renderPgpoolConf(context: RenderContext): string {
             failover_command: `${paths.configDir}/${FAILOVER_SCRIPT} %d %h %p %D %m %H %M %P %r %R %N %S`,
             follow_primary_command: `${paths.configDir}/${FOLLOW_PRIMARY_SCRIPT} %d %h %p %D %m %H %M %P %r %R`,
             search_primary_node_timeout: SEARCH_PRIMARY_SECONDS,
-            // A former primary that comes back claiming to be primary is detached, not written to.
+            // At pgpool's start, a node claiming to be primary beside the real one is detached.
             detach_false_primary: true,
             // Off: pgpool would attach a standby on one sample of "streaming", even one that then
             // stops on a timeline it cannot follow. attach-backends.sh attaches a standby once it

@@ -7,7 +7,7 @@ import { NumberedWriter } from "../../scripts/lib/drill/writer";
 import { LocalUpOptions, localDown, localUp, openLocalCluster, restartService, stopService, streamingReplicas } from "../../scripts/lib/local/cluster";
 import { serviceLogFile } from "../../scripts/lib/local/layout";
 import { LocalCluster } from "../../scripts/lib/local/localCluster";
-import { currentPrimary, superuserOn } from "../../scripts/lib/local/pgpoolControl";
+import { currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
 import { withClient } from "../../scripts/lib/pg";
 import { freePortBase } from "../../scripts/lib/ports";
 import { formatTable, verifyCluster } from "../../scripts/lib/verify/verify";
@@ -133,6 +133,24 @@ describe("stalls and lost standbys on real servers (issue 15)", function () {
             assert.strictEqual(present, writer.acked.length, "acknowledged writes missing on the primary");
             await waitUntil("both standbys to stream again", async () => (await streamingReplicas(superuserOn(cluster, primary), cluster.secrets.pki.caCertPem)).size === 2, { timeoutMs: 60_000 });
             await waitUntil("verify to pass with both standbys back", async () => (await verifyCluster(JSON.parse(fs.readFileSync(run.outputsFile(), "utf8")), { onResult: () => undefined })).every((check) => check.passed) || "not yet", { timeoutMs: 60_000, intervalMs: 2000 });
+        });
+        it("detaches a standby more than 100 MB behind (no reads go to it) and attaches it again once it has caught up", async () => {
+            const cluster = openLocalCluster(run.stateDir());
+            const primary = await currentPrimary(cluster);
+            const standby = cluster.topology.nodes.find((node) => node.index !== primary.index)!;
+            const ca = cluster.secrets.pki.caCertPem;
+            const state = async (): Promise<string | undefined> => (await poolNodes(cluster)).find((entry) => entry.nodeId === standby.index)?.status;
+            await withClient(superuserOn(cluster, standby), { caPem: ca }, (client) => client.query("SELECT pg_wal_replay_pause()"));
+            try {
+                // About 150 MB of WAL: a table of wide rows, written and dropped.
+                await withClient(superuserOn(cluster, primary), { caPem: ca, queryTimeoutMs: 120_000 }, (client) => client.query("CREATE TABLE lag_maker AS SELECT g, repeat('x', 1000) AS filler FROM generate_series(1, 130000) g; DROP TABLE lag_maker"));
+                await waitUntil(`${standby.name} detached for its lag`, async () => (await state()) === "down" || `pgpool has it ${await state()}`, { timeoutMs: 30_000, intervalMs: 500 });
+            } finally {
+                await withClient(superuserOn(cluster, standby), { caPem: ca }, (client) => client.query("SELECT pg_wal_replay_resume()"));
+            }
+            await waitUntil(`${standby.name} attached again`, async () => (await state()) === "up" || `pgpool has it ${await state()}`, { timeoutMs: 60_000, intervalMs: 500 });
+            assert.match(fs.readFileSync(serviceLogFile(run.stateDir(), "pgpool"), "utf8"), new RegExp(`${standby.name} detached from pgpool: it is \\d+ bytes behind`));
+            assertAllPassed(await verifyAll(run.outputsFile()));
         });
     });
 

@@ -92,11 +92,12 @@ describe("renderers", () => {
             assert.strictEqual(pgpool.get("load_balance_mode"), "on");
             assert.strictEqual(pgpool.get("disable_load_balance_on_write"), "always");
         });
-        it("turns health checks on (the stock period of 0 never fails over) and checks streaming", () => {
+        it("turns health checks on (the stock period of 0 never fails over) and its replication check worker off (it blocks failover on a frozen node)", () => {
             assert.ok(Number(pgpool.get("health_check_period")) > 0);
             assert.strictEqual(pgpool.get("health_check_user"), "pgpool_check");
             assert.strictEqual(pgpool.get("health_check_password"), "", "password comes from pool_passwd");
-            assert.ok(Number(pgpool.get("sr_check_period")) > 0);
+            assert.strictEqual(pgpool.get("sr_check_period"), "0");
+            assert.strictEqual(pgpool.get("sr_check_user"), "pgpool_check", "pgpool's search for the primary logs in as this role");
             assert.strictEqual(pgpool.get("sr_check_password"), "");
             assert.strictEqual(pgpool.get("failover_on_backend_error"), "on");
         });

@@ -13,15 +13,15 @@
 #   the primary writes (`follows`), never on one sample of "streaming" (pgpool's auto_failback is
 #   off for that reason). A node detached on purpose (pcp_detach_node) is attached again only if
 #   it is healthy and in its place;
+# - detaches a standby more than LAG_DETACH_BYTES behind, so that pgpool sends it no reads, and
+#   attaches it again once it follows (pgpool's own delay_threshold needs its replication check
+#   worker, which is off: it blocks failover on a frozen node);
 # - keeps quorum commit as configured, whatever brought the standbys back (keep_quorum).
 set -uo pipefail
 readonly SCRIPT=attach-backends
 # shellcheck source=cluster-lib.sh
 . "${BASH_SOURCE[0]%/*}/cluster-lib.sh"
 readonly PGPOOL_PID=$1
-# pgpool signals its whole process group with SIGUSR1 when it restarts a worker that is already
-# gone (failover.sh ends a worker stuck on a frozen node): that must not end this script.
-trap '' USR1 USR2
 
 # pgpool's view of a node: "<status> <role>", status 3 being down.
 pool_view() {
@@ -35,6 +35,14 @@ attach() {
         log "${NODE_NAMES[$1]} attached to pgpool: $2"
     else
         log "pcp_attach_node ${NODE_NAMES[$1]} failed: $output"
+    fi
+}
+
+detach() {
+    if output=$("$PCP_BIN_DIR/pcp_detach_node" -h localhost -p "$PCP_PORT" -U "$PCP_USER" -w -n "$1" 2>&1); then
+        log "${NODE_NAMES[$1]} detached from pgpool: $2"
+    else
+        log "pcp_detach_node ${NODE_NAMES[$1]} failed: $output"
     fi
 }
 
@@ -60,7 +68,7 @@ while kill -0 "$PGPOOL_PID" 2>/dev/null; do
     fi
     for stale in "${answering[@]:1}"; do
         log "${NODE_NAMES[${stale% *}]} answers as primary on timeline ${stale#* }, behind ${NODE_NAMES[$primary]}'s $timeline: a stale former primary; shutting it down so that it rejoins as a standby"
-        fence "${stale% *}" || log "${NODE_NAMES[${stale% *}]} still answers as primary after the shutdown request"
+        fence "${stale% *}" "${stale#* }" || log "${NODE_NAMES[${stale% *}]} still answers as primary after the shutdown request"
     done
     if [ "${status[$primary]}" = 3 ] && [ "$pool_has_primary" = false ]; then
         attach "$primary" "it is the node that answers as primary, and pgpool had none"
@@ -68,6 +76,13 @@ while kill -0 "$PGPOOL_PID" 2>/dev/null; do
     fi
     keep_quorum "$primary"
     for id in "${!NODE_NAMES[@]}"; do
-        [ "$id" != "$primary" ] && [ "${status[$id]}" = 3 ] && follows "$primary" "$id" && attach "$id" "it streams from ${NODE_NAMES[$primary]} and replays its WAL"
+        [ "$id" = "$primary" ] && continue
+        if [ "${status[$id]}" = 3 ]; then
+            lag=$(lag_bytes "$primary" "$id")
+            if [ -n "$lag" ] && [ "$lag" -gt "$LAG_DETACH_BYTES" ]; then continue; fi
+            follows "$primary" "$id" && attach "$id" "it streams from ${NODE_NAMES[$primary]} and replays its WAL"
+        elif lag=$(lag_bytes "$primary" "$id") && [ -n "$lag" ] && [ "$lag" -gt "$LAG_DETACH_BYTES" ]; then
+            detach "$id" "it is $lag bytes behind ${NODE_NAMES[$primary]} (over $LAG_DETACH_BYTES): no reads go to it until it catches up"
+        fi
     done
 done

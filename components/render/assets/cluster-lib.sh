@@ -58,11 +58,12 @@ find_primary() {
     echo "${found[0]% *}"
 }
 
-# fence ID: shuts a stale primary down (fast) from SQL as its superuser, whatever host it runs on:
+# fence ID TIMELINE: shuts a stale primary down (fast) from SQL as its superuser, whatever host it runs on:
 # its supervisor starts it again, and its start script finds the primary and rejoins it as a
 # standby. The connection ends with the server, so success is read from the node itself.
 fence() {
-    sql "$1" "DO \$\$ BEGIN EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'kill -INT \"\$(head -n 1 \"' || current_setting('data_directory') || '/postmaster.pid\")\"'); END \$\$" >/dev/null 2>&1
+    # Only if it still answers as primary on that timeline (it may have restarted since it was asked).
+    sql "$1" "DO \$\$ BEGIN IF ($PRIMARY_TIMELINE_SQL) = $2 THEN EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'kill -INT \"\$(head -n 1 \"' || current_setting('data_directory') || '/postmaster.pid\")\"'); END IF; END \$\$" >/dev/null 2>&1
     for _ in $(seq 1 50); do
         [ "$(sql "$1" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ] || return 0
         sleep 0.1
@@ -83,33 +84,23 @@ streams_from() {
 }
 
 # follows PRIMARY_ID STANDBY_ID: true when the standby streams from the primary through its own
-# slot and, within FOLLOW_CHECK_SECONDS, has replayed all the primary had written when first
-# asked: it is on the primary's timeline and advancing, not one that connected once and stopped.
+# slot and, within FOLLOW_CHECK_SECONDS, itself answers that it has replayed all the primary had
+# written when first asked: on the primary's timeline and advancing (a frozen standby that the
+# primary still lists as streaming does not answer).
 follows() {
-    local written
+    local written deadline=$((SECONDS + FOLLOW_CHECK_SECONDS))
     streams_from "$1" "$2" || return 1
     written=$(sql "$1" "SELECT pg_current_wal_lsn()" 2>/dev/null) || return 1
-    for _ in $(seq 1 $((FOLLOW_CHECK_SECONDS * 10))); do
-        sleep 0.1
-        [ "$(sql "$1" "SELECT count(*) FROM pg_stat_replication WHERE application_name = '${NODE_NAMES[$2]}' AND state = 'streaming' AND replay_lsn >= '$written'" 2>/dev/null)" = 1 ] && return 0
+    until [ "$(SQL_TIMEOUT_SECONDS=2 sql "$2" "SELECT pg_last_wal_replay_lsn() >= '$written'" 2>/dev/null)" = t ]; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.2
     done
-    return 1
 }
 
-# restart_pgpool_worker: ends pgpool's streaming-replication check worker; pgpool starts another.
-# The worker queries every attached node with no timeout and holds a lock while it does: blocked
-# on a frozen node, it makes pgpool's search for the new primary (and every client) wait for it.
-restart_pgpool_worker() {
-    local main entry stat cmdline
-    read -r main <"$RUN_DIR/$PGPOOL_PID_FILE" 2>/dev/null || [ -n "${main:-}" ] || return 1
-    for entry in /proc/[0-9]*; do
-        read -r -a stat <"$entry/stat" 2>/dev/null || continue
-        [ "${stat[3]:-}" = "$main" ] || continue
-        cmdline=$(tr '\0' ' ' <"$entry/cmdline" 2>/dev/null)
-        if [[ $cmdline == "pgpool: worker process"* ]]; then
-            kill -TERM "${entry#/proc/}" 2>/dev/null && log "restarted pgpool's replication check worker (pid ${entry#/proc/}), which may wait on the failed node"
-        fi
-    done
+# lag_bytes PRIMARY_ID STANDBY_ID: bytes of WAL the standby has not replayed, as the primary sees
+# it; nothing when it does not stream from it.
+lag_bytes() {
+    sql "$1" "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint FROM pg_stat_replication WHERE application_name = '${NODE_NAMES[$2]}' AND state = 'streaming'" 2>/dev/null
 }
 
 # repoint STANDBY_ID PRIMARY_ID: a running standby streams from the primary through its own slot
@@ -120,27 +111,29 @@ repoint() {
 }
 
 # keep_quorum PRIMARY_ID: quorum commit on the primary as configured, whatever brought its
-# standbys back. On (postgresql.conf's synchronous_standby_names) once SYNCHRONOUS_REPLICAS
-# standbys stream. With DURABILITY=preferred, off once fewer have streamed for
-# DURABILITY_WAIT_SECONDS in a row (logged; the exporter's quorum metric pages); with required it is
-# never turned off. Called every round of attach-backends.sh, which keeps QUORUM_SHORT_SINCE.
-QUORUM_SHORT_SINCE=""
+# standbys back. With DURABILITY=required it is always on (postgresql.conf's
+# synchronous_standby_names): turned back on wherever it was turned off. With preferred, it is
+# turned off once fewer than SYNCHRONOUS_REPLICAS standbys have streamed from this primary for
+# DURABILITY_WAIT_SECONDS in a row (logged; the exporter's quorum metric pages), and on again once
+# enough stream. Called every round of attach-backends.sh, which keeps QUORUM_SHORT (the primary
+# and since when it has had too few).
+QUORUM_SHORT=""
 keep_quorum() {
     [ "$SYNCHRONOUS_REPLICAS" -gt 0 ] || return 0
     local on streaming count
     on=$(sql "$1" "SELECT current_setting('synchronous_standby_names') <> ''" 2>/dev/null) || return 0
     streaming=$(sql "$1" "$STREAMING_STANDBYS_SQL" 2>/dev/null) || return 0
     count=$(grep -c . <<<"$streaming")
-    if [ "$count" -ge "$SYNCHRONOUS_REPLICAS" ]; then
-        QUORUM_SHORT_SINCE=""
+    if [ "$count" -ge "$SYNCHRONOUS_REPLICAS" ] || [ "$DURABILITY" = required ]; then
+        QUORUM_SHORT=""
         if [ "$on" = f ] && sql "$1" "ALTER SYSTEM RESET synchronous_standby_names" "SELECT pg_reload_conf()" >/dev/null; then
-            log "quorum commit restored on ${NODE_NAMES[$1]}: $count standbys stream from it"
+            log "quorum commit back on on ${NODE_NAMES[$1]}: $count standbys stream from it (durability $DURABILITY)"
         fi
         return 0
     fi
-    [ "$DURABILITY" = preferred ] && [ "$on" = t ] || return 0
-    QUORUM_SHORT_SINCE=${QUORUM_SHORT_SINCE:-$SECONDS}
-    [ $((SECONDS - QUORUM_SHORT_SINCE)) -ge "$DURABILITY_WAIT_SECONDS" ] || return 0
+    [ "$on" = t ] || return 0
+    [ "${QUORUM_SHORT%% *}" = "$1" ] || QUORUM_SHORT="$1 $SECONDS"
+    [ $((SECONDS - ${QUORUM_SHORT#* })) -ge "$DURABILITY_WAIT_SECONDS" ] || return 0
     if sql "$1" "ALTER SYSTEM SET synchronous_standby_names = ''" "SELECT pg_reload_conf()" >/dev/null; then
         log "only $count of the $SYNCHRONOUS_REPLICAS standbys quorum commit needs have streamed from ${NODE_NAMES[$1]} for $DURABILITY_WAIT_SECONDS s: durability is preferred, so its commits no longer wait for a standby until enough stream again"
     fi
