@@ -4,10 +4,8 @@
 # over TLS, so the same script serves Docker, EC2 and the local run.
 # pgpool.conf: failover_command = 'failover.sh %d %h %p %D %m %H %M %P %r %R %N %S'
 # When the primary failed it promotes the standby that has received the most WAL (pgpool's %m is
-# only the lowest live id). The other standbys are re-pointed at it first, so that none of them
-# acknowledges another commit of the old primary (alive but slow, or frozen and thawing): they
-# stream from it as a standby, then follow its promotion. Quorum commit stays as configured;
-# attach-backends.sh applies the durability policy when they do not come.
+# only the lowest live id), then re-points the other standbys at it. Quorum commit stays as
+# configured; attach-backends.sh applies the durability policy when they do not come.
 set -uo pipefail
 readonly SCRIPT=failover
 # shellcheck source=cluster-lib.sh
@@ -70,9 +68,16 @@ if [ -z "$best_id" ]; then
     exit 1
 fi
 
-log "primary ${NODE_NAMES[$failed_id]} failed; ${NODE_NAMES[$best_id]}, which has received WAL up to byte $best_lsn, is promoted"
-# Every other standby streams from the chosen one first, in parallel (a standby may serve WAL to
-# others): pgpool runs follow_primary.sh only after its search for the new primary, too late.
+log "primary ${NODE_NAMES[$failed_id]} failed; promoting ${NODE_NAMES[$best_id]}, which has received WAL up to byte $best_lsn"
+# pg_promote(true) checks every 100 ms whether promotion has finished; this loop checks every 10 ms.
+statements=("SELECT pg_promote(false)" "DO \$\$ BEGIN FOR attempt IN 1..3000 LOOP EXIT WHEN NOT pg_is_in_recovery(); PERFORM pg_sleep(0.01); END LOOP; END \$\$" "SELECT NOT pg_is_in_recovery()")
+if ! result=$(SQL_TIMEOUT_SECONDS=40 sql "$best_id" "${statements[@]}" 2>&1) || [ "${result##*$'\n'}" != t ]; then
+    log "promoting ${NODE_NAMES[$best_id]} failed: $result"
+    exit 1
+fi
+log "${NODE_NAMES[$best_id]} is the new primary"
+# Every other standby follows it now, in parallel: pgpool runs follow_primary.sh only after its
+# search for the new primary, and commits wait for a standby meanwhile.
 for id in "${!NODE_NAMES[@]}"; do
     [ "$id" = "$failed_id" ] || [ "$id" = "$best_id" ] && continue
     {
@@ -86,11 +91,4 @@ for id in "${!NODE_NAMES[@]}"; do
     } &
 done
 wait
-# pg_promote(true) checks every 100 ms whether promotion has finished; this loop checks every 10 ms.
-statements=("SELECT pg_promote(false)" "DO \$\$ BEGIN FOR attempt IN 1..3000 LOOP EXIT WHEN NOT pg_is_in_recovery(); PERFORM pg_sleep(0.01); END LOOP; END \$\$" "SELECT NOT pg_is_in_recovery()")
-if ! result=$(SQL_TIMEOUT_SECONDS=40 sql "$best_id" "${statements[@]}" 2>&1) || [ "${result##*$'\n'}" != t ]; then
-    log "promoting ${NODE_NAMES[$best_id]} failed: $result"
-    exit 1
-fi
-log "${NODE_NAMES[$best_id]} is the new primary"
 exit 0
