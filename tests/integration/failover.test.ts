@@ -5,7 +5,7 @@ import * as path from "path";
 import { formatDrillReport, runFailoverDrill } from "../../scripts/lib/drill/failoverDrill";
 import { localDown, localUp, openLocalCluster, restartService, streamingReplicas } from "../../scripts/lib/local/cluster";
 import { serviceDir } from "../../scripts/lib/local/layout";
-import { currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
+import { answersAsPrimary, currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
 import { readState } from "../../scripts/lib/local/state";
 import { localRejoin } from "../../scripts/lib/local/rejoin";
 import { localSwitchover, SwitchoverRefused } from "../../scripts/lib/local/switchover";
@@ -59,8 +59,7 @@ describe("failover on real servers: promote, follow, fence, rejoin", function ()
         const restarted = restartService(stateDir, name);
         let mostPrimaries = 0;
         await waitUntil(`${name} to rejoin ${primary} by itself`, async () => {
-            const answers = await Promise.all(cluster.topology.nodes.map((candidate) => withClient(superuserOn(cluster, candidate), { caPem: cluster.secrets.pki.caCertPem, connectTimeoutMs: 500 }, async (client) =>
-                (await client.query<{ primary: boolean }>("SELECT NOT pg_is_in_recovery() AS primary")).rows[0]!.primary).catch(() => false)));
+            const answers = await Promise.all(cluster.topology.nodes.map((candidate) => answersAsPrimary(cluster, candidate, 500)));
             mostPrimaries = Math.max(mostPrimaries, answers.filter(Boolean).length);
             if (restarted.exitCode() !== undefined) throw new Error(`${name}'s start script exited; see ${path.join(serviceDir(stateDir, name), `${name}.log`)}`);
             const primaryNode = await currentPrimary(cluster);

@@ -30,22 +30,6 @@ pool_view() {
     echo "${fields[2]} ${fields[6]}"
 }
 
-attach() {
-    if output=$("$PCP_BIN_DIR/pcp_attach_node" -h localhost -p "$PCP_PORT" -U "$PCP_USER" -w -n "$1" 2>&1); then
-        log "${NODE_NAMES[$1]} attached to pgpool: $2"
-    else
-        log "pcp_attach_node ${NODE_NAMES[$1]} failed: $output"
-    fi
-}
-
-detach() {
-    if output=$("$PCP_BIN_DIR/pcp_detach_node" -h localhost -p "$PCP_PORT" -U "$PCP_USER" -w -n "$1" 2>&1); then
-        log "${NODE_NAMES[$1]} detached from pgpool: $2"
-    else
-        log "pcp_detach_node ${NODE_NAMES[$1]} failed: $output"
-    fi
-}
-
 # Waits with read on a pipe nobody writes to: no sleep process is left behind when it is killed.
 exec {never}<> <(:)
 while kill -0 "$PGPOOL_PID" 2>/dev/null; do
@@ -71,18 +55,19 @@ while kill -0 "$PGPOOL_PID" 2>/dev/null; do
         fence "${stale% *}" "${stale#* }" || log "${NODE_NAMES[${stale% *}]} still answers as primary after the shutdown request"
     done
     if [ "${status[$primary]}" = 3 ] && [ "$pool_has_primary" = false ]; then
-        attach "$primary" "it is the node that answers as primary, and pgpool had none"
+        pool_node attach "$primary" "it is the node that answers as primary, and pgpool had none"
         continue
     fi
     keep_quorum "$primary"
     for id in "${!NODE_NAMES[@]}"; do
         [ "$id" = "$primary" ] && continue
+        lag=$(lag_bytes "$primary" "$id")
+        lagging=false
+        [ -n "$lag" ] && [ "$lag" -gt "$LAG_DETACH_BYTES" ] && lagging=true
         if [ "${status[$id]}" = 3 ]; then
-            lag=$(lag_bytes "$primary" "$id")
-            if [ -n "$lag" ] && [ "$lag" -gt "$LAG_DETACH_BYTES" ]; then continue; fi
-            follows "$primary" "$id" && attach "$id" "it streams from ${NODE_NAMES[$primary]} and replays its WAL"
-        elif lag=$(lag_bytes "$primary" "$id") && [ -n "$lag" ] && [ "$lag" -gt "$LAG_DETACH_BYTES" ]; then
-            detach "$id" "it is $lag bytes behind ${NODE_NAMES[$primary]} (over $LAG_DETACH_BYTES): no reads go to it until it catches up"
+            [ "$lagging" = false ] && follows "$primary" "$id" && pool_node attach "$id" "it streams from ${NODE_NAMES[$primary]} and replays its WAL"
+        elif [ "$lagging" = true ]; then
+            pool_node detach "$id" "it is $lag bytes behind ${NODE_NAMES[$primary]} (over $LAG_DETACH_BYTES): no reads go to it until it catches up"
         fi
     done
 done

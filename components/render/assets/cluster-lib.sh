@@ -103,6 +103,19 @@ lag_bytes() {
     sql "$1" "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint FROM pg_stat_replication WHERE application_name = '${NODE_NAMES[$2]}' AND state = 'streaming'" 2>/dev/null
 }
 
+# pool_node attach|detach ID REASON: pcp_attach_node or pcp_detach_node for one node, logged with
+# the reason (or with pcp's words when it fails, and then fails too).
+pool_node() {
+    local output preposition=to
+    [ "$1" = detach ] && preposition=from
+    if output=$("$PCP_BIN_DIR/pcp_$1_node" -h localhost -p "$PCP_PORT" -U "$PCP_USER" -w -n "$2" 2>&1); then
+        log "${NODE_NAMES[$2]} $1ed $preposition pgpool: $3"
+    else
+        log "pcp_$1_node ${NODE_NAMES[$2]} failed: $output"
+        return 1
+    fi
+}
+
 # repoint STANDBY_ID PRIMARY_ID: a running standby streams from the primary through its own slot
 # (created there when missing) from its next connection on: ALTER SYSTEM and a reload.
 repoint() {

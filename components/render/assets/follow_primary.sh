@@ -41,10 +41,5 @@ until follows "$new_primary_id" "$node_id"; do
     if [ "$SECONDS" -ge "$deadline" ]; then log "$name did not follow $primary within $FOLLOW_WAIT_SECONDS s; it stays detached (attach-backends.sh attaches it once it does)"; exit 1; fi
     sleep 0.1
 done
-log "$name streams from $primary and replays its WAL"
-if ! output=$("$PCP_BIN_DIR/pcp_attach_node" -h localhost -p "$PCP_PORT" -U "$PCP_USER" -w -n "$node_id" 2>&1); then
-    log "pcp_attach_node $name failed: $output"
-    exit 1
-fi
-log "$name attached to pgpool"
+pool_node attach "$node_id" "it streams from $primary and replays its WAL" || exit 1
 exit 0

@@ -1,15 +1,13 @@
 import * as path from "path";
 import { StackOutputs } from "../../../components/render";
-import { PostgresEndpoint } from "../../../config";
-import { LocalCluster, openLocalCluster, streamingReplicas } from "../local/cluster";
-import { currentPrimary, poolNodes, superuserOn } from "../local/pgpoolControl";
+import { openLocalCluster, streamingReplicas } from "../local/cluster";
+import { answersAsPrimary, appThroughPgpool, currentPrimary, poolNodes, superuserOn } from "../local/pgpoolControl";
 import { descendantsOf, isSameProcess } from "../local/processes";
 import { localRejoin } from "../local/rejoin";
 import { readOutputsFile } from "../verify/outputsSource";
 import { formatTable, verifyCluster } from "../verify/verify";
 import { CheckResult } from "../verify/types";
 import { integerOption } from "../cli";
-import { withClient } from "../pg";
 import { progress, sleep, waitUntil } from "../wait";
 import { missingWrites, NumberedWriter } from "./writer";
 
@@ -77,7 +75,7 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
     if (record === undefined || !isSameProcess(record.pid, record.startTime)) throw new Error(`the primary ${primary.name} is not a process this state dir started`);
 
     const { topology, config, secrets } = cluster;
-    const writer = new NumberedWriter({ host: topology.pgpool.host, port: topology.pgpool.port, user: config.appUser, password: secrets.passwords.app, database: config.databaseName }, secrets.pki.caCertPem);
+    const writer = new NumberedWriter(appThroughPgpool(cluster), secrets.pki.caCertPem);
     await writer.prepare();
     writer.start();
     await sleep(options.warmupMs ?? 1500);
@@ -92,6 +90,7 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
         progress(`froze ${primary.name} (postmaster pid ${record.pid} and its children) with SIGSTOP for ${fault.stallMs} ms after ${writer.acked.length} acknowledged writes`);
     }
     let recoveredAt: number | undefined;
+    let thawedAt: number | undefined;
     try {
         await waitUntil("a write acknowledged by a new primary", async () => {
             recoveredAt = writer.acked.find((write) => write.at > killedAt && write.serverPort !== primary.port)?.at;
@@ -100,9 +99,8 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
         await sleep(options.afterRecoveryMs ?? 1000);
     } finally {
         await writer.stop();
-        await thawed;
+        thawedAt = await thawed;
     }
-    const thawedAt = await thawed;
     const rtoMs = recoveredAt! - killedAt;
     const newPrimary = await currentPrimary(cluster);
     progress(`writes resumed on ${newPrimary.name} ${rtoMs} ms after the fault`);
@@ -139,12 +137,6 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
     const rejoin = await localRejoin(stateDir, primary.name, deadlineMs);
     const verify = await verifyCluster(outputs, { onResult: () => undefined });
     return { ...report, rejoinMs: rejoin.durationMs, verify };
-}
-
-/** Whether a node answers as primary now; false when it does not answer. */
-async function answersAsPrimary(cluster: LocalCluster, node: PostgresEndpoint): Promise<boolean> {
-    return withClient(superuserOn(cluster, node), { caPem: cluster.secrets.pki.caCertPem, connectTimeoutMs: 1000 }, async (client) =>
-        (await client.query<{ primary: boolean }>("SELECT NOT pg_is_in_recovery() AS primary")).rows[0]!.primary).catch(() => false);
 }
 
 /** SIGSTOP to a process and every process below it, SIGCONT to the same ones after `stallMs`; resolves to the time of the thaw. */

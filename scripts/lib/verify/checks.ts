@@ -306,6 +306,15 @@ export async function checkReadYourWrites(target: VerifyTarget, sessions: number
 /** How long check 6 gives each replica to replay what the primary had written when the check began. */
 export const REPLAY_DEADLINE_MS = 5000;
 
+/** Milliseconds from `started` until the replica had replayed up to `lsn`; undefined when it had not within REPLAY_DEADLINE_MS. */
+async function replayedBy(client: Client, lsn: string, started: number): Promise<number | undefined> {
+    for (;;) {
+        if ((await client.query<{ caught_up: boolean }>("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up", [lsn])).rows[0]!.caught_up) return Date.now() - started;
+        if (Date.now() - started >= REPLAY_DEADLINE_MS) return undefined;
+        await sleep(100);
+    }
+}
+
 /**
  * 6. Every replica is within 100 MB and 60 s of the primary, and replays: within
  * REPLAY_DEADLINE_MS it has replayed all the primary had written when the check began (a standby
@@ -318,25 +327,13 @@ export async function checkLag(target: VerifyTarget): Promise<Verdict> {
     const figures: string[] = [];
     let passed = rows.length === target.replicas.length;
     for (const replica of target.replicas) {
-        const measured = await session(target, replica, { caPem: target.caPem }, async (client) => {
-            let replayedMs: number | undefined;
-            for (;;) {
-                const caughtUp = (await client.query<{ caught_up: boolean }>("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up", [written])).rows[0]!.caught_up;
-                if (caughtUp) {
-                    replayedMs = Date.now() - started;
-                    break;
-                }
-                if (Date.now() - started >= REPLAY_DEADLINE_MS) break;
-                await sleep(100);
-            }
-            return {
-                replayedMs,
-                seconds: Number((await client.query<{ lag: string }>(
-                    "SELECT CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 ELSE GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())) END AS lag",
-                )).rows[0]!.lag),
-                streaming: (await client.query<{ slot_name: string }>(`SELECT slot_name FROM ${STATUS_SCHEMA}.wal_receiver() WHERE status = 'streaming'`)).rows[0]?.slot_name,
-            };
-        });
+        const measured = await session(target, replica, { caPem: target.caPem }, async (client) => ({
+            replayedMs: await replayedBy(client, written, started),
+            seconds: Number((await client.query<{ lag: string }>(
+                "SELECT CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 ELSE GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())) END AS lag",
+            )).rows[0]!.lag),
+            streaming: (await client.query<{ slot_name: string }>(`SELECT slot_name FROM ${STATUS_SCHEMA}.wal_receiver() WHERE status = 'streaming'`)).rows[0]?.slot_name,
+        }));
         const row = rows.find((candidate) => candidate.slot_name === measured.streaming);
         const bytes = row?.lag_bytes === null || row === undefined ? Number.NaN : Number(row.lag_bytes);
         const ok = Number.isFinite(bytes) && bytes <= LAG_LIMITS.bytes && measured.seconds <= LAG_LIMITS.seconds && measured.replayedMs !== undefined;
