@@ -33,7 +33,7 @@ export function postgresClientPackage(postgresVersion: number): string {
 export function hostPackages(postgresVersion: number) {
     return {
         postgres: [postgresServerPackage(postgresVersion), postgresClientPackage(postgresVersion), "pgbackrest"],
-        front: ["pgpool2", postgresClientPackage(postgresVersion), "prometheus-postgres-exporter"],
+        front: ["pgpool2", "haproxy", postgresClientPackage(postgresVersion), "prometheus-postgres-exporter"],
     } as const;
 }
 

@@ -1,6 +1,6 @@
 import { CONFIG_NAMESPACE, LIMITS } from "./defaults";
 import {
-    EXTRA_CONNECTIONS, PGPOOL_MEMORY_MB, pgpoolBackendConnections, pgpoolMemoryMb, POSTGRES_BACKEND_MEMORY_MB, postgresBackendsMemoryMb, sharedBuffersMbFor, splitFrontBudget, SUPERUSER_RESERVED_CONNECTIONS,
+    CLIENT_GATE_SIZING, EXTRA_CONNECTIONS, PGPOOL_MEMORY_MB, pgpoolBackendConnections, pgpoolMemoryMb, POSTGRES_BACKEND_MEMORY_MB, postgresBackendsMemoryMb, sharedBuffersMbFor, splitFrontBudget, SUPERUSER_RESERVED_CONNECTIONS,
 } from "./sizing";
 import { FrontSizing, NodeSizing, PoolSettings } from "./types";
 import { checkInteger } from "./validators";
@@ -40,8 +40,8 @@ export function poolBudgetProblems(pool: PoolSettings, node: NodeSizing, front: 
         const neededMb = pgpoolMemoryMb(pool);
         if (neededMb > shareMb) {
             const sharedMb = PGPOOL_MEMORY_MB.sharedBase + PGPOOL_MEMORY_MB.sharedRelationCache;
-            const fitting = Math.floor((shareMb - sharedMb) / (PGPOOL_MEMORY_MB.perChild + pool.maxPool * PGPOOL_MEMORY_MB.sharedPerPooledConnection));
-            problems.push(`${key("pool")}.numInitChildren needs ${PGPOOL_MEMORY_MB.perChild} MB per pgpool child plus ${sharedMb} MB shared (and ${PGPOOL_MEMORY_MB.sharedPerPooledConnection} MB per pooled connection): ${megabytes(neededMb)} MB, more than pgpool's ${shareMb} MB share of ${key("frontSizing")}.memoryMb ${front.memoryMb}; at most ${Math.max(0, fitting)} children fit, got ${pool.numInitChildren}`);
+            const fitting = Math.floor((shareMb - sharedMb - CLIENT_GATE_SIZING.memoryMb) / (PGPOOL_MEMORY_MB.perChild + pool.maxPool * PGPOOL_MEMORY_MB.sharedPerPooledConnection));
+            problems.push(`${key("pool")}.numInitChildren needs ${PGPOOL_MEMORY_MB.perChild} MB per pgpool child plus ${sharedMb} MB shared (and ${PGPOOL_MEMORY_MB.sharedPerPooledConnection} MB per pooled connection) and ${CLIENT_GATE_SIZING.memoryMb} MB for the client gate: ${megabytes(neededMb)} MB, more than pgpool's ${shareMb} MB share of ${key("frontSizing")}.memoryMb ${front.memoryMb}; at most ${Math.max(0, fitting)} children fit, got ${pool.numInitChildren}`);
         }
     }
     return problems;

@@ -4,7 +4,7 @@ import { checkInteger, orDefault, show } from "./validators";
 
 const key = (field: string): string => `${CONFIG_NAMESPACE}:ports${field === "" ? "" : `.${field}`}`;
 const REPLICA_COUNT_KEY = `${CONFIG_NAMESPACE}:replicas`;
-const FIELDS = ["pgpool", "primary", "replicas", "metrics", "pcp"];
+const FIELDS = ["pgpool", "pgpoolInternal", "primary", "replicas", "metrics", "pcp"];
 
 function isPort(value: unknown): value is number {
     return checkInteger("", value, LIMITS.port.min, LIMITS.port.max) === undefined;
@@ -45,6 +45,7 @@ export function parsePorts(problems: string[], raw: unknown, givenReplicaCount: 
         if (!FIELDS.includes(field)) problems.push(`${key(field)} is not a known setting (known: ${FIELDS.join(", ")})`);
     }
     const pgpool = orDefault(given.pgpool, DEFAULTS.ports.pgpool);
+    const pgpoolInternal = orDefault(given.pgpoolInternal, DEFAULTS.ports.pgpoolInternal);
     const primary = orDefault(given.primary, DEFAULTS.ports.primary);
     const metrics = orDefault(given.metrics, DEFAULTS.ports.metrics);
     const pcp = orDefault(given.pcp, DEFAULTS.ports.pcp);
@@ -59,9 +60,9 @@ export function parsePorts(problems: string[], raw: unknown, givenReplicaCount: 
             }
         }
     }
-    const replicas = replicaPorts(problems, primary, listed, replicaCount, [pgpool, primary, metrics, pcp]);
+    const replicas = replicaPorts(problems, primary, listed, replicaCount, [pgpool, pgpoolInternal, primary, metrics, pcp]);
     const named: [string, unknown][] = [
-        ["pgpool", pgpool], ["primary", primary], ["metrics", metrics], ["pcp", pcp],
+        ["pgpool", pgpool], ["pgpoolInternal", pgpoolInternal], ["primary", primary], ["metrics", metrics], ["pcp", pcp],
         ...replicas.map((port, i): [string, unknown] => [`replicas[${i}]`, port]),
     ];
     const seen = new Map<unknown, string>();
@@ -72,5 +73,5 @@ export function parsePorts(problems: string[], raw: unknown, givenReplicaCount: 
         if (clash !== undefined) problems.push(`${key(role)} clashes with ${key(clash)}: both are ${show(port)}`);
         seen.set(port, role);
     }
-    return { pgpool, primary, replicas, metrics, pcp } as PortSettings;
+    return { pgpool, pgpoolInternal, primary, replicas, metrics, pcp } as PortSettings;
 }

@@ -54,14 +54,24 @@ export const PGPOOL_MEMORY_MB = {
     sharedRelationCache: 128,
 } as const;
 
+/**
+ * The client gate beside pgpool (HAProxy, components/render/clientGateConf.ts): the connections it
+ * holds at once, idle ones included, and the memory that takes from pgpool's share: about 34 KB
+ * per connection (two 16 KB buffers and its state) plus a few MB of its own.
+ */
+export const CLIENT_GATE_SIZING = {
+    maxConnections: 1000,
+    memoryMb: 40,
+} as const;
+
 /** What every allowed PostgreSQL backend of one node may take, in MB. */
 export function postgresBackendsMemoryMb(pool: PoolSettings): number {
     return maxConnectionsFor(pool) * POSTGRES_BACKEND_MEMORY_MB;
 }
 
-/** What pgpool needs for `pool`, in MB: its children and its shared memory. */
+/** What pgpool needs for `pool`, in MB: its children, its shared memory and its client gate. */
 export function pgpoolMemoryMb(pool: PoolSettings): number {
-    return pgpoolSharedMemoryMb(pool) + pool.numInitChildren * PGPOOL_MEMORY_MB.perChild;
+    return pgpoolSharedMemoryMb(pool) + pool.numInitChildren * PGPOOL_MEMORY_MB.perChild + CLIENT_GATE_SIZING.memoryMb;
 }
 
 /** Pgpool's shared memory for `pool`, in MB (the relation cache included). */

@@ -11,7 +11,9 @@ export interface PostgresEndpoint extends Endpoint {
     readonly index: number;
 }
 
+/** Clients connect to `port`, the client gate's; pgpool itself listens on `internalPort` on its host's loopback. */
 export interface PgpoolEndpoint extends Endpoint {
+    readonly internalPort: number;
     readonly pcpPort: number;
 }
 
@@ -42,7 +44,7 @@ export function buildTopology(config: ClusterConfig, hostFor: (service: string) 
             const name = postgresNodeName(index);
             return { name, index, host: hostFor(name), port: port + portOffset };
         }),
-        pgpool: { host: hostFor(PGPOOL_SERVICE), port: config.ports.pgpool + portOffset, pcpPort: config.ports.pcp + portOffset },
+        pgpool: { host: hostFor(PGPOOL_SERVICE), port: config.ports.pgpool + portOffset, internalPort: config.ports.pgpoolInternal + portOffset, pcpPort: config.ports.pcp + portOffset },
         exporter: { host: hostFor(EXPORTER_SERVICE), port: config.ports.metrics + portOffset },
     };
 }

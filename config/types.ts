@@ -22,7 +22,10 @@ export interface FrontSizing {
 
 /** Ports each role listens on (and, in dev, publishes on the bind address). */
 export interface PortSettings {
+    /** Where clients connect: the client gate (HAProxy) in front of pgpool. */
     readonly pgpool: number;
+    /** pgpool's own listener, on the front host's loopback only, behind the gate. */
+    readonly pgpoolInternal: number;
     readonly primary: number;
     readonly replicas: readonly number[];
     readonly metrics: number;

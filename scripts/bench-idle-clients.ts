@@ -1,54 +1,19 @@
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { localDown, localUp } from "./lib/local/cluster";
 import { integerOption, parseCommandLine, runMain } from "./lib/cli";
-import { connect, closeClient, ConnectionParts, parsePostgresUri } from "./lib/pg";
+import { parsePostgresUri } from "./lib/pg";
+import { ClientAttempt, clientsAtOnce, openIdleSockets, percentile, timedClient } from "./lib/drill/clientFlood";
 import { median } from "./lib/stats";
 import { progress, sleep } from "./lib/wait";
 import { freePortBase } from "./lib/ports";
 
 const USAGE = "npm run bench:idle-clients -- [--runs 3] [--idle 100] [--clients 300]";
 
-/** What one client got: how long its connect took, or the error it got and when. */
-interface Attempt {
-    readonly ms: number;
-    readonly error?: string;
-}
-
-/** Opens `count` TCP connections to pgpool that never send a byte, as half-open or stuck clients do. */
-async function openIdleSockets(host: string, port: number, count: number): Promise<net.Socket[]> {
-    return Promise.all(Array.from({ length: count }, () => new Promise<net.Socket>((resolve, reject) => {
-        const socket = net.connect({ host, port }, () => resolve(socket));
-        socket.on("error", reject);
-    })));
-}
-
-/** One client's connect and first query through pgpool, timed; the error instead when it fails. */
-async function attempt(target: ConnectionParts, caPem: string, timeoutMs: number): Promise<Attempt> {
-    const started = Date.now();
-    try {
-        const client = await connect(target, { caPem, connectTimeoutMs: timeoutMs, applicationName: "pg-ha-bench-idle" });
-        try {
-            await client.query("SELECT 1");
-        } finally {
-            await closeClient(client);
-        }
-        return { ms: Date.now() - started };
-    } catch (error) {
-        return { ms: Date.now() - started, error: error instanceof Error ? error.message : String(error) };
-    }
-}
-
-function percentile(values: readonly number[], fraction: number): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
-}
-
 /**
- * Pgpool under clients that hold its children: (1) `--idle` TCP connections that never send a
- * byte, then one real client's connect and first query; (2) `--clients` real clients at once,
+ * Pgpool (behind its client gate) under clients that would hold its children: (1) `--idle` TCP
+ * connections that never send a byte, then one real client's connect and first query; (2) `--clients` real clients at once,
  * their connect-and-query times and errors. Each run on the same local cluster, sockets closed in
  * between; prints medians over the runs.
  */
@@ -62,7 +27,7 @@ runMain(async () => {
         const outputs = await localUp({ stateDir, portBase: await freePortBase() });
         const target = parsePostgresUri(outputs.pgpoolConnectionString);
         const caPem = outputs.caCertificate;
-        const behindIdle: Attempt[] = [];
+        const behindIdle: ClientAttempt[] = [];
         const p90s: number[] = [];
         const medians: number[] = [];
         const failed: number[] = [];
@@ -70,12 +35,12 @@ runMain(async () => {
         for (let run = 1; run <= runs; run++) {
             const sockets = await openIdleSockets(target.host, target.port, idle);
             await sleep(500);
-            const real = await attempt(target, caPem, 60_000);
+            const real = await timedClient(target, caPem, 60_000);
             behindIdle.push(real);
             for (const socket of sockets) socket.destroy();
             progress(`run ${run}/${runs}: with ${idle} idle sockets open, a client ${real.error === undefined ? "connected and queried" : `failed (${real.error})`} in ${real.ms} ms`);
             await sleep(2000);
-            const attempts = await Promise.all(Array.from({ length: clients }, () => attempt(target, caPem, 60_000)));
+            const attempts = await clientsAtOnce(target, caPem, clients, 60_000);
             const ok = attempts.filter((entry) => entry.error === undefined).map((entry) => entry.ms);
             for (const entry of attempts) if (entry.error !== undefined) errors.set(entry.error, (errors.get(entry.error) ?? 0) + 1);
             failed.push(attempts.length - ok.length);

@@ -50,7 +50,8 @@ function pgpoolService(context: RenderContext, addressing: Addressing): PlannedS
         role: "pgpool",
         host: FRONT_HOST,
         configDir: context.layout.pgpool().configDir,
-        ports: [{ port: pgpool.port, audience: "clients" }, { port: pgpool.pcpPort, audience: "host" }],
+        // Clients reach the client gate; pgpool itself and PCP listen on the host's loopback.
+        ports: [{ port: pgpool.port, audience: "clients" }, { port: pgpool.internalPort, audience: "host" }, { port: pgpool.pcpPort, audience: "host" }],
         cpus: budget.cpus,
         memoryMb: budget.memoryMb,
         // Through PCP, which authenticates: a probe on the pool port would fail pgpool's

@@ -7,6 +7,7 @@ export function debianProgramPaths(postgresVersion: number) {
         postgresBinDir: `/usr/lib/postgresql/${postgresVersion}/bin`,
         clientBinDir: `/usr/lib/postgresql/${postgresVersion}/bin`,
         pgpoolBinary: "/usr/sbin/pgpool",
+        gateBinary: "/usr/sbin/haproxy",
         pcpBinDir: "/usr/sbin",
         exporterBinary: "/usr/bin/prometheus-postgres-exporter",
     } as const;
@@ -17,6 +18,7 @@ export function hostProgramPaths(postgresVersion: number) {
     const programs = debianProgramPaths(postgresVersion);
     return {
         pgpoolBinary: programs.pgpoolBinary,
+        gateBinary: programs.gateBinary,
         clientBinDir: programs.clientBinDir,
         pcpBinDir: programs.pcpBinDir,
         exporterBinary: programs.exporterBinary,

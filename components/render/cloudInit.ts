@@ -2,6 +2,7 @@ import { gzipSync } from "fflate";
 import { stringify } from "yaml";
 import { assetText } from "./assets";
 import { INSTALL_SCRIPT_PATH, PGDG_KEY_PATH } from "../packages";
+import { withoutCommentLines } from "./shellComments";
 import { SystemdUnitFile } from "./backupTimers";
 import { renderEnvFile } from "./envFile";
 import { RenderedFile } from "./types";
@@ -126,16 +127,18 @@ function systemdUnit(service: HostService, dataMount: string | undefined): strin
  */
 export function renderCloudConfig(input: CloudInitInput): string {
     const writeFiles: Record<string, unknown>[] = [
-        { path: INSTALL_SCRIPT_PATH, content: input.packageInstall.script, permissions: "0755" },
-        { path: MOUNT_DATA_SCRIPT, content: assetText("mount-data.sh"), permissions: "0755" },
+        { path: INSTALL_SCRIPT_PATH, content: withoutCommentLines(input.packageInstall.script), permissions: "0755" },
+        { path: MOUNT_DATA_SCRIPT, content: withoutCommentLines(assetText("mount-data.sh")), permissions: "0755" },
         ...(input.packageInstall.pgdgKey === undefined ? [] : [{ path: PGDG_KEY_PATH, content: input.packageInstall.pgdgKey, permissions: "0644" }]),
     ];
     const secrets: string[] = [];
     for (const service of input.services) {
         if (service.files.some((file) => file.secret)) secrets.push(`${secretParameterName(input.secretStore, service.name)}|${service.configDir}`);
         for (const file of service.files.filter((candidate) => !candidate.secret)) {
-            // As text, not base64: gzip packs text several times smaller, and user data holds 16 KB.
-            writeFiles.push({ path: `${service.configDir}/${file.name}`, content: file.content, permissions: `0${file.mode.toString(8)}`, owner: "root:root" });
+            // As text, not base64: gzip packs text several times smaller, and user data holds 16 KB;
+            // scripts without their comment lines, for the same reason.
+            const content = file.name.endsWith(".sh") ? withoutCommentLines(file.content) : file.content;
+            writeFiles.push({ path: `${service.configDir}/${file.name}`, content, permissions: `0${file.mode.toString(8)}`, owner: "root:root" });
         }
         writeFiles.push({ path: `/etc/systemd/system/${hostServiceUnit(service.name)}`, content: systemdUnit(service, input.dataVolume?.mountPath), permissions: "0644" });
     }
@@ -161,7 +164,7 @@ export function renderCloudConfig(input: CloudInitInput): string {
         UNITS: units,
     }, "PG_HA_BOOT_ENV_SOURCED");
     writeFiles.push({ path: `${BOOT_DIR}/boot.env`, content: bootEnv, permissions: "0644" });
-    writeFiles.push({ path: `${BOOT_DIR}/host-boot.sh`, content: assetText("host-boot.sh"), permissions: "0755" });
+    writeFiles.push({ path: `${BOOT_DIR}/host-boot.sh`, content: withoutCommentLines(assetText("host-boot.sh")), permissions: "0755" });
     const document = {
         hostname: input.hostname,
         preserve_hostname: false,

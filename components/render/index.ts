@@ -9,6 +9,8 @@ export * from "./pgpoolConf";
 export * from "./startScript";
 export * from "./postgresNodeFiles";
 export * from "./pgpoolFiles";
+export * from "./clientGateConf";
+export * from "./clientGateFiles";
 export * from "./exporterFiles";
 export * from "./stackOutputs";
 export * from "./clusterEnv";

@@ -46,6 +46,9 @@ export const SEARCH_PRIMARY_SECONDS = 30;
 /** Seconds pgpool gives a client from its connect to the end of its login. */
 export const AUTHENTICATION_TIMEOUT_SECONDS = 5;
 
+/** Where pgpool listens, and so where every client it sees comes from: the client gate on its host. */
+export const CLIENT_GATE_ADDRESS = "127.0.0.1";
+
 /** Replicas lagging more than this many bytes get no load-balanced reads (100 MB): attach-backends.sh detaches them. */
 export const LAG_DETACH_BYTES = 100 * 1024 * 1024;
 
@@ -70,8 +73,9 @@ export function renderPgpoolConf(context: RenderContext): string {
     return renderSettings("pgpool.conf", [
         ["Clustering mode and connections", {
             backend_clustering_mode: "streaming_replication",
-            listen_addresses: context.layout.listenAddress,
-            port: topology.pgpool.port,
+            // Behind the client gate (clientGateConf.ts), which holds the client port.
+            listen_addresses: CLIENT_GATE_ADDRESS,
+            port: topology.pgpool.internalPort,
             // Pgpool-II 4.3 name; 4.4 renamed it unix_socket_directories.
             socket_dir: paths.runDir,
             pcp_listen_addresses: "localhost",
@@ -159,6 +163,7 @@ export function renderPgpoolConf(context: RenderContext): string {
 export function renderPoolHbaConf(networks: readonly string[]): string {
     const lines = [
         "# pool_hba.conf rendered by pg-ha-stack: TLS and scram-sha-256 only.",
+        "# Clients come through the client gate, which refuses addresses outside the allowed networks.",
         "local    all  all                      scram-sha-256",
         ...networks.map((cidr) => `hostssl  all  all  ${cidr.padEnd(18)}  scram-sha-256`),
     ];

@@ -3,8 +3,8 @@ import { clusterEnvFile } from "./clusterEnv";
 import { failoverEnv, failoverScriptFiles } from "./failoverScripts";
 import { CA_CERT_FILE, PCPPASS_FILE, PGPASS_FILE, PGPOOL_KEY_FILE, PGPOOL_PID_FILE, POOL_PASSWD_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from "./fileNames";
 import { md5Hex, renderPgpass } from "./passwordFiles";
-import { allowedNetworks } from "./pgHba";
-import { renderPgpoolConf, renderPoolHbaConf } from "./pgpoolConf";
+import { CLIENT_GATE_CONF, CLIENT_GATE_SCRIPT, clientGateFiles } from "./clientGateFiles";
+import { CLIENT_GATE_ADDRESS, renderPgpoolConf, renderPoolHbaConf } from "./pgpoolConf";
 import { renderPoolPasswd } from "./poolPasswd";
 import { withStartFiles } from "./startScript";
 import { ClusterPasswords, RenderContext, RenderedFile, TlsMaterial } from "./types";
@@ -29,7 +29,7 @@ export function renderPgpoolFiles(context: RenderContext, passwords: ClusterPass
         serviceUser: context.layout.serviceUser,
         files: [
             { name: "pgpool.conf", content: renderPgpoolConf(context), mode: 0o644, secret: false },
-            { name: "pool_hba.conf", content: renderPoolHbaConf(allowedNetworks(context)), mode: 0o644, secret: false },
+            { name: "pool_hba.conf", content: renderPoolHbaConf([`${CLIENT_GATE_ADDRESS}/32`]), mode: 0o644, secret: false },
             { name: "pcp.conf", content: renderPcpConf(passwords.pcpAdmin), mode: 0o600, secret: true },
             {
                 name: POOL_PASSWD_FILE,
@@ -50,6 +50,7 @@ export function renderPgpoolFiles(context: RenderContext, passwords: ClusterPass
             { name: SERVER_KEY_FILE, content: tls.keyPem, mode: 0o600, secret: true },
             clusterEnvFile(context),
             ...failoverScriptFiles(),
+            ...clientGateFiles(context),
         ],
         env: {
             PGPOOL: context.layout.pgpoolBinary,
@@ -57,6 +58,10 @@ export function renderPgpoolFiles(context: RenderContext, passwords: ClusterPass
             PGPASS_FILE,
             PGPOOL_KEY_FILE,
             PGPOOL_PID_FILE,
+            GATE: context.layout.gateBinary,
+            GATE_SCRIPT: CLIENT_GATE_SCRIPT,
+            GATE_CONF: CLIENT_GATE_CONF,
+            PGPOOL_INTERNAL_PORT: context.topology.pgpool.internalPort,
             ...failoverEnv(context),
         },
     });

@@ -57,6 +57,8 @@ export interface HostLayout {
     /** OS user every service runs as (PostgreSQL refuses to run as root). */
     readonly serviceUser: string;
     readonly pgpoolBinary: string;
+    /** HAProxy, the client gate in front of pgpool. */
+    readonly gateBinary: string;
     /** PostgreSQL client programs (psql, pg_rewind) on the pgpool host. */
     readonly clientBinDir: string;
     /** pcp_* programs on the pgpool host. */

@@ -3,7 +3,7 @@ import { DEFAULTS } from "../../config";
 import { checkPortFree } from "./local/prerequisites";
 
 /** Offsets of every default port from pgpool's, so a base can be checked as a whole. */
-const SPAN = [DEFAULTS.ports.pgpool, DEFAULTS.ports.primary, DEFAULTS.ports.primary + 1, DEFAULTS.ports.primary + 2, DEFAULTS.ports.metrics, DEFAULTS.ports.pcp]
+const SPAN = [DEFAULTS.ports.pgpool, DEFAULTS.ports.pgpoolInternal, DEFAULTS.ports.primary, DEFAULTS.ports.primary + 1, DEFAULTS.ports.primary + 2, DEFAULTS.ports.metrics, DEFAULTS.ports.pcp]
     .map((port) => port - DEFAULTS.ports.pgpool);
 
 /** A port base whose shifted ports are all free on 127.0.0.1 (20 tries at most). */

@@ -1,7 +1,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { CLIENT_GATE } from "../../components/render/clientGateConf";
+import { closedCount, clientsAtOnce, openIdleSockets, percentile, timedClient } from "../../scripts/lib/drill/clientFlood";
 import { formatDrillReport, largestGap, runFailoverDrill, stallProcessTree } from "../../scripts/lib/drill/failoverDrill";
 import { NumberedWriter } from "../../scripts/lib/drill/writer";
 import { LocalUpOptions, localDown, localUp, openLocalCluster, restartService, stopService, streamingReplicas } from "../../scripts/lib/local/cluster";
@@ -13,6 +16,9 @@ import { freePortBase } from "../../scripts/lib/ports";
 import { formatTable, verifyCluster } from "../../scripts/lib/verify/verify";
 import { CheckResult } from "../../scripts/lib/verify/types";
 import { sleep, waitUntil } from "../../scripts/lib/wait";
+
+/** The 8 bytes a PostgreSQL client sends first to ask for TLS (length 8, code 80877103). */
+const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 4, 210, 22, 47]);
 
 /** A local run in a fresh state dir, stopped and removed after the suite. */
 function localRunFor(suite: Mocha.Suite, options: Omit<LocalUpOptions, "stateDir" | "portBase"> = {}): { stateDir: () => string; outputsFile: () => string } {
@@ -66,6 +72,46 @@ describe("stalls and lost standbys on real servers (issue 15)", function () {
 
     describe("durability required (the default)", function () {
         const run = localRunFor(this);
+
+        it("lets a client in within 2 s while 100 sockets that send nothing are open, closes those after 5 s, and serves 300 clients at once with a p90 under 5 s", async () => {
+            const cluster = openLocalCluster(run.stateDir());
+            const target = appThroughPgpool(cluster);
+            const caPem = cluster.secrets.pki.caCertPem;
+            const idle = await openIdleSockets(target.host, target.port, 100);
+            const openedAt = Date.now();
+            try {
+                await sleep(500);
+                const client = await timedClient(target, caPem, 10_000);
+                process.stderr.write(`with 100 idle sockets open: a client connected and queried in ${client.ms} ms${client.error === undefined ? "" : ` (${client.error})`}\n`);
+                assert.strictEqual(client.error, undefined);
+                assert.ok(client.ms < 2000, `a client took ${client.ms} ms behind 100 idle sockets`);
+                await waitUntil("the client gate to close the idle sockets", async () => closedCount(idle) === idle.length, { timeoutMs: (CLIENT_GATE.firstByteSeconds + 5) * 1000, intervalMs: 100 });
+                const closedAfterMs = Date.now() - openedAt;
+                process.stderr.write(`the client gate closed the 100 idle sockets ${closedAfterMs} ms after they opened\n`);
+                assert.ok(closedAfterMs >= (CLIENT_GATE.firstByteSeconds - 1) * 1000, `closed after ${closedAfterMs} ms, before the ${CLIENT_GATE.firstByteSeconds} s a client has to send its first bytes`);
+            } finally {
+                for (const socket of idle) socket.destroy();
+            }
+            const attempts = await clientsAtOnce(target, caPem, 300, 30_000);
+            const failed = attempts.filter((attempt) => attempt.error !== undefined);
+            const p90 = percentile(attempts.map((attempt) => attempt.ms), 0.9);
+            process.stderr.write(`300 clients at once: p90 ${p90} ms, ${failed.length} failed${failed.length === 0 ? "" : ` (${failed[0]!.error})`}\n`);
+            assert.deepStrictEqual(failed, []);
+            assert.ok(p90 < 5000, `p90 ${p90} ms`);
+        });
+
+        it("refuses a client from outside the allowed networks at connect, before pgpool (127.0.0.2 against 127.0.0.1/32)", async () => {
+            const { host, port } = appThroughPgpool(openLocalCluster(run.stateDir()));
+            const outcome = await new Promise<{ bytes: number; closed: boolean }>((resolve) => {
+                let bytes = 0;
+                const socket = net.connect({ host, port, localAddress: "127.0.0.2" }, () => socket.write(SSL_REQUEST));
+                socket.on("data", (chunk) => { bytes += chunk.length; });
+                socket.on("error", () => undefined);
+                socket.on("close", () => resolve({ bytes, closed: true }));
+                setTimeout(() => { socket.destroy(); resolve({ bytes, closed: false }); }, 3000);
+            });
+            assert.deepStrictEqual(outcome, { bytes: 0, closed: true }, "the gate answered a refused address or kept it open");
+        });
 
         it("fails a primary frozen for 20 s over within 10 s, loses nothing, and shuts it down when it thaws; it rejoins and verify passes", async () => {
             const report = await runFailoverDrill(run.outputsFile(), { fault: { kind: "stall", stallMs: 20_000 }, deadlineMs: 60_000 });

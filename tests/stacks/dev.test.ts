@@ -188,7 +188,7 @@ describe("dev stack under mocks (Pulumi.dev.yaml)", function () {
         }
         const packages = (kind: string) => (images.find((image) => (image.inputs.name as string).startsWith(`pg-ha/${kind}:`))!.inputs.build.buildArgs.PACKAGES as string).split(" ");
         assert.deepStrictEqual(packages("postgres"), ["postgresql-15", "postgresql-client-15", `pgbackrest=${PINNED_DEBIAN_VERSIONS.pgbackrest}`]);
-        assert.deepStrictEqual(packages("pgpool"), [`pgpool2=${PINNED_DEBIAN_VERSIONS.pgpool2}`, "postgresql-client-15"]);
+        assert.deepStrictEqual(packages("pgpool"), [`pgpool2=${PINNED_DEBIAN_VERSIONS.pgpool2}`, "haproxy", "postgresql-client-15"]);
         assert.deepStrictEqual(packages("exporter"), [`prometheus-postgres-exporter=${PINNED_DEBIAN_VERSIONS["prometheus-postgres-exporter"]}`, "curl", "ca-certificates"]);
         assert.ok(!images.some((image) => /bitnami/.test(image.inputs.name as string)), "no Bitnami images");
     });

@@ -3,7 +3,8 @@ import { gunzipSync } from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { INSTANCE_TYPES } from "../../config";
-import { STACK_OUTPUT_KEYS } from "../../components/render";
+import { assetText, STACK_OUTPUT_KEYS } from "../../components/render";
+import { withoutCommentLines } from "../../components/render/shellComments";
 import { ofType, parentTypeOf, promiseOf, RecordedResource, runStack, StackRun } from "./stackHarness";
 
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -182,8 +183,10 @@ describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
         const front = instances.get("front.pg-ha.internal")!;
         assert.match(fileIn(front, "/etc/pg-ha/pgpool/pgpool.conf")!, /^backend_hostname2 = 'node2\.pg-ha\.internal'$/m);
         assert.ok(fileIn(front, "/etc/pg-ha/exporter/queries.yaml") !== undefined, "the exporter shares the front instance");
-        assert.deepStrictEqual((bootValue(front, "PACKAGES") as string[]).map((spec) => spec.split("=")[0]), ["pgpool2", "postgresql-client-15", "prometheus-postgres-exporter"]);
-        assert.deepStrictEqual(bootValue(front, "MASKED_UNITS"), ["pgpool2.service", "prometheus-postgres-exporter.service"]);
+        assert.deepStrictEqual((bootValue(front, "PACKAGES") as string[]).map((spec) => spec.split("=")[0]), ["pgpool2", "haproxy", "postgresql-client-15", "prometheus-postgres-exporter"]);
+        assert.deepStrictEqual(bootValue(front, "MASKED_UNITS"), ["pgpool2.service", "haproxy.service", "prometheus-postgres-exporter.service"]);
+        assert.match(fileIn(front, "/etc/pg-ha/pgpool/client-gate.cfg")!, /^ {4}server pgpool 127\.0\.0\.1:5431$/m);
+        assert.strictEqual(fileIn(front, "/etc/pg-ha/pgpool/failover.sh"), withoutCommentLines(assetText("failover.sh")), "scripts go without their comment lines (user data holds 16 KB)");
     });
 
     it("backs every node up to the stack's bucket and prefix with the instance role's credentials", () => {

@@ -35,7 +35,7 @@ describe("config loader", () => {
         assert.strictEqual(config.platform, "docker");
         assert.strictEqual(config.replicaCount, 2);
         assert.strictEqual(config.databaseName, "edufarm");
-        assert.deepStrictEqual(config.ports, { pgpool: 5430, primary: 5432, replicas: [5433, 5434], metrics: 9187, pcp: 9898 });
+        assert.deepStrictEqual(config.ports, { pgpool: 5430, pgpoolInternal: 5431, primary: 5432, replicas: [5433, 5434], metrics: 9187, pcp: 9898 });
         assert.strictEqual(config.synchronousReplicas, 1);
         assert.deepStrictEqual(config.durability, { mode: "required", waitSeconds: 30 });
         assert.deepStrictEqual(config.nodeSizing, DEFAULTS.nodeSizing);
@@ -110,6 +110,7 @@ describe("config loader", () => {
         });
         it("port clash between roles", () => {
             assertRejected({ ports: { pgpool: 5432 } }, "pg-ha:ports.primary clashes with pg-ha:ports.pgpool: both are 5432");
+            assertRejected({ ports: { pgpoolInternal: 5430 } }, "pg-ha:ports.pgpoolInternal clashes with pg-ha:ports.pgpool: both are 5430");
             assertRejected({ ports: { metrics: 5433, replicas: [5433] } }, "pg-ha:ports.replicas[0] clashes with pg-ha:ports.metrics: both are 5433");
         });
         it("ports out of range, or not a list", () => {
@@ -259,8 +260,9 @@ describe("the whole stack config (parseStackConfig): namespaces, aws:region, and
     it("accepts the largest pool that fits the memory budget", () => {
         // 4096 MB node: 3072 MB beside shared_buffers holds 337 backends, 317 of them pooled.
         assert.strictEqual(parseStackConfig(stackWith("dev", { "pg-ha:pool": { numInitChildren: 79, maxPool: 4 } })).pool.numInitChildren, 79);
-        // 1024 MB front: pgpool's 896 MB holds 150 children at maxPool 2; their 300 pooled connections fit the nodes.
-        assert.strictEqual(parseStackConfig(stackWith("dev", { "pg-ha:pool": { numInitChildren: 150, maxPool: 2 } })).pool.numInitChildren, 150);
+        // 1024 MB front: pgpool's 896 MB holds 142 children at maxPool 2 beside the client gate's 40 MB; their 284 pooled connections fit the nodes.
+        assert.strictEqual(parseStackConfig(stackWith("dev", { "pg-ha:pool": { numInitChildren: 142, maxPool: 2 } })).pool.numInitChildren, 142);
+        assert.throws(() => parseStackConfig(stackWith("dev", { "pg-ha:pool": { numInitChildren: 143, maxPool: 2 } })), /at most 142 children fit, got 143/);
     });
 
     const BAD: readonly (readonly [string, "dev" | "prod", Record<string, unknown>, string | RegExp])[] = [
@@ -331,7 +333,7 @@ describe("the whole stack config (parseStackConfig): namespaces, aws:region, and
             "pg-ha:pool opens numInitChildren × maxPool = 128 connections to each node, which with 20 reserved need 1346 MB of PostgreSQL backends (9.1 MB each), more than the 768 MB that pg-ha:nodeSizing.memoryMb 1024 leaves beside shared_buffers (25%); at most 64 pooled connections fit, got numInitChildren 32, maxPool 4"],
         ["a pool beyond the node memory", "dev", { "pg-ha:pool": { numInitChildren: 80, maxPool: 4 } }, /^pg-ha:pool opens numInitChildren × maxPool = 320 connections to each node, .*at most 317 pooled connections fit, got numInitChildren 80, maxPool 4$/],
         ["pgpool children beyond pgpool's share of the front budget", "dev", { "pg-ha:pool": { numInitChildren: 200, maxPool: 1 } },
-            "pg-ha:pool.numInitChildren needs 5 MB per pgpool child plus 138 MB shared (and 0.02 MB per pooled connection): 1142 MB, more than pgpool's 896 MB share of pg-ha:frontSizing.memoryMb 1024; at most 150 children fit, got 200"],
+            "pg-ha:pool.numInitChildren needs 5 MB per pgpool child plus 138 MB shared (and 0.02 MB per pooled connection) and 40 MB for the client gate: 1182 MB, more than pgpool's 896 MB share of pg-ha:frontSizing.memoryMb 1024; at most 143 children fit, got 200"],
         // Backup schedules.
         ["backup schedules that fire at the same moment", "prod", { "pg-ha:backup": { fullSchedule: "daily", differentialSchedule: "weekly" } },
             /^pg-ha:backup.differentialSchedule must never fire at the same moment as pg-ha:backup.fullSchedule \("daily"\); both fire at \d{4}-\d\d-\d\d 00:00:00, got "weekly"$/],

@@ -1,9 +1,12 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { createHash } from "crypto";
 import { spawnSync } from "child_process";
 import {
     conninfo, failoverWindowSeconds, quoteConfString, renderExporterFiles, renderPcpConf, renderPgHbaConf, renderPgpass, renderPgpoolConf,
-    renderPgpoolFiles, renderPostgresNodeFiles, renderPostgresqlConf, renderPoolHbaConf, RenderedFile, shellQuote,
+    renderClientGateConf, renderPgpoolFiles, renderPostgresNodeFiles, renderPostgresqlConf, renderPoolHbaConf, RenderedFile, shellQuote,
 } from "../../components/render";
 import { pgpoolAesPassword } from "../../components/render/poolPasswd";
 import { PROJECT_ROOT } from "../../config/projectRoot";
@@ -120,6 +123,46 @@ describe("renderers", () => {
         });
     });
 
+    describe("client gate (HAProxy in front of pgpool)", () => {
+        const gate = renderClientGateConf(context);
+        const gateLines = gate.split("\n").map((line) => line.trim());
+        const pgpool = settingsOf(renderPgpoolConf(context));
+        const files = renderPgpoolFiles(context, testPasswords(), testTls());
+
+        it("holds pgpool's client port and hands a connection to pgpool, on its loopback port, only once the client has sent bytes", () => {
+            assert.ok(gateLines.includes(`bind :${context.topology.pgpool.port}`), gate);
+            assert.ok(gateLines.includes(`server pgpool 127.0.0.1:${context.topology.pgpool.internalPort}`), gate);
+            assert.strictEqual(pgpool.get("listen_addresses"), "127.0.0.1");
+            assert.strictEqual(pgpool.get("port"), String(context.topology.pgpool.internalPort));
+            const inspect = gateLines.indexOf("tcp-request inspect-delay 5s");
+            assert.ok(inspect > 0, "clients get 5 s (pgpool's authentication_timeout) for their first bytes");
+            assert.deepStrictEqual(gateLines.slice(inspect + 1, inspect + 3), ["tcp-request content accept if { req.len gt 0 }", "tcp-request content reject"]);
+        });
+        it("refuses addresses outside the allowed networks at connect; pgpool then takes clients from the gate only", () => {
+            assert.ok(gateLines.includes("tcp-request connection reject unless { src 172.28.40.0/24 127.0.0.1/32 }"), gate);
+            const hba = files.find((file) => file.name === "pool_hba.conf")!.content.split("\n").filter((line) => line.startsWith("host"));
+            assert.deepStrictEqual(hba.map((line) => line.split(/\s+/)), [["hostssl", "all", "all", "127.0.0.1/32", "scram-sha-256"]]);
+        });
+        it("is a configuration HAProxy accepts without a warning (haproxy -c)", () => {
+            const folder = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-gate-"));
+            try {
+                fs.writeFileSync(path.join(folder, "client-gate.cfg"), gate);
+                const result = spawnSync("haproxy", ["-c", "-f", path.join(folder, "client-gate.cfg")], { encoding: "utf8" });
+                if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") assert.fail("haproxy is missing: install Debian's haproxy package (scripts/install-test-deps.sh does)");
+                const output = `${result.stdout}${result.stderr}`;
+                assert.strictEqual(result.status, 0, output);
+                assert.doesNotMatch(output, /WARNING|ALERT/, output);
+            } finally {
+                fs.rmSync(folder, { recursive: true, force: true });
+            }
+        });
+        it("ships the gate's configuration and the script that runs it beside pgpool", () => {
+            assert.ok(files.some((file) => file.name === "client-gate.cfg" && file.content === gate));
+            const start = files.find((file) => file.name === "start.sh")!.content;
+            assert.match(start, /setpriv --pdeathsig TERM -- "\$CONFIG_DIR\/\$GATE_SCRIPT" \$\$/);
+        });
+    });
+
     describe("password files", () => {
         it("pool_passwd: AES-256-CBC of the password under the key file's text, base64", () => {
             const entry = pgpoolAesPassword("secret-password", "the-aes-key");
@@ -185,7 +228,7 @@ describe("renderers", () => {
             this.timeout(60_000);
             const executables = sets.flatMap(([service, files]) => files.filter((file) => file.mode === 0o755).map((file) => `${service}/${file.name}`));
             assert.deepStrictEqual(executables.filter((name) => !name.endsWith("start.sh")).sort(),
-                ["node0/rejoin.sh", "node1/rejoin.sh", "node2/rejoin.sh", "pgpool/attach-backends.sh", "pgpool/failover.sh", "pgpool/follow_primary.sh"]);
+                ["node0/rejoin.sh", "node1/rejoin.sh", "node2/rejoin.sh", "pgpool/attach-backends.sh", "pgpool/client-gate.sh", "pgpool/failover.sh", "pgpool/follow_primary.sh"]);
             for (const [service, files] of sets) {
                 assert.deepStrictEqual(inHostFolder(files, lintScripts), [], service);
                 for (const script of files.filter((file) => file.name.endsWith(".sh"))) {

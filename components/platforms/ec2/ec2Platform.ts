@@ -22,7 +22,7 @@ export interface Ec2PlatformArgs {
 export const DEBIAN_AMI_OWNER = "136693071363";
 
 /** Units of Debian's front-host packages that pgpool's and the exporter's own units replace. */
-export const FRONT_PACKAGED_UNITS = ["pgpool2.service", "prometheus-postgres-exporter.service"];
+export const FRONT_PACKAGED_UNITS = ["pgpool2.service", "haproxy.service", "prometheus-postgres-exporter.service"];
 
 /**
  * The prod substrate: private subnets over at least two zones, one instance per plan host (a

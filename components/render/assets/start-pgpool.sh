@@ -23,5 +23,8 @@ export PGPASSFILE="$RUN_DIR/$PGPASS_FILE"
 # Backends that come up after pgpool (any boot order) are attached by this companion. Its parent
 # is pgpool (this script's pid, kept through exec): it gets SIGTERM the moment pgpool exits.
 setpriv --pdeathsig TERM -- "$CONFIG_DIR/attach-backends.sh" $$ </dev/null &
+# Clients reach pgpool through the client gate, run the same way (it opens the client port once
+# pgpool listens on its loopback port).
+setpriv --pdeathsig TERM -- "$CONFIG_DIR/$GATE_SCRIPT" $$ </dev/null &
 # -D: forget the node states of a previous run; health checks establish them afresh.
 exec "$PGPOOL" -n -D -f "$CONFIG_DIR/pgpool.conf" -F "$RUN_DIR/pcp.conf" -a "$CONFIG_DIR/pool_hba.conf" -k "$RUN_DIR/$PGPOOL_KEY_FILE"

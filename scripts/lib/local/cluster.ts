@@ -61,7 +61,7 @@ function portOffsetFor(config: ClusterConfig, portBase: number | undefined): num
         throw new Error(`--port-base must be an integer 1024..65000, got ${portBase}`);
     }
     const offset = portBase - config.ports.pgpool;
-    const ports = [config.ports.primary, ...config.ports.replicas, config.ports.metrics, config.ports.pcp].map((port) => port + offset);
+    const ports = [config.ports.pgpoolInternal, config.ports.primary, ...config.ports.replicas, config.ports.metrics, config.ports.pcp].map((port) => port + offset);
     const outOfRange = ports.find((port) => port < 1024 || port > 65535);
     if (outOfRange !== undefined) throw new Error(`--port-base ${portBase} shifts a port to ${outOfRange}, outside 1024..65535`);
     return offset;

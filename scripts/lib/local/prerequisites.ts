@@ -12,6 +12,7 @@ export function requiredBinaries(postgresVersion: number): { path: string; debia
         ...["initdb", "pg_ctl", "postgres", "psql", "pg_basebackup", "pg_isready", "pg_rewind"].map((name) => ({ path: `${programs.postgresBinDir}/${name}`, debianPackage: `postgresql-${postgresVersion}` })),
         { path: programs.pgpoolBinary, debianPackage: "pgpool2" },
         { path: `${programs.pcpBinDir}/pcp_attach_node`, debianPackage: "pgpool2" },
+        { path: programs.gateBinary, debianPackage: "haproxy" },
         { path: programs.exporterBinary, debianPackage: "prometheus-postgres-exporter" },
         { path: "/usr/bin/openssl", debianPackage: "openssl" },
         { path: "/usr/bin/setpriv", debianPackage: "util-linux" },
