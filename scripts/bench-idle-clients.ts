@@ -1,13 +1,9 @@
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { localDown, localUp } from "./lib/local/cluster";
+import { withThrowawayCluster } from "./lib/local/throwawayCluster";
 import { integerOption, parseCommandLine, runMain } from "./lib/cli";
 import { parsePostgresUri } from "./lib/pg";
 import { ClientAttempt, clientsAtOnce, openIdleSockets, percentile, timedClient } from "./lib/drill/clientFlood";
 import { median } from "./lib/stats";
 import { progress, sleep } from "./lib/wait";
-import { freePortBase } from "./lib/ports";
 
 const USAGE = "npm run bench:idle-clients -- [--runs 3] [--idle 100] [--clients 300]";
 
@@ -22,9 +18,7 @@ runMain(async () => {
     const runs = integerOption(args.runs, "runs", { min: 1, max: 20 }) ?? 3;
     const idle = integerOption(args.idle, "idle", { min: 1, max: 2000 }) ?? 100;
     const clients = integerOption(args.clients, "clients", { min: 1, max: 2000 }) ?? 300;
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-bench-idle-"));
-    try {
-        const outputs = await localUp({ stateDir, portBase: await freePortBase() });
+    await withThrowawayCluster("pg-ha-bench-idle-", async (_stateDir, outputs) => {
         const target = parsePostgresUri(outputs.pgpoolConnectionString);
         const caPem = outputs.caCertificate;
         const behindIdle: ClientAttempt[] = [];
@@ -57,8 +51,5 @@ runMain(async () => {
             ...[...errors.entries()].map(([message, count]) => `  error x${count}: ${message}`),
             "",
         ].join("\n"));
-    } finally {
-        await localDown(stateDir);
-        fs.rmSync(stateDir, { recursive: true, force: true });
-    }
+    });
 });

@@ -1,14 +1,12 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { loadStackFile } from "../config/stackFile";
-import { localDown, localUp } from "./lib/local/cluster";
+import { withThrowawayCluster } from "./lib/local/throwawayCluster";
 import { integerOption, parseCommandLine, runMain } from "./lib/cli";
 import { parsePostgresUri } from "./lib/pg";
 import { PGBENCH, runPgbench } from "./lib/pgbench";
 import { median } from "./lib/stats";
 import { progress } from "./lib/wait";
-import { freePortBase } from "./lib/ports";
 
 const USAGE = "npm run bench:pgpool -- [--runs 3] [--seconds 10] [--clients 8] [--scale 10]";
 
@@ -29,9 +27,7 @@ runMain(async () => {
     const clients = integerOption(args.clients, "clients", { min: 1, max: 1000 }) ?? 8;
     const scale = integerOption(args.scale, "scale", { min: 1, max: 10_000 }) ?? 10;
     const pgbench = PGBENCH(loadStackFile("dev").postgresVersion);
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-bench-"));
-    try {
-        const outputs = await localUp({ stateDir, portBase: await freePortBase() });
+    await withThrowawayCluster("pg-ha-bench-", async (stateDir, outputs) => {
         const caFile = path.join(stateDir, "bench-ca.crt");
         fs.writeFileSync(caFile, outputs.caCertificate);
         const direct = parsePostgresUri(outputs.primaryConnectionString);
@@ -60,8 +56,5 @@ runMain(async () => {
             lines.push(`${mode.name.padEnd(46)} direct median ${median(tps.direct).toFixed(0).padStart(6)} tps, pgpool median ${median(tps.pgpool).toFixed(0).padStart(6)} tps, ratio ${ratio.toFixed(2)} (goal ${mode.goal.toFixed(1)}: ${ratio >= mode.goal ? "met" : "missed"})`);
         }
         process.stdout.write(`pgbench: ${clients} clients, 2 threads, ${seconds} s per run, ${runs} alternating runs per side, scale ${scale}, TLS verify-full everywhere\n${lines.join("\n")}\n`);
-    } finally {
-        await localDown(stateDir);
-        fs.rmSync(stateDir, { recursive: true, force: true });
-    }
+    });
 });

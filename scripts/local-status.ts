@@ -11,9 +11,10 @@ runMain(async () => {
         process.stdout.write("no cluster recorded in that state dir\n");
         return 1;
     }
-    process.stdout.write(`${"service".padEnd(10)} ${"state".padEnd(8)} ${"pid".padEnd(8)} port   log\n`);
+    process.stdout.write(`${"service".padEnd(10)} ${"state".padEnd(8)} ${"server".padEnd(8)} port   log\n`);
     for (const service of services) {
-        process.stdout.write(`${service.name.padEnd(10)} ${(service.running ? "running" : "stopped").padEnd(8)} ${String(service.pid).padEnd(8)} ${String(service.port).padEnd(6)} ${service.logFile}\n`);
+        // A supervised service between two starts of its server shows no server pid.
+        process.stdout.write(`${service.name.padEnd(10)} ${(service.running ? "running" : "stopped").padEnd(8)} ${String(service.serverPid ?? "-").padEnd(8)} ${String(service.port).padEnd(6)} ${service.logFile}\n`);
     }
     return services.every((service) => service.running) ? 0 : 3;
 });

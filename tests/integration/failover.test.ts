@@ -23,7 +23,8 @@ describe("failover on real servers: promote, follow, fence, rejoin", function ()
 
     before(async () => {
         stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-failover-"));
-        await localUp({ stateDir, portBase: await freePortBase() });
+        // Unsupervised: these tests restart nodes themselves, at chosen moments.
+        await localUp({ stateDir, portBase: await freePortBase(), supervise: false });
         outputsFile = path.join(stateDir, "outputs.json");
     });
 

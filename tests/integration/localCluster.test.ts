@@ -103,7 +103,8 @@ describe("local run on real PostgreSQL, Pgpool-II and postgres_exporter", functi
     it("runs every service as an unprivileged user", () => {
         for (const service of localStatus(stateDir)) {
             assert.ok(service.running, `${service.name} runs`);
-            const uid = Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${service.pid}/status`, "utf8"))![1]);
+            assert.ok(service.serverPid !== undefined, `${service.name} has a server`);
+            const uid = Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${service.serverPid}/status`, "utf8"))![1]);
             assert.notStrictEqual(uid, 0, `${service.name} runs as uid ${uid}`);
         }
     });

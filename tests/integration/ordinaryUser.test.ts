@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { readState, serverPidOf } from "../../scripts/lib/local/state";
 import { PROJECT_ROOT } from "../../config/projectRoot";
 import { isRoot } from "../../scripts/lib/local/prerequisites";
 import { freePortBase } from "../../scripts/lib/ports";
@@ -47,7 +48,7 @@ describe("local run as an ordinary user", function () {
         }
         workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-user-"));
         // The scripts read their shell and SQL assets where the project keeps them.
-        for (const entry of ["build", "Pulumi.yaml", "Pulumi.dev.yaml", "package.json", "components/render/assets"]) {
+        for (const entry of ["build", "Pulumi.yaml", "Pulumi.dev.yaml", "package.json", "components/render/assets", "scripts/lib/local/supervise.sh"]) {
             fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(workDir, entry), { recursive: true });
         }
         for (const name of runtimePackages()) {
@@ -70,13 +71,15 @@ describe("local run as an ordinary user", function () {
         const verify = runAs("verify.js", ["--outputs", path.join(stateDir, "outputs.json")]);
         assert.strictEqual(verify.status, 0, `verify failed:\n${verify.stdout}\n${verify.stderr}`);
         assert.match(verify.stdout, /verify: 7 passed, 0 failed/);
-        const state = JSON.parse(fs.readFileSync(path.join(stateDir, "state.json"), "utf8")) as { serviceUser: string; services: { pid: number }[] };
+        const state = readState(stateDir)!;
         const expectedUser = isRoot() ? TEST_USER : os.userInfo().username;
         assert.strictEqual(state.serviceUser, expectedUser);
         const expectedUid = Number(execFileSync("id", ["-u", expectedUser], { encoding: "utf8" }));
         for (const service of state.services) {
-            const uid = Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${service.pid}/status`, "utf8"))![1]);
-            assert.strictEqual(uid, expectedUid, `pid ${service.pid} runs as uid ${uid}`);
+            const pid = serverPidOf(service);
+            assert.ok(pid !== undefined, `${service.name} has a server`);
+            const uid = Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
+            assert.strictEqual(uid, expectedUid, `${service.name}'s server (pid ${pid}) runs as uid ${uid}`);
         }
         const down = runAs("local-down.js", ["--state-dir", stateDir]);
         assert.strictEqual(down.status, 0, down.stderr);

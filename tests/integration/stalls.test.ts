@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { serverPidOf } from "../../scripts/lib/local/state";
 import { CLIENT_GATE } from "../../components/render/clientGateConf";
 import { closedCount, clientsAtOnce, openIdleSockets, percentile, timedClient } from "../../scripts/lib/drill/clientFlood";
 import { formatDrillReport, largestGap, runFailoverDrill, stallProcessTree } from "../../scripts/lib/drill/failoverDrill";
@@ -137,7 +138,7 @@ describe("stalls and lost standbys on real servers (issue 15)", function () {
             writer.start();
             await sleep(1000);
             const frozenAt = Date.now();
-            await stallProcessTree(record.pid, 20_000);
+            await stallProcessTree(serverPidOf(record)!, 20_000);
             await sleep(1000);
             await writer.stop();
             const during = writer.acked.filter((write) => write.at > frozenAt);

@@ -2,7 +2,8 @@ import * as path from "path";
 import { StackOutputs } from "../../../components/render";
 import { openLocalCluster, streamingReplicas } from "../local/cluster";
 import { answersAsPrimary, appThroughPgpool, currentPrimary, poolNodes, superuserOn } from "../local/pgpoolControl";
-import { descendantsOf, isSameProcess } from "../local/processes";
+import { descendantsOf } from "../local/processes";
+import { serverPidOf } from "../local/state";
 import { localRejoin } from "../local/rejoin";
 import { readOutputsFile } from "../verify/outputsSource";
 import { formatTable, verifyCluster } from "../verify/verify";
@@ -18,7 +19,11 @@ export interface FailoverDrillOptions {
     readonly afterRecoveryMs?: number;
     /** Longest wait for recovery and for the followers. Defaults to 30 s. */
     readonly deadlineMs?: number;
-    /** Rejoin the killed primary with pg_rewind and run verify. Defaults to true. */
+    /**
+     * Bring the failed primary back as a standby, then run verify: on a supervised local run its
+     * supervisor restarts it and it rejoins by itself (the drill waits and measures); on an
+     * unsupervised one the drill runs `npm run rejoin`'s code. Defaults to true.
+     */
     readonly rejoin?: boolean;
     /**
      * What happens to the primary: SIGKILL of its postmaster (a crash), or SIGSTOP of its whole
@@ -55,7 +60,10 @@ export interface FailoverDrillReport {
     readonly followers: string[];
     /** Kill to every surviving standby streaming from the new primary and up in pgpool. */
     readonly followMs: number;
+    /** Unsupervised: how long `npm run rejoin` took. */
     readonly rejoinMs?: number;
+    /** Supervised: fault to the failed node streaming from the new primary and attached, with no human step. */
+    readonly backByItselfMs?: number;
     readonly verify?: CheckResult[];
 }
 
@@ -72,7 +80,8 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
     const deadlineMs = options.deadlineMs ?? 30_000;
     const primary = await currentPrimary(cluster);
     const record = cluster.state.services.find((service) => service.name === primary.name);
-    if (record === undefined || !isSameProcess(record.pid, record.startTime)) throw new Error(`the primary ${primary.name} is not a process this state dir started`);
+    const serverPid = record === undefined ? undefined : serverPidOf(record);
+    if (serverPid === undefined) throw new Error(`the primary ${primary.name} is not a process this state dir started`);
 
     const { topology, config, secrets } = cluster;
     const writer = new NumberedWriter(appThroughPgpool(cluster), secrets.pki.caCertPem);
@@ -83,11 +92,11 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
     const killedAt = Date.now();
     let thawed: Promise<number | undefined> = Promise.resolve(undefined);
     if (fault.kind === "kill") {
-        process.kill(record.pid, "SIGKILL");
-        progress(`killed ${primary.name} (postmaster pid ${record.pid}) with SIGKILL after ${writer.acked.length} acknowledged writes`);
+        process.kill(serverPid, "SIGKILL");
+        progress(`killed ${primary.name} (postmaster pid ${serverPid}) with SIGKILL after ${writer.acked.length} acknowledged writes`);
     } else {
-        thawed = stallProcessTree(record.pid, fault.stallMs);
-        progress(`froze ${primary.name} (postmaster pid ${record.pid} and its children) with SIGSTOP for ${fault.stallMs} ms after ${writer.acked.length} acknowledged writes`);
+        thawed = stallProcessTree(serverPid, fault.stallMs);
+        progress(`froze ${primary.name} (postmaster pid ${serverPid} and its children) with SIGSTOP for ${fault.stallMs} ms after ${writer.acked.length} acknowledged writes`);
     }
     let recoveredAt: number | undefined;
     let thawedAt: number | undefined;
@@ -134,10 +143,25 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
         followMs,
     };
     if (options.rejoin === false) return report;
+    if (cluster.state.supervised === true) {
+        await waitUntil(`${primary.name} to come back as a standby of ${newPrimary.name} by itself`, async () => {
+            const streaming = await streamingReplicas(superuserOn(cluster, newPrimary), secrets.pki.caCertPem);
+            return streaming.has(primary.name) && (await poolNodes(cluster)).some((state) => state.nodeId === primary.index && state.status !== "down");
+        }, { timeoutMs: Math.max(deadlineMs, SELF_REJOIN_DEADLINE_MS), intervalMs: 100 });
+        const backByItselfMs = Date.now() - killedAt;
+        progress(`${primary.name} streams from ${newPrimary.name} and is attached, ${backByItselfMs} ms after the fault, by itself`);
+        return { ...report, backByItselfMs, verify: await verifyCluster(outputs, { onResult: () => undefined }) };
+    }
     const rejoin = await localRejoin(stateDir, primary.name, deadlineMs);
     const verify = await verifyCluster(outputs, { onResult: () => undefined });
     return { ...report, rejoinMs: rejoin.durationMs, verify };
 }
+
+/**
+ * Longest wait for a failed primary to come back by itself: its supervisor's restart, its wait
+ * out of the failover window, a rewind and its start, then attach-backends.sh's next round.
+ */
+const SELF_REJOIN_DEADLINE_MS = 90_000;
 
 /** SIGSTOP to a process and every process below it, SIGCONT to the same ones after `stallMs`; resolves to the time of the thaw. */
 export async function stallProcessTree(pid: number, stallMs: number): Promise<number> {
@@ -179,6 +203,7 @@ export function formatDrillReport(report: FailoverDrillReport): string {
     ];
     if (report.staleFencedMs !== undefined) lines.push(`stale primary             ${report.killed} shut down ${report.staleFencedMs} ms after the thaw (attach-backends.sh)`);
     if (report.rejoinMs !== undefined) lines.push(`rejoin                    ${report.killed} rewound and streaming in ${report.rejoinMs} ms`);
+    if (report.backByItselfMs !== undefined) lines.push(`back by itself            ${report.killed} restarted by its supervisor, streaming from ${report.newPrimary} and attached ${report.backByItselfMs} ms after the fault`);
     if (report.verify !== undefined) lines.push("", formatTable(report.verify));
     return lines.join("\n");
 }

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ClusterConfig, CONFIG_NAMESPACE, parseStackConfig, PGPOOL_SERVICE } from "../../../config";
+import { PROJECT_ROOT } from "../../../config/projectRoot";
 import { readStackFileConfig } from "../../../config/stackFile";
 import { ClusterPlan, planCluster, PlannedService, PlanSecrets } from "../../../components/plan";
 import { BackupRepository, RenderedFile, StackOutputs, START_SCRIPT } from "../../../components/render";
@@ -19,7 +20,7 @@ import {
 import { descendantsOf, isSameProcess, logTail, startDetached, StartedProcess, stopProcess } from "./processes";
 import { isReady } from "./readiness";
 import {
-    LocalRepositoryKind, LocalSecrets, LocalState, readSecrets, SECRETS_FILE, serviceRecord, readState, ServiceRecord, STATE_FILE, writeOutputs, writeSecrets, writeState,
+    LocalRepositoryKind, LocalSecrets, LocalState, readSecrets, SECRETS_FILE, serverPidOf, serviceRecord, readState, ServiceRecord, STATE_FILE, writeOutputs, writeSecrets, writeState,
 } from "./state";
 
 export type { LocalCluster } from "./localCluster";
@@ -40,6 +41,12 @@ export interface LocalUpOptions {
      * "preferred" } }`; kept in the state dir for every later command. Defaults to none.
      */
     readonly configOverrides?: Readonly<Record<string, unknown>>;
+    /**
+     * Run each service under a supervisor that starts it again whenever it exits (supervise.sh),
+     * as Docker and systemd do on the stacks. Defaults to true; false leaves restarts to the
+     * caller (tests that restart a node at a chosen moment).
+     */
+    readonly supervise?: boolean;
 }
 
 /** The stack file's config with `overrides` set over its project keys, checked as the program checks it. */
@@ -233,7 +240,8 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
 
     const started: ServiceRecord[] = [];
     const processes = new Map<string, StartedProcess>();
-    const record = (): void => writeState(cluster.stateDir, { stack: stackOption(options.stack), ...(options.configOverrides === undefined ? {} : { configOverrides: options.configOverrides }), backupRepository: cluster.backupRepository, portOffset: cluster.topology.pgpool.port - cluster.config.ports.pgpool, serviceUser: cluster.serviceUser, services: started });
+    const supervised = options.supervise ?? true;
+    const record = (): void => writeState(cluster.stateDir, { stack: stackOption(options.stack), ...(options.configOverrides === undefined ? {} : { configOverrides: options.configOverrides }), backupRepository: cluster.backupRepository, portOffset: cluster.topology.pgpool.port - cluster.config.ports.pgpool, serviceUser: cluster.serviceUser, supervised, services: started });
     const track = (name: string, child: StartedProcess, entry: ServiceRecord): void => {
         processes.set(name, child);
         started.push(entry);
@@ -247,7 +255,8 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
         }
     };
     const startService = (service: PlannedService): void => {
-        const { process: child, record: entry } = startPlannedService(cluster.stateDir, service);
+        disarm(cluster.stateDir, service.name);
+        const { process: child, record: entry } = startPlannedService(cluster.stateDir, service, supervised);
         track(service.name, child, entry);
     };
     const ready = (service: PlannedService): Promise<number> => waitUntil(`${service.name} to be ready (${service.readiness.kind})`, () => isReady(cluster, service), { timeoutMs, intervalMs: 200, abortIf: abortIfExited(service.name) });
@@ -280,7 +289,10 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
                 archiving = archiveFirstSegment(cluster, cluster.topology.nodes[0]!, timeoutMs).then(() => undefined, (error: Error) => error);
             }
             const took = await Promise.all(wave.map(ready));
-            for (const service of wave) readyServices.add(service.name);
+            for (const service of wave) {
+                readyServices.add(service.name);
+                if (supervised) arm(cluster.stateDir, service.name);
+            }
             progress(`${wave.map((service, i) => `${service.name} ready after ${took[i]} ms`).join(", ")}`);
         }
         const archivingError = await archiving;
@@ -302,17 +314,48 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
  */
 export function restartService(stateDir: string, name: string): StartedProcess {
     const cluster = openLocalCluster(stateDir);
-    const { process: started, record } = startPlannedService(cluster.stateDir, cluster.plan.service(name));
+    const supervised = cluster.state.supervised === true;
+    // A second supervisor would start a second server on the same data.
+    const running = cluster.state.services.find((service) => service.name === name && isSameProcess(service.pid, service.startTime));
+    if (supervised && running !== undefined) throw new Error(`${name}'s supervisor still runs (pid ${running.pid}): stop it before starting it again`);
+    if (supervised) arm(cluster.stateDir, name);
+    const { process: started, record } = startPlannedService(cluster.stateDir, cluster.plan.service(name), supervised);
     const others = cluster.state.services.filter((entry) => entry.name !== name);
     writeState(cluster.stateDir, { ...cluster.state, services: [...others, record] });
     return started;
 }
 
-/** A service of the plan started from its start script, with the record the state dir keeps of it. */
-function startPlannedService(stateDir: string, service: PlannedService): { process: StartedProcess; record: ServiceRecord } {
+/** The supervisor of the local run's services (see the script). */
+const SUPERVISE_SCRIPT = path.join(PROJECT_ROOT, "scripts", "lib", "local", "supervise.sh");
+
+/** The file whose presence tells a service's supervisor to restart it when it exits (it was ready once). */
+function armedFile(stateDir: string, name: string): string {
+    return path.join(serviceDir(stateDir, name), "supervise.armed");
+}
+
+function arm(stateDir: string, name: string): void {
+    fs.writeFileSync(armedFile(stateDir, name), "");
+}
+
+function disarm(stateDir: string, name: string): void {
+    fs.rmSync(armedFile(stateDir, name), { force: true });
+}
+
+/**
+ * A service of the plan started from its start script, under its supervisor when `supervised`,
+ * with the record the state dir keeps of it.
+ */
+function startPlannedService(stateDir: string, service: PlannedService, supervised: boolean): { process: StartedProcess; record: ServiceRecord } {
     const logFile = serviceLogFile(stateDir, service.name);
-    const started = startDetached(["/bin/bash", path.join(service.configDir, START_SCRIPT)], logFile);
-    return { process: started, record: serviceRecord(service.name, started.pid, service.ports[0]!.port, logFile, service.stopSignal) };
+    const start = ["/bin/bash", path.join(service.configDir, START_SCRIPT)];
+    if (!supervised) {
+        const started = startDetached(start, logFile);
+        return { process: started, record: serviceRecord(service.name, started.pid, service.ports[0]!.port, logFile, service.stopSignal) };
+    }
+    const pidFile = path.join(serviceDir(stateDir, service.name), "server.pid");
+    fs.rmSync(pidFile, { force: true });
+    const started = startDetached(["/bin/bash", SUPERVISE_SCRIPT, pidFile, armedFile(stateDir, service.name), service.stopSignal, ...start], logFile);
+    return { process: started, record: serviceRecord(service.name, started.pid, service.ports[0]!.port, logFile, service.stopSignal, pidFile) };
 }
 
 /**
@@ -362,8 +405,12 @@ export async function localDown(stateDir: string): Promise<{ name: string; resul
 
 export interface ServiceStatus {
     readonly name: string;
+    /** The supervisor's pid on a supervised run, else the server's. */
     readonly pid: number;
+    /** The server's pid now (restarts change it); undefined while none runs. */
+    readonly serverPid?: number;
     readonly port: number;
+    /** Its supervisor, or the server itself when unsupervised, runs. */
     readonly running: boolean;
     readonly logFile: string;
 }
@@ -371,6 +418,6 @@ export interface ServiceStatus {
 export function localStatus(stateDir: string): ServiceStatus[] {
     const state = readState(path.resolve(stateDir));
     return (state?.services ?? []).map((service) => ({
-        name: service.name, pid: service.pid, port: service.port, running: isSameProcess(service.pid, service.startTime), logFile: service.logFile,
+        name: service.name, pid: service.pid, serverPid: serverPidOf(service), port: service.port, running: isSameProcess(service.pid, service.startTime), logFile: service.logFile,
     }));
 }

@@ -46,6 +46,12 @@ export function startTime(pid: number): string | undefined {
     return procStat(pid)?.[19];
 }
 
+/** The parent pid of a living process, undefined when there is none. */
+export function parentOf(pid: number): number | undefined {
+    const stat = procStat(pid);
+    return stat === undefined || stat[0] === "Z" || stat[0] === "X" ? undefined : Number(stat[1]);
+}
+
 /** True when `pid` is still the process that was recorded with `recordedStartTime`. */
 export function isSameProcess(pid: number, recordedStartTime: string): boolean {
     return isAlive(pid) && startTime(pid) === recordedStartTime;

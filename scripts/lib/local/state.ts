@@ -3,11 +3,12 @@ import * as path from "path";
 import { ClusterPasswords, PASSWORD_NAMES, StackOutputs } from "../../../components/render";
 import { readUserJson } from "../cli";
 import { LocalPki } from "./pki";
-import { isSameProcess, startTime } from "./processes";
+import { isSameProcess, parentOf, startTime } from "./processes";
 
-/** One process the local run started. */
+/** One process the local run started: a service's supervisor, or the server itself when unsupervised. */
 export interface ServiceRecord {
     readonly name: string;
+    /** What to signal to stop the service: its supervisor when supervised. */
     readonly pid: number;
     /** From /proc: with the pid, proves a later pid is still this process. */
     readonly startTime: string;
@@ -15,14 +16,32 @@ export interface ServiceRecord {
     readonly logFile: string;
     /** Fast shutdown: SIGINT for PostgreSQL and pgpool, SIGTERM for the exporter. */
     readonly stopSignal: NodeJS.Signals;
+    /** Where the supervisor writes the pid of the server it runs now; none when unsupervised. */
+    readonly serverPidFile?: string;
 }
 
 /** Where the local run keeps backups: a folder, or an S3-compatible server of its own (s3rver). */
 export type LocalRepositoryKind = "posix" | "s3";
 
 /** The record of a process just started: its start time from /proc pins the pid to it. */
-export function serviceRecord(name: string, pid: number, port: number, logFile: string, stopSignal: NodeJS.Signals): ServiceRecord {
-    return { name, pid, startTime: startTime(pid) ?? "", port, logFile, stopSignal };
+export function serviceRecord(name: string, pid: number, port: number, logFile: string, stopSignal: NodeJS.Signals, serverPidFile?: string): ServiceRecord {
+    return { name, pid, startTime: startTime(pid) ?? "", port, logFile, stopSignal, ...(serverPidFile === undefined ? {} : { serverPidFile }) };
+}
+
+/**
+ * The pid of the server a service runs now: the one its supervisor started last (a child of it,
+ * alive), or the recorded process when unsupervised; undefined when none runs.
+ */
+export function serverPidOf(record: ServiceRecord): number | undefined {
+    if (!isSameProcess(record.pid, record.startTime)) return undefined;
+    if (record.serverPidFile === undefined) return record.pid;
+    let pid: number;
+    try {
+        pid = Number(fs.readFileSync(record.serverPidFile, "utf8").trim());
+    } catch {
+        return undefined;
+    }
+    return Number.isInteger(pid) && pid > 0 && parentOf(pid) === record.pid ? pid : undefined;
 }
 
 export interface LocalState {
@@ -32,6 +51,8 @@ export interface LocalState {
     readonly backupRepository: LocalRepositoryKind;
     readonly portOffset: number;
     readonly serviceUser: string;
+    /** Whether each service runs under a supervisor that restarts it (local:up's default). Absent: no. */
+    readonly supervised?: boolean;
     readonly services: readonly ServiceRecord[];
 }
 
