@@ -4,9 +4,9 @@ import { integerOption, parseCommandLine, runMain } from "./lib/cli";
 import { openLocalCluster } from "./lib/local/cluster";
 import { withThrowawayCluster } from "./lib/local/throwawayCluster";
 import { appThroughPgpool, currentPrimary, superuserOn } from "./lib/local/pgpoolControl";
-import { localSwitchover } from "./lib/local/switchover";
+import { localSwitchover, SwitchoverResult } from "./lib/local/switchover";
 import { median } from "./lib/stats";
-import { progress, sleep } from "./lib/wait";
+import { progress, sleep, waitUntil } from "./lib/wait";
 
 const USAGE = "npm run bench:switchover -- [--runs 5]";
 
@@ -33,10 +33,17 @@ runMain(async () => {
             await writer.prepare();
             writer.start();
             await sleep(1000);
-            const result = await localSwitchover(stateDir, target.name).finally(async () => {
+            let result: SwitchoverResult;
+            try {
+                result = await localSwitchover(stateDir, target.name);
+                // Writes may still wait (for a standby to stream again) when the switchover returns:
+                // the pause ends with the first write acknowledged after it.
+                const returnedAt = Date.now();
+                await waitUntil("a write acknowledged after the switchover", async () => writer.acked.some((write) => write.at > returnedAt), { timeoutMs: 60_000, intervalMs: 20 });
                 await sleep(1000);
+            } finally {
                 await writer.stop();
-            });
+            }
             const pause = largestGap(writer.acked.map((write) => write.at));
             const missing = await missingWrites(superuserOn(cluster, await currentPrimary(cluster)), { caPem, database: cluster.config.databaseName }, writer.acked);
             pauses.push(pause);

@@ -15,6 +15,9 @@ export const FOLLOW_WAIT_SECONDS = 30;
  */
 export const FOLLOW_CHECK_SECONDS = 3;
 
+/** Seconds failover.sh waits, in a planned switchover, for the primary to finish its clean shutdown. */
+export const SWITCHOVER_SHUTDOWN_SECONDS = 30;
+
 /** Seconds between two rounds of attach-backends.sh. */
 export const ATTACH_CHECK_SECONDS = 2;
 
@@ -36,6 +39,7 @@ export function failoverEnv(context: RenderContext): Record<string, EnvValue> {
         FOLLOW_WAIT_SECONDS,
         FOLLOW_CHECK_SECONDS,
         ATTACH_CHECK_SECONDS,
+        SWITCHOVER_SHUTDOWN_SECONDS,
         LAG_DETACH_BYTES,
         DURABILITY: context.config.durability.mode,
         DURABILITY_WAIT_SECONDS: context.config.durability.waitSeconds,

@@ -20,7 +20,19 @@ if [ "$failed_id" != "$old_primary_id" ]; then
 fi
 
 preferred=$lowest_live_id
-if [ -s "$PROMOTE_CANDIDATE_FILE" ]; then preferred=$(<"$PROMOTE_CANDIDATE_FILE"); rm -f "$PROMOTE_CANDIDATE_FILE"; fi
+if [ -s "$PROMOTE_CANDIDATE_FILE" ]; then
+    preferred=$(<"$PROMOTE_CANDIDATE_FILE")
+    rm -f "$PROMOTE_CANDIDATE_FILE"
+    # A planned switchover shuts the primary down cleanly. Its client sessions break at once, so
+    # pgpool may run this before the shutdown checkpoint has reached the standbys (seen under a
+    # writer: the target was promoted without it and the switchover never saw it arrive). Wait
+    # while the primary says it is shutting down: it exits only once its walsenders have sent
+    # everything to the standbys that stream.
+    deadline=$((SECONDS + SWITCHOVER_SHUTDOWN_SECONDS))
+    while "${PSQL%/*}/pg_isready" -q -t 2 -h "${NODE_HOSTS[$failed_id]}" -p "${NODE_PORTS[$failed_id]}"; [ $? = 1 ] && [ "$SECONDS" -lt "$deadline" ]; do
+        sleep 0.1
+    done
+fi
 
 # Ask every node at once: the failed one whether it still answers as primary (a frozen one costs
 # a connect timeout, which the others' answers do not wait for), the others how much WAL each has
