@@ -2,15 +2,16 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { formatDrillReport, runFailoverDrill } from "../../scripts/lib/drill/failoverDrill";
+import { formatDrillReport, largestGap, runFailoverDrill } from "../../scripts/lib/drill/failoverDrill";
+import { missingWrites, NumberedWriter } from "../../scripts/lib/drill/writer";
 import { localDown, localUp, openLocalCluster, restartService, streamingReplicas } from "../../scripts/lib/local/cluster";
 import { serviceDir } from "../../scripts/lib/local/layout";
-import { answersAsPrimary, currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
+import { answersAsPrimary, appThroughPgpool, currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
 import { readState } from "../../scripts/lib/local/state";
 import { localRejoin } from "../../scripts/lib/local/rejoin";
-import { localSwitchover, SwitchoverRefused } from "../../scripts/lib/local/switchover";
+import { localSwitchover, SwitchoverRefused, SwitchoverResult } from "../../scripts/lib/local/switchover";
 import { withClient } from "../../scripts/lib/pg";
-import { waitUntil } from "../../scripts/lib/wait";
+import { sleep, waitUntil } from "../../scripts/lib/wait";
 import { formatTable, verifyCluster } from "../../scripts/lib/verify/verify";
 import { freePortBase } from "../../scripts/lib/ports";
 
@@ -165,14 +166,28 @@ describe("failover on real servers: promote, follow, fence, rejoin", function ()
             assert.ok((await poolNodes(cluster)).every((entry) => entry.status !== "down"), "every node is still up");
         });
 
-        it("promotes the chosen standby with no data loss and rejoins the old primary", async () => {
+        it("promotes the chosen standby under a writer with no data loss and rejoins the old primary", async () => {
             const cluster = openLocalCluster(stateDir);
             const before = await currentPrimary(cluster);
             const target = cluster.topology.nodes.find((node) => node.index !== before.index)!;
             const ca = cluster.secrets.pki.caCertPem;
             await withClient(superuserOn(cluster, before), { caPem: ca }, (client) => client.query("CREATE TABLE IF NOT EXISTS switchover_marker (written_at timestamptz); INSERT INTO switchover_marker VALUES (now())"));
-            const result = await localSwitchover(stateDir, target.name);
-            process.stderr.write(`switchover ${result.from} -> ${result.to}: writes paused ${result.writeOutageMs} ms\n`);
+            // Under a writer pgpool fails the primary over on the sessions its shutdown breaks,
+            // before the switchover asks it to: the target must still get every WAL record.
+            const writer = new NumberedWriter(appThroughPgpool(cluster), ca);
+            await writer.prepare();
+            writer.start();
+            await sleep(1000);
+            let result: SwitchoverResult;
+            try {
+                result = await localSwitchover(stateDir, target.name);
+                const returnedAt = Date.now();
+                await waitUntil("a write acknowledged after the switchover", async () => writer.acked.some((write) => write.at > returnedAt), { timeoutMs: 30_000, intervalMs: 20 });
+            } finally {
+                await writer.stop();
+            }
+            process.stderr.write(`switchover ${result.from} -> ${result.to}: primary stopped to writes routed ${result.writeOutageMs} ms, largest gap between acknowledged writes ${largestGap(writer.acked.map((write) => write.at))} ms\n`);
+            assert.deepStrictEqual(await missingWrites(superuserOn(cluster, target), { caPem: ca, database: cluster.config.databaseName }, writer.acked), [], "acknowledged writes missing on the new primary");
             assert.strictEqual(result.to, target.name);
             assert.strictEqual((await currentPrimary(cluster)).name, target.name);
             const rows = await withClient(superuserOn(cluster, target), { caPem: ca }, async (client) => (await client.query("SELECT * FROM switchover_marker")).rowCount);
