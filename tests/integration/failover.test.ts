@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { formatDrillReport, largestGap, runFailoverDrill } from "../../scripts/lib/drill/failoverDrill";
 import { missingWrites, NumberedWriter } from "../../scripts/lib/drill/writer";
-import { localDown, localUp, openLocalCluster, restartService, streamingReplicas } from "../../scripts/lib/local/cluster";
+import { localDown, localUp, openLocalCluster, restartService, stopService, streamingReplicas } from "../../scripts/lib/local/cluster";
 import { serviceDir } from "../../scripts/lib/local/layout";
 import { answersAsPrimary, appThroughPgpool, currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
 import { readState } from "../../scripts/lib/local/state";
@@ -164,6 +164,24 @@ describe("failover on real servers: promote, follow, fence, rejoin", function ()
             }
             assert.strictEqual((await currentPrimary(cluster)).name, primary.name, "the primary is unchanged");
             assert.ok((await poolNodes(cluster)).every((entry) => entry.status !== "down"), "every node is still up");
+        });
+
+        it("refuses a standby that is down (stopped, detached by pgpool), changing nothing", async () => {
+            const cluster = openLocalCluster(stateDir);
+            const primary = await currentPrimary(cluster);
+            const standby = cluster.topology.nodes.find((node) => node.index !== primary.index)!;
+            assert.strictEqual(await stopService(stateDir, standby.name), "stopped");
+            try {
+                await waitUntil(`pgpool to detach ${standby.name}`, async () => (await poolNodes(cluster)).some((entry) => entry.nodeId === standby.index && entry.status === "down") || "not yet", { timeoutMs: 30_000, intervalMs: 200, isPermanent: () => false });
+                await assert.rejects(localSwitchover(stateDir, standby.name), (error: Error) => error instanceof SwitchoverRefused && new RegExp(`^${standby.name} of the local cluster in .* is not running`).test(error.message));
+                assert.strictEqual((await currentPrimary(cluster)).name, primary.name, "the primary is unchanged");
+            } finally {
+                restartService(stateDir, standby.name);
+            }
+            await waitUntil(`${standby.name} to stream and be attached again`, async () => {
+                const streaming = (await streamingReplicas(superuserOn(cluster, primary), cluster.secrets.pki.caCertPem)).has(standby.name);
+                return (streaming && (await poolNodes(cluster)).some((entry) => entry.nodeId === standby.index && entry.status !== "down")) || "not yet";
+            }, { timeoutMs: 60_000, intervalMs: 200 });
         });
 
         it("promotes the chosen standby under a writer with no data loss and rejoins the old primary", async () => {
