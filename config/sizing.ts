@@ -9,6 +9,8 @@ export interface PostgresTuning {
     readonly maintenanceWorkMemMb: number;
     readonly workMemMb: number;
     readonly walKeepSizeMb: number;
+    /** max_slot_wal_keep_size: the WAL a slot may hold for a standby that is down or far behind. */
+    readonly maxSlotWalKeepSizeMb: number;
 }
 
 /** Connections beyond pgpool's pool: exporter, admin sessions, failover scripts. */
@@ -88,6 +90,9 @@ export function postgresTuningFor(node: NodeSizing, pool: PoolSettings): Postgre
     const workMemMb = Math.max(4, Math.floor((node.memoryMb - sharedBuffersMb) / 4 / maxConnections));
     // Keep up to 1% of the disk in WAL so a replica that falls behind can catch up without its slot.
     const walKeepSizeMb = Math.max(512, Math.floor((node.diskGb * 1024) / 100));
+    // A tenth of the disk for what slots hold, so that a standby gone for good cannot fill the
+    // primary's disk: past it the slot is invalidated and the standby clones afresh when it starts.
+    const maxSlotWalKeepSizeMb = Math.max(2 * walKeepSizeMb, Math.floor((node.diskGb * 1024) / 10));
     return {
         maxConnections,
         superuserReservedConnections: SUPERUSER_RESERVED_CONNECTIONS,
@@ -96,6 +101,7 @@ export function postgresTuningFor(node: NodeSizing, pool: PoolSettings): Postgre
         maintenanceWorkMemMb,
         workMemMb,
         walKeepSizeMb,
+        maxSlotWalKeepSizeMb,
     };
 }
 

@@ -59,6 +59,7 @@ export function renderPostgresqlConf(context: RenderContext, node: PostgresEndpo
         max_wal_senders: 10,
         max_replication_slots: 10,
         wal_keep_size: `${tuning.walKeepSizeMb}MB`,
+        max_slot_wal_keep_size: `${tuning.maxSlotWalKeepSizeMb}MB`,
         hot_standby: true,
         hot_standby_feedback: true,
         // pg_rewind needs hint bits in WAL to bring a failed primary back as a standby.

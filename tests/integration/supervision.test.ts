@@ -7,7 +7,9 @@ import { timedClient } from "../../scripts/lib/drill/clientFlood";
 import { formatDrillReport, runFailoverDrill } from "../../scripts/lib/drill/failoverDrill";
 import { localDown, localUp, openLocalCluster, restartService, stopService, streamingReplicas } from "../../scripts/lib/local/cluster";
 import { serviceLogFile } from "../../scripts/lib/local/layout";
-import { appThroughPgpool, currentPrimary, superuserOn } from "../../scripts/lib/local/pgpoolControl";
+import { appThroughPgpool, currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
+import { withClient } from "../../scripts/lib/pg";
+import { verifyCluster } from "../../scripts/lib/verify/verify";
 import { checkPortFree } from "../../scripts/lib/local/prerequisites";
 import { descendantsOf, isSameProcess } from "../../scripts/lib/local/processes";
 import { readState, serverPidOf, ServiceRecord } from "../../scripts/lib/local/state";
@@ -79,5 +81,54 @@ describe("supervision on the local run: a service that exits is started again, a
         await checkPortFree(standby.port, standby.name);
         restartService(stateDir, standby.name);
         await waitUntil(`${standby.name} to stream again`, async () => (await streamingReplicas(superuserOn(cluster, primary), cluster.secrets.pki.caCertPem)).has(standby.name), { timeoutMs: 60_000 });
+    });
+});
+
+describe("a standby away longer than the primary keeps WAL for it clones itself afresh when it starts (issue 14)", function () {
+    this.timeout(300_000);
+    let stateDir = "";
+
+    before(async () => {
+        stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-wal-gone-"));
+        // A 10 GB disk: slots may hold 1 GB of WAL (max_slot_wal_keep_size), wal_keep_size 512 MB.
+        await localUp({ stateDir, portBase: await freePortBase(), configOverrides: { nodeSizing: { cpus: 2, memoryMb: 4096, diskGb: 10 } } });
+    });
+
+    after(async () => {
+        if (stateDir === "") return;
+        await localDown(stateDir);
+        fs.rmSync(stateDir, { recursive: true, force: true });
+    });
+
+    it("re-clones a standby whose slot was invalidated and whose WAL the primary removed while it was down; it streams and verify passes", async () => {
+        const cluster = openLocalCluster(stateDir);
+        const primary = await currentPrimary(cluster);
+        const standby = cluster.topology.nodes.find((node) => node.index !== primary.index)!;
+        const ca = cluster.secrets.pki.caCertPem;
+        assert.strictEqual(await stopService(stateDir, standby.name), "stopped");
+        const stoppedAt = Date.now();
+        const slot = await withClient(superuserOn(cluster, primary), { caPem: ca }, async (client) => {
+            // 1.15 GB of WAL in 16 MB segments: more than the slot may hold (1 GB), and then more than wal_keep_size (512 MB).
+            await client.query("CREATE TABLE IF NOT EXISTS wal_filler (n int)");
+            for (let segment = 0; segment < 72; segment++) await client.query("INSERT INTO wal_filler VALUES (1); SELECT pg_switch_wal()");
+            // Segments leave pg_wal only once archived.
+            await waitUntil("the archiver to catch up", async () => (await client.query<{ done: boolean }>(
+                "SELECT last_archived_wal = pg_walfile_name(pg_current_wal_lsn() - 1) AS done FROM pg_stat_archiver")).rows[0]!.done || "not yet", { timeoutMs: 120_000, intervalMs: 500 });
+            await client.query("CHECKPOINT");
+            process.stderr.write(`WAL written and archived, checkpoint done: ${Date.now() - stoppedAt} ms after ${standby.name} stopped\n`);
+            return (await client.query<{ wal_status: string }>("SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1", [`${standby.name}_slot`])).rows[0]?.wal_status;
+        });
+        assert.strictEqual(slot, "lost", `${standby.name}'s slot after 1.15 GB of WAL`);
+        const logFile = serviceLogFile(stateDir, standby.name);
+        const earlier = fs.statSync(logFile).size;
+        const restartedAt = Date.now();
+        restartService(stateDir, standby.name);
+        await waitUntil(`${standby.name} to stream again`, async () => (await streamingReplicas(superuserOn(cluster, primary), ca)).has(standby.name) || "not yet", { timeoutMs: 120_000, intervalMs: 500 });
+        process.stderr.write(`${standby.name} cloned afresh and streaming ${Date.now() - restartedAt} ms after its restart\n`);
+        const log = fs.readFileSync(logFile).subarray(earlier).toString("utf8");
+        assert.match(log, new RegExp(`${standby.name} was a standby, but ${primary.name} no longer holds the WAL it needs \\(from segment [0-9A-F]{24}\\): cloning it afresh`));
+        await waitUntil(`pgpool to attach ${standby.name}`, async () => (await poolNodes(cluster)).some((entry) => entry.nodeId === standby.index && entry.status !== "down") || "not yet", { timeoutMs: 30_000, intervalMs: 200 });
+        const results = await verifyCluster(JSON.parse(fs.readFileSync(path.join(stateDir, "outputs.json"), "utf8")), { onResult: () => undefined });
+        for (const check of results) assert.ok(check.passed, `${check.id}. ${check.name}: ${check.figure}`);
     });
 });

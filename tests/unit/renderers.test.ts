@@ -27,6 +27,7 @@ describe("renderers", () => {
             assert.strictEqual(primary.get("max_replication_slots"), "10");
             assert.strictEqual(primary.get("hot_standby"), "on");
             assert.strictEqual(primary.get("wal_keep_size"), "1024MB");
+            assert.strictEqual(primary.get("max_slot_wal_keep_size"), "10240MB", "a tenth of the 100 GB disk: a standby gone for good cannot fill the primary's");
             assert.strictEqual(primary.get("wal_log_hints"), "on");
         });
         it("requires TLS material and SCRAM, and loads pg_stat_statements", () => {

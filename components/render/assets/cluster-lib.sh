@@ -71,9 +71,12 @@ fence() {
     return 1
 }
 
-# ensure_slot PRIMARY_ID STANDBY_ID: the standby's slot on the primary, created when missing.
+# ensure_slot PRIMARY_ID STANDBY_ID: the standby's slot on the primary, created when missing or
+# made anew when it was invalidated (it held more than max_slot_wal_keep_size for a standby that
+# was away): an invalidated slot can no longer be streamed from.
 ensure_slot() {
-    sql "$1" "SELECT pg_create_physical_replication_slot('${NODE_SLOTS[$2]}') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '${NODE_SLOTS[$2]}')" >/dev/null
+    sql "$1" "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${NODE_SLOTS[$2]}' AND wal_status = 'lost' AND NOT active" \
+        "SELECT pg_create_physical_replication_slot('${NODE_SLOTS[$2]}') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '${NODE_SLOTS[$2]}')" >/dev/null
 }
 
 # streams_from PRIMARY_ID STANDBY_ID: true once the primary streams to the standby through its own slot.

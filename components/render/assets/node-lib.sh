@@ -97,6 +97,18 @@ was_standby() {
     [ "$state" = "in archive recovery" ] || [ "$state" = "shut down in recovery" ]
 }
 
+# wal_gone PRIMARY_ID: true when the primary no longer holds the WAL this stopped node's recovery
+# starts from (the REDO segment of its last checkpoint or restart point, kept in REDO_SEGMENT),
+# whatever its timeline: the primary's oldest segment is later.
+wal_gone() {
+    local redo oldest
+    redo=$("$BIN_DIR/pg_controldata" -D "$DATA_DIR" | sed -n "s/^Latest checkpoint's REDO WAL file: *//p")
+    [ ${#redo} = 24 ] || return 1
+    oldest=$(sql "$1" "SELECT min(substr(name, 9, 16)) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}\$'") || return 1
+    REDO_SEGMENT=$redo
+    [ -n "$oldest" ] && [[ "${redo:8:16}" < "$oldest" ]]
+}
+
 # rejoin_onto PRIMARY_ID: this node (stopped) becomes a standby of the primary: pg_rewind onto its
 # timeline (a no-op when this node's history is already part of it), or, when it cannot be
 # rewound, a fresh clone (the old data directory kept beside it until the next one).
@@ -112,6 +124,15 @@ rejoin_onto() {
         follow "$DATA_DIR" "$primary_id"
         log "$SELF follows ${NODE_NAMES[$primary_id]}"
         return 0
+    fi
+    if was_standby && wal_gone "$primary_id"; then
+        # Away longer than the primary keeps WAL for it (its slot was invalidated past
+        # max_slot_wal_keep_size): streaming cannot bring it back. It holds nothing the primary
+        # lacks, so a fresh clone loses nothing.
+        log "$SELF was a standby, but ${NODE_NAMES[$primary_id]} no longer holds the WAL it needs (from segment $REDO_SEGMENT): cloning it afresh"
+        rm -rf "$DATA_DIR"
+        clone_from "$primary_id"
+        return
     fi
     if was_standby; then
         # A standby holds no WAL the primary lacks: failover.sh promotes the standby that has
