@@ -111,9 +111,10 @@ describe("a standby away longer than the primary keeps WAL for it clones itself 
             // 1.15 GB of WAL in 16 MB segments: more than the slot may hold (1 GB), and then more than wal_keep_size (512 MB).
             await client.query("CREATE TABLE IF NOT EXISTS wal_filler (n int)");
             for (let segment = 0; segment < 72; segment++) await client.query("INSERT INTO wal_filler VALUES (1); SELECT pg_switch_wal()");
-            // Segments leave pg_wal only once archived.
-            await waitUntil("the archiver to catch up", async () => (await client.query<{ done: boolean }>(
-                "SELECT last_archived_wal = pg_walfile_name(pg_current_wal_lsn() - 1) AS done FROM pg_stat_archiver")).rows[0]!.done || "not yet", { timeoutMs: 120_000, intervalMs: 500 });
+            // Segments leave pg_wal only once archived (about a second each here).
+            const last = (await client.query<{ name: string }>("SELECT pg_walfile_name(pg_current_wal_lsn() - 1) AS name")).rows[0]!.name;
+            await waitUntil(`the archiver to archive ${last}`, async () => (await client.query<{ done: boolean }>(
+                "SELECT last_archived_wal >= $1 AS done FROM pg_stat_archiver", [last])).rows[0]!.done || "not yet", { timeoutMs: 240_000, intervalMs: 500 });
             await client.query("CHECKPOINT");
             process.stderr.write(`WAL written and archived, checkpoint done: ${Date.now() - stoppedAt} ms after ${standby.name} stopped\n`);
             return (await client.query<{ wal_status: string }>("SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1", [`${standby.name}_slot`])).rows[0]?.wal_status;
