@@ -165,7 +165,9 @@ describe("EC2 user data (cloud-init)", function () {
         const guard = /^ExecStartPre=\/bin\/sh -c '(.*)'$/m.exec(unit);
         assert.ok(guard, unit);
         // Run the guard itself: on a folder that is not a mount point it fails and names the cause.
-        const notMounted = spawnSync("/bin/sh", ["-c", guard[1]!.replace(/\/var\/lib\/postgresql\/data/g, fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-not-mounted-")))], { encoding: "utf8" });
+        const folder = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-not-mounted-"));
+        const notMounted = spawnSync("/bin/sh", ["-c", guard[1]!.replace(/\/var\/lib\/postgresql\/data/g, folder)], { encoding: "utf8" });
+        fs.rmSync(folder, { recursive: true, force: true });
         assert.strictEqual(notMounted.status, 1);
         assert.match(notMounted.stderr, /the data volume is not mounted at .*: node1 does not start on the root disk/);
         const mounted = spawnSync("/bin/sh", ["-c", guard[1]!.replace(/\/var\/lib\/postgresql\/data/g, "/proc")], { encoding: "utf8" });
