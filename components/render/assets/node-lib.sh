@@ -97,16 +97,15 @@ was_standby() {
     [ "$state" = "in archive recovery" ] || [ "$state" = "shut down in recovery" ]
 }
 
-# wal_gone PRIMARY_ID: true when the primary no longer holds the WAL this stopped node's recovery
-# starts from (the REDO segment of its last checkpoint or restart point, kept in REDO_SEGMENT),
-# whatever its timeline: the primary's oldest segment is later.
-wal_gone() {
+# gone_redo_segment PRIMARY_ID: prints the segment this stopped node's recovery starts from (the
+# REDO segment of its last checkpoint or restart point) when the primary no longer holds it,
+# whatever its timeline (the primary's oldest segment is later); fails when it does.
+gone_redo_segment() {
     local redo oldest
     redo=$("$BIN_DIR/pg_controldata" -D "$DATA_DIR" | sed -n "s/^Latest checkpoint's REDO WAL file: *//p")
     [ ${#redo} = 24 ] || return 1
     oldest=$(sql "$1" "SELECT min(substr(name, 9, 16)) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}\$'") || return 1
-    REDO_SEGMENT=$redo
-    [ -n "$oldest" ] && [[ "${redo:8:16}" < "$oldest" ]]
+    [ -n "$oldest" ] && [[ "${redo:8:16}" < "$oldest" ]] && echo "$redo"
 }
 
 # rejoin_onto PRIMARY_ID: this node (stopped) becomes a standby of the primary: pg_rewind onto its
@@ -125,16 +124,17 @@ rejoin_onto() {
         log "$SELF follows ${NODE_NAMES[$primary_id]}"
         return 0
     fi
-    if was_standby && wal_gone "$primary_id"; then
-        # Away longer than the primary keeps WAL for it (its slot was invalidated past
-        # max_slot_wal_keep_size): streaming cannot bring it back. It holds nothing the primary
-        # lacks, so a fresh clone loses nothing.
-        log "$SELF was a standby, but ${NODE_NAMES[$primary_id]} no longer holds the WAL it needs (from segment $REDO_SEGMENT): cloning it afresh"
-        rm -rf "$DATA_DIR"
-        clone_from "$primary_id"
-        return
-    fi
     if was_standby; then
+        local segment
+        if segment=$(gone_redo_segment "$primary_id"); then
+            # Away longer than the primary keeps WAL for it (its slot was invalidated past
+            # max_slot_wal_keep_size): streaming cannot bring it back. It holds nothing the
+            # primary lacks, so a fresh clone loses nothing.
+            log "$SELF was a standby, but ${NODE_NAMES[$primary_id]} no longer holds the WAL it needs (from segment $segment): cloning it afresh"
+            rm -rf "$DATA_DIR"
+            clone_from "$primary_id"
+            return
+        fi
         # A standby holds no WAL the primary lacks: failover.sh promotes the standby that has
         # received the most, so the others are at or behind its fork and follow its new timeline
         # by themselves. pg_rewind would do harm here: its single-user crash recovery ends a
