@@ -1,9 +1,10 @@
 import * as path from "path";
 import { StackOutputs } from "../../../components/render";
-import { openLocalCluster, streamingReplicas } from "../local/cluster";
+import { PostgresEndpoint } from "../../../config";
+import { LocalCluster, openLocalCluster, streamingReplicas } from "../local/cluster";
 import { answersAsPrimary, appThroughPgpool, currentPrimary, poolNodes, superuserOn } from "../local/pgpoolControl";
 import { descendantsOf } from "../local/processes";
-import { serverPidOf } from "../local/state";
+import { isSupervised, serverPidOf } from "../local/state";
 import { localRejoin } from "../local/rejoin";
 import { readOutputsFile } from "../verify/outputsSource";
 import { formatTable, verifyCluster } from "../verify/verify";
@@ -121,11 +122,7 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
     }
 
     const survivors = topology.nodes.filter((node) => node.index !== primary.index && node.index !== newPrimary.index);
-    await waitUntil("every surviving standby to follow the new primary", async () => {
-        const streaming = await streamingReplicas(superuserOn(cluster, newPrimary), secrets.pki.caCertPem);
-        const states = await poolNodes(cluster);
-        return survivors.every((node) => streaming.has(node.name) && states.some((state) => state.nodeId === node.index && state.status !== "down"));
-    }, { timeoutMs: deadlineMs });
+    await waitUntil("every surviving standby to follow the new primary", () => streamAndAreAttached(cluster, newPrimary, survivors), { timeoutMs: deadlineMs });
     const followMs = Date.now() - killedAt;
 
     const lost = await missingWrites(superuserOn(cluster, newPrimary), { caPem: secrets.pki.caCertPem, database: config.databaseName }, writer.acked);
@@ -143,11 +140,8 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
         followMs,
     };
     if (options.rejoin === false) return report;
-    if (cluster.state.supervised === true) {
-        await waitUntil(`${primary.name} to come back as a standby of ${newPrimary.name} by itself`, async () => {
-            const streaming = await streamingReplicas(superuserOn(cluster, newPrimary), secrets.pki.caCertPem);
-            return streaming.has(primary.name) && (await poolNodes(cluster)).some((state) => state.nodeId === primary.index && state.status !== "down");
-        }, { timeoutMs: Math.max(deadlineMs, SELF_REJOIN_DEADLINE_MS), intervalMs: 100 });
+    if (isSupervised(cluster.state)) {
+        await waitUntil(`${primary.name} to come back as a standby of ${newPrimary.name} by itself`, () => streamAndAreAttached(cluster, newPrimary, [primary]), { timeoutMs: Math.max(deadlineMs, SELF_REJOIN_DEADLINE_MS), intervalMs: 100 });
         const backByItselfMs = Date.now() - killedAt;
         progress(`${primary.name} streams from ${newPrimary.name} and is attached, ${backByItselfMs} ms after the fault, by itself`);
         return { ...report, backByItselfMs, verify: await verifyCluster(outputs, { onResult: () => undefined }) };
@@ -155,6 +149,13 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
     const rejoin = await localRejoin(stateDir, primary.name, deadlineMs);
     const verify = await verifyCluster(outputs, { onResult: () => undefined });
     return { ...report, rejoinMs: rejoin.durationMs, verify };
+}
+
+/** Whether every one of `standbys` streams from `primary` and pgpool has it up. */
+async function streamAndAreAttached(cluster: LocalCluster, primary: PostgresEndpoint, standbys: readonly PostgresEndpoint[]): Promise<boolean> {
+    const streaming = await streamingReplicas(superuserOn(cluster, primary), cluster.secrets.pki.caCertPem);
+    const states = await poolNodes(cluster);
+    return standbys.every((node) => streaming.has(node.name) && states.some((state) => state.nodeId === node.index && state.status !== "down"));
 }
 
 /**

@@ -20,7 +20,7 @@ import {
 import { descendantsOf, isSameProcess, logTail, startDetached, StartedProcess, stopProcess } from "./processes";
 import { isReady } from "./readiness";
 import {
-    LocalRepositoryKind, LocalSecrets, LocalState, readSecrets, SECRETS_FILE, serverPidOf, serviceRecord, readState, ServiceRecord, STATE_FILE, writeOutputs, writeSecrets, writeState,
+    isSupervised, LocalRepositoryKind, LocalSecrets, LocalState, readSecrets, SECRETS_FILE, serverPidOf, serviceRecord, readState, ServiceRecord, STATE_FILE, writeOutputs, writeSecrets, writeState,
 } from "./state";
 
 export type { LocalCluster } from "./localCluster";
@@ -241,7 +241,7 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
     const started: ServiceRecord[] = [];
     const processes = new Map<string, StartedProcess>();
     const supervised = options.supervise ?? true;
-    const record = (): void => writeState(cluster.stateDir, { stack: stackOption(options.stack), ...(options.configOverrides === undefined ? {} : { configOverrides: options.configOverrides }), backupRepository: cluster.backupRepository, portOffset: cluster.topology.pgpool.port - cluster.config.ports.pgpool, serviceUser: cluster.serviceUser, supervised, services: started });
+    const record = (): void => writeState(cluster.stateDir, { stack: stackOption(options.stack), ...(options.configOverrides === undefined ? {} : { configOverrides: options.configOverrides }), backupRepository: cluster.backupRepository, portOffset: cluster.topology.pgpool.port - cluster.config.ports.pgpool, serviceUser: cluster.serviceUser, services: started });
     const track = (name: string, child: StartedProcess, entry: ServiceRecord): void => {
         processes.set(name, child);
         started.push(entry);
@@ -314,7 +314,7 @@ export async function localUp(options: LocalUpOptions): Promise<StackOutputs> {
  */
 export function restartService(stateDir: string, name: string): StartedProcess {
     const cluster = openLocalCluster(stateDir);
-    const supervised = cluster.state.supervised === true;
+    const supervised = isSupervised(cluster.state);
     // A second supervisor would start a second server on the same data.
     const running = cluster.state.services.find((service) => service.name === name && isSameProcess(service.pid, service.startTime));
     if (supervised && running !== undefined) throw new Error(`${name}'s supervisor still runs (pid ${running.pid}): stop it before starting it again`);

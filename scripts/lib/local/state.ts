@@ -28,6 +28,11 @@ export function serviceRecord(name: string, pid: number, port: number, logFile: 
     return { name, pid, startTime: startTime(pid) ?? "", port, logFile, stopSignal, ...(serverPidFile === undefined ? {} : { serverPidFile }) };
 }
 
+/** Whether local:up ran the cluster's services under supervisors (its default): their records name a server pid file. */
+export function isSupervised(state: LocalState): boolean {
+    return state.services.some((service) => service.serverPidFile !== undefined);
+}
+
 /**
  * The pid of the server a service runs now: the one its supervisor started last (a child of it,
  * alive), or the recorded process when unsupervised; undefined when none runs.
@@ -51,8 +56,6 @@ export interface LocalState {
     readonly backupRepository: LocalRepositoryKind;
     readonly portOffset: number;
     readonly serviceUser: string;
-    /** Whether each service runs under a supervisor that restarts it (local:up's default). Absent: no. */
-    readonly supervised?: boolean;
     readonly services: readonly ServiceRecord[];
 }
 
