@@ -1,12 +1,10 @@
-import { largestGap } from "./lib/drill/failoverDrill";
-import { missingWrites, NumberedWriter } from "./lib/drill/writer";
+import { switchoverUnderWriter } from "./lib/drill/switchoverDrill";
 import { integerOption, parseCommandLine, runMain } from "./lib/cli";
 import { openLocalCluster } from "./lib/local/cluster";
 import { withThrowawayCluster } from "./lib/local/throwawayCluster";
-import { appThroughPgpool, currentPrimary, superuserOn } from "./lib/local/pgpoolControl";
-import { localSwitchover, SwitchoverResult } from "./lib/local/switchover";
+import { currentPrimary } from "./lib/local/pgpoolControl";
 import { median } from "./lib/stats";
-import { progress, sleep, waitUntil } from "./lib/wait";
+import { progress } from "./lib/wait";
 
 const USAGE = "npm run bench:switchover -- [--runs 5]";
 
@@ -21,7 +19,6 @@ runMain(async () => {
     const runs = integerOption(args.runs, "runs", { min: 1, max: 50 }) ?? 5;
     await withThrowawayCluster("pg-ha-bench-switchover-", async (stateDir) => {
         const cluster = openLocalCluster(stateDir);
-        const caPem = cluster.secrets.pki.caCertPem;
         const pauses: number[] = [];
         const outages: number[] = [];
         let lost = 0;
@@ -29,28 +26,12 @@ runMain(async () => {
         for (let run = 1; run <= runs; run++) {
             const primary = await currentPrimary(cluster);
             const target = cluster.topology.nodes[(primary.index + 1) % cluster.topology.nodes.length]!;
-            const writer = new NumberedWriter(appThroughPgpool(cluster), caPem);
-            await writer.prepare();
-            writer.start();
-            await sleep(1000);
-            let result: SwitchoverResult;
-            try {
-                result = await localSwitchover(stateDir, target.name);
-                // Writes may still wait (for a standby to stream again) when the switchover returns:
-                // the pause ends with the first write acknowledged after it.
-                const returnedAt = Date.now();
-                await waitUntil("a write acknowledged after the switchover", async () => writer.acked.some((write) => write.at > returnedAt), { timeoutMs: 60_000, intervalMs: 20 });
-                await sleep(1000);
-            } finally {
-                await writer.stop();
-            }
-            const pause = largestGap(writer.acked.map((write) => write.at));
-            const missing = await missingWrites(superuserOn(cluster, await currentPrimary(cluster)), { caPem, database: cluster.config.databaseName }, writer.acked);
-            pauses.push(pause);
+            const { result, largestGapMs, lost: missing, acknowledged: acked } = await switchoverUnderWriter(stateDir, target.name, { ackDeadlineMs: 60_000, afterMs: 1000 });
+            pauses.push(largestGapMs);
             outages.push(result.writeOutageMs);
             lost += missing.length;
-            acknowledged += writer.acked.length;
-            progress(`switchover ${run}/${runs}: ${result.from} -> ${result.to}, writes paused ${pause} ms (primary stopped to pgpool routing to ${result.to}: ${result.writeOutageMs} ms), lost ${missing.length} of ${writer.acked.length}`);
+            acknowledged += acked;
+            progress(`switchover ${run}/${runs}: ${result.from} -> ${result.to}, writes paused ${largestGapMs} ms (primary stopped to pgpool routing to ${result.to}: ${result.writeOutageMs} ms), lost ${missing.length} of ${acked}`);
         }
         process.stdout.write([
             `switchovers: ${runs} on one cluster, under a writer through pgpool, synchronous replication ANY 1`,

@@ -2,16 +2,16 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { formatDrillReport, largestGap, runFailoverDrill } from "../../scripts/lib/drill/failoverDrill";
-import { missingWrites, NumberedWriter } from "../../scripts/lib/drill/writer";
+import { formatDrillReport, runFailoverDrill } from "../../scripts/lib/drill/failoverDrill";
+import { switchoverUnderWriter } from "../../scripts/lib/drill/switchoverDrill";
 import { localDown, localUp, openLocalCluster, restartService, stopService, streamingReplicas } from "../../scripts/lib/local/cluster";
 import { serviceDir } from "../../scripts/lib/local/layout";
-import { answersAsPrimary, appThroughPgpool, currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
+import { answersAsPrimary, currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
 import { readState } from "../../scripts/lib/local/state";
 import { localRejoin } from "../../scripts/lib/local/rejoin";
-import { localSwitchover, SwitchoverRefused, SwitchoverResult } from "../../scripts/lib/local/switchover";
+import { localSwitchover, SwitchoverRefused } from "../../scripts/lib/local/switchover";
 import { withClient } from "../../scripts/lib/pg";
-import { sleep, waitUntil } from "../../scripts/lib/wait";
+import { waitUntil } from "../../scripts/lib/wait";
 import { formatTable, verifyCluster } from "../../scripts/lib/verify/verify";
 import { freePortBase } from "../../scripts/lib/ports";
 
@@ -192,20 +192,9 @@ describe("failover on real servers: promote, follow, fence, rejoin", function ()
             await withClient(superuserOn(cluster, before), { caPem: ca }, (client) => client.query("CREATE TABLE IF NOT EXISTS switchover_marker (written_at timestamptz); INSERT INTO switchover_marker VALUES (now())"));
             // Under a writer pgpool fails the primary over on the sessions its shutdown breaks,
             // before the switchover asks it to: the target must still get every WAL record.
-            const writer = new NumberedWriter(appThroughPgpool(cluster), ca);
-            await writer.prepare();
-            writer.start();
-            await sleep(1000);
-            let result: SwitchoverResult;
-            try {
-                result = await localSwitchover(stateDir, target.name);
-                const returnedAt = Date.now();
-                await waitUntil("a write acknowledged after the switchover", async () => writer.acked.some((write) => write.at > returnedAt), { timeoutMs: 30_000, intervalMs: 20 });
-            } finally {
-                await writer.stop();
-            }
-            process.stderr.write(`switchover ${result.from} -> ${result.to}: primary stopped to writes routed ${result.writeOutageMs} ms, largest gap between acknowledged writes ${largestGap(writer.acked.map((write) => write.at))} ms\n`);
-            assert.deepStrictEqual(await missingWrites(superuserOn(cluster, target), { caPem: ca, database: cluster.config.databaseName }, writer.acked), [], "acknowledged writes missing on the new primary");
+            const { result, largestGapMs, lost } = await switchoverUnderWriter(stateDir, target.name, { ackDeadlineMs: 30_000, afterMs: 0 });
+            process.stderr.write(`switchover ${result.from} -> ${result.to}: primary stopped to writes routed ${result.writeOutageMs} ms, largest gap between acknowledged writes ${largestGapMs} ms\n`);
+            assert.deepStrictEqual(lost, [], "acknowledged writes missing on the new primary");
             assert.strictEqual(result.to, target.name);
             assert.strictEqual((await currentPrimary(cluster)).name, target.name);
             const rows = await withClient(superuserOn(cluster, target), { caPem: ca }, async (client) => (await client.query("SELECT * FROM switchover_marker")).rowCount);
