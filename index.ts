@@ -12,5 +12,11 @@ export const pgpoolConnectionString = cluster.pgpoolConnectionString;
 export const primaryConnectionString = cluster.primaryConnectionString;
 export const replicaConnectionStrings = cluster.replicaConnectionStrings;
 export const exporterMetricsUrl = cluster.exporterMetricsUrl;
+export const prometheusUrl = cluster.prometheusUrl;
+export const alertmanagerUrl = cluster.alertmanagerUrl;
 export const caCertificate = cluster.caCertificate;
 export const backupBucketName = platform.backupBucketName;
+/** prod: each host's instance id and URN, for `npm run roll` and the operations through SSM. */
+export const hostInstances = platform.hostInstances?.();
+/** Where `npm run switchover|backup|restore|drill:restore -- --outputs FILE` reach each node and pgpool. */
+export const hostAccess = platform.hostAccess();

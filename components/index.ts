@@ -1,5 +1,6 @@
 export * from "./cluster";
 export * from "./exporter";
+export * from "./monitor";
 export * from "./pgpool";
 export * from "./pki";
 export * from "./plan";

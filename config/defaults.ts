@@ -11,7 +11,7 @@ export const DEFAULTS = {
     postgresVersion: 15,
     databaseName: "edufarm",
     appUser: "edufarm_app",
-    ports: { pgpool: 5430, pgpoolInternal: 5431, primary: 5432, metrics: 9187, pcp: 9898 },
+    ports: { pgpool: 5430, pgpoolInternal: 5431, primary: 5432, metrics: 9187, pcp: 9898, prometheus: 9090, alertmanager: 9093, poolMetrics: 9719, nodeMetrics: 9100 },
     allowedClientCidrs: ["127.0.0.1/32"],
     allowPublicAccess: false,
     synchronousReplicas: 1,

@@ -9,6 +9,7 @@ export const MONITORING_DEFAULTS: MonitoringSettings = {
     connectionsRatio: 0.8,
     diskFreeRatio: 0.15,
     certificateDays: 14,
+    archiveFailureMinutes: 10,
     webhookUrl: "",
 };
 
@@ -22,6 +23,8 @@ const LIMITS = {
     diskFreeRatio: { min: 0.01, max: 0.9 },
     /** Server certificates are valid for a year. */
     certificateDays: { min: 1, max: 365 },
+    /** Up to a day of failures. */
+    archiveFailureMinutes: { min: 1, max: 1440 },
 } as const;
 
 const FIELDS = Object.keys(MONITORING_DEFAULTS);
@@ -54,6 +57,7 @@ export function parseMonitoringSettings(problems: string[], raw: unknown): Monit
         checkNumber(key("connectionsRatio"), settings.connectionsRatio, LIMITS.connectionsRatio.min, LIMITS.connectionsRatio.max),
         checkNumber(key("diskFreeRatio"), settings.diskFreeRatio, LIMITS.diskFreeRatio.min, LIMITS.diskFreeRatio.max),
         checkInteger(key("certificateDays"), settings.certificateDays, LIMITS.certificateDays.min, LIMITS.certificateDays.max),
+        checkInteger(key("archiveFailureMinutes"), settings.archiveFailureMinutes, LIMITS.archiveFailureMinutes.min, LIMITS.archiveFailureMinutes.max),
         webhookUrlProblem(settings.webhookUrl),
     ];
     for (const problem of checks) if (problem !== undefined) problems.push(problem);

@@ -4,7 +4,7 @@ import { checkInteger, orDefault, show } from "./validators";
 
 const key = (field: string): string => `${CONFIG_NAMESPACE}:ports${field === "" ? "" : `.${field}`}`;
 const REPLICA_COUNT_KEY = `${CONFIG_NAMESPACE}:replicas`;
-const FIELDS = ["pgpool", "pgpoolInternal", "primary", "replicas", "metrics", "pcp"];
+const FIELDS = ["pgpool", "pgpoolInternal", "primary", "replicas", "metrics", "pcp", "prometheus", "alertmanager", "poolMetrics", "nodeMetrics"];
 
 function isPort(value: unknown): value is number {
     return checkInteger("", value, LIMITS.port.min, LIMITS.port.max) === undefined;
@@ -49,6 +49,12 @@ export function parsePorts(problems: string[], raw: unknown, givenReplicaCount: 
     const primary = orDefault(given.primary, DEFAULTS.ports.primary);
     const metrics = orDefault(given.metrics, DEFAULTS.ports.metrics);
     const pcp = orDefault(given.pcp, DEFAULTS.ports.pcp);
+    const prometheus = orDefault(given.prometheus, DEFAULTS.ports.prometheus);
+    const alertmanager = orDefault(given.alertmanager, DEFAULTS.ports.alertmanager);
+    const poolMetrics = orDefault(given.poolMetrics, DEFAULTS.ports.poolMetrics);
+    const nodeMetrics = orDefault(given.nodeMetrics, DEFAULTS.ports.nodeMetrics);
+    // node_exporter on node N listens on nodeMetrics + N: distinct where every node shares one address (the local run, Docker's published ports).
+    const nodeMetricsPorts = isPort(nodeMetrics) ? Array.from({ length: 1 + replicaCount }, (_, index) => nodeMetrics + index) : [nodeMetrics];
     let listed: unknown[] = [];
     if (given.replicas !== undefined) {
         if (!Array.isArray(given.replicas)) {
@@ -60,9 +66,11 @@ export function parsePorts(problems: string[], raw: unknown, givenReplicaCount: 
             }
         }
     }
-    const replicas = replicaPorts(problems, primary, listed, replicaCount, [pgpool, pgpoolInternal, primary, metrics, pcp]);
+    const replicas = replicaPorts(problems, primary, listed, replicaCount, [pgpool, pgpoolInternal, primary, metrics, pcp, prometheus, alertmanager, poolMetrics, ...nodeMetricsPorts]);
     const named: [string, unknown][] = [
         ["pgpool", pgpool], ["pgpoolInternal", pgpoolInternal], ["primary", primary], ["metrics", metrics], ["pcp", pcp],
+        ["prometheus", prometheus], ["alertmanager", alertmanager], ["poolMetrics", poolMetrics],
+        ...nodeMetricsPorts.map((port, i): [string, unknown] => [i === 0 ? "nodeMetrics" : `nodeMetrics+${i}`, port]),
         ...replicas.map((port, i): [string, unknown] => [`replicas[${i}]`, port]),
     ];
     const seen = new Map<unknown, string>();
@@ -73,5 +81,5 @@ export function parsePorts(problems: string[], raw: unknown, givenReplicaCount: 
         if (clash !== undefined) problems.push(`${key(role)} clashes with ${key(clash)}: both are ${show(port)}`);
         seen.set(port, role);
     }
-    return { pgpool, pgpoolInternal, primary, replicas, metrics, pcp } as PortSettings;
+    return { pgpool, pgpoolInternal, primary, replicas, metrics, pcp, prometheus, alertmanager, poolMetrics, nodeMetrics } as PortSettings;
 }

@@ -105,20 +105,60 @@ export function postgresTuningFor(node: NodeSizing, pool: PoolSettings): Postgre
     };
 }
 
-/** How the front budget splits between pgpool and the exporter that runs beside it. */
-export interface FrontSplit {
-    readonly pgpool: { readonly cpus: number; readonly memoryMb: number };
-    readonly exporter: { readonly cpus: number; readonly memoryMb: number };
+/** How a PostgreSQL node's budget splits between PostgreSQL and node_exporter beside it. */
+export interface NodeSplit {
+    readonly postgres: HostShare;
+    readonly nodeExporter: HostShare;
 }
 
-/** The exporter takes a quarter CPU and 128 MB of the front budget; pgpool the rest. */
-export function splitFrontBudget(front: FrontSizing): FrontSplit {
-    const exporterCpus = Math.min(0.25, front.cpus / 4);
-    const exporterMemoryMb = Math.min(128, Math.floor(front.memoryMb / 8));
+/**
+ * node_exporter takes a twentieth of a CPU and 32 MB of a node's budget (it answers one scrape
+ * every 15 s); PostgreSQL the rest: 1.95 CPU and 4064 MB of the default 2 CPU and 4 GB. Its
+ * memory settings still follow the node's whole budget (shared_buffers a quarter of it).
+ */
+export function splitNodeBudget(node: NodeSizing): NodeSplit {
+    const nodeExporter = { cpus: 0.05, memoryMb: 32 };
+    return { postgres: remainderOf(node, [nodeExporter]), nodeExporter };
+}
+
+/** What a host's budget leaves after `taken`: CPUs to a thousandth (0.6, not 0.6000000000000001), whole MB. */
+function remainderOf(host: HostShare, taken: readonly HostShare[]): HostShare {
     return {
-        pgpool: { cpus: front.cpus - exporterCpus, memoryMb: front.memoryMb - exporterMemoryMb },
-        exporter: { cpus: exporterCpus, memoryMb: exporterMemoryMb },
+        cpus: Math.round((host.cpus - taken.reduce((sum, share) => sum + share.cpus, 0)) * 1000) / 1000,
+        memoryMb: host.memoryMb - taken.reduce((sum, share) => sum + share.memoryMb, 0),
     };
+}
+
+/** A service's share of a host: CPUs and memory. */
+export interface HostShare {
+    readonly cpus: number;
+    readonly memoryMb: number;
+}
+
+/** How the front budget splits between pgpool and the services beside it. */
+export interface FrontSplit {
+    readonly pgpool: HostShare;
+    readonly exporter: HostShare;
+    /** The second postgres_exporter, asking pgpool for its backends. */
+    readonly poolExporter: HostShare;
+    readonly prometheus: HostShare;
+    readonly alertmanager: HostShare;
+}
+
+/**
+ * The exporters take a quarter CPU and 128 MB of the front budget (the pool exporter a fifth of
+ * it: one query, one connection), Prometheus a tenth of a CPU and
+ * 128 MB (a few thousand series at a 15 s interval take well under it), Alertmanager a twentieth
+ * and 48 MB; each less on a smaller front host. pgpool, with its client gate, takes the rest:
+ * 0.6 CPU and 720 MB of the default 1 CPU and 1 GB.
+ */
+export function splitFrontBudget(front: FrontSizing): FrontSplit {
+    const exporters = { cpus: Math.min(0.25, front.cpus / 4), memoryMb: Math.min(128, Math.floor(front.memoryMb / 8)) };
+    const poolExporter = { cpus: exporters.cpus / 5, memoryMb: Math.floor(exporters.memoryMb / 4) };
+    const exporter = remainderOf(exporters, [poolExporter]);
+    const prometheus = { cpus: Math.min(0.1, front.cpus / 10), memoryMb: Math.min(128, Math.floor(front.memoryMb / 8)) };
+    const alertmanager = { cpus: Math.min(0.05, front.cpus / 20), memoryMb: Math.min(48, Math.floor((front.memoryMb * 3) / 64)) };
+    return { pgpool: remainderOf(front, [exporters, prometheus, alertmanager]), exporter, poolExporter, prometheus, alertmanager };
 }
 
 export interface BudgetTotals {

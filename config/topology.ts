@@ -1,4 +1,4 @@
-import { ClusterConfig } from "./types";
+import { ClusterConfig, PortSettings } from "./types";
 
 export interface Endpoint {
     readonly host: string;
@@ -22,10 +22,36 @@ export interface Topology {
     readonly nodes: readonly PostgresEndpoint[];
     readonly pgpool: PgpoolEndpoint;
     readonly exporter: Endpoint;
+    readonly prometheus: Endpoint;
+    readonly alertmanager: Endpoint;
+    /** The pool exporter: postgres_exporter asking pgpool itself (SHOW POOL_NODES). */
+    readonly poolExporter: Endpoint;
+    /** node_exporter beside each PostgreSQL node, in the nodes' order. */
+    readonly nodeExporters: readonly Endpoint[];
 }
 
 export const PGPOOL_SERVICE = "pgpool";
 export const EXPORTER_SERVICE = "exporter";
+export const PROMETHEUS_SERVICE = "prometheus";
+export const ALERTMANAGER_SERVICE = "alertmanager";
+export const POOL_EXPORTER_SERVICE = "pool-exporter";
+
+/** The service name of node_exporter beside a PostgreSQL node (its own name on the network, its certificate's). */
+export function nodeExporterServiceName(nodeName: string): string {
+    return `${nodeName}-metrics`;
+}
+
+/**
+ * Every port the ports settings give a service, unshifted: the client gate, pgpool's own and PCP,
+ * every node, the exporters, Prometheus, Alertmanager and each node's node_exporter.
+ */
+export function everyPort(ports: PortSettings): number[] {
+    const nodeCount = 1 + ports.replicas.length;
+    return [
+        ports.pgpool, ports.pgpoolInternal, ports.pcp, ports.primary, ...ports.replicas, ports.metrics, ports.poolMetrics, ports.prometheus, ports.alertmanager,
+        ...Array.from({ length: nodeCount }, (_, index) => ports.nodeMetrics + index),
+    ];
+}
 
 /** Stable node names: node0 starts as the primary, node1..N as replicas. */
 export function postgresNodeName(index: number): string {
@@ -46,5 +72,9 @@ export function buildTopology(config: ClusterConfig, hostFor: (service: string) 
         }),
         pgpool: { host: hostFor(PGPOOL_SERVICE), port: config.ports.pgpool + portOffset, internalPort: config.ports.pgpoolInternal + portOffset, pcpPort: config.ports.pcp + portOffset },
         exporter: { host: hostFor(EXPORTER_SERVICE), port: config.ports.metrics + portOffset },
+        prometheus: { host: hostFor(PROMETHEUS_SERVICE), port: config.ports.prometheus + portOffset },
+        alertmanager: { host: hostFor(ALERTMANAGER_SERVICE), port: config.ports.alertmanager + portOffset },
+        poolExporter: { host: hostFor(POOL_EXPORTER_SERVICE), port: config.ports.poolMetrics + portOffset },
+        nodeExporters: nodePorts.map((_, index) => ({ host: hostFor(nodeExporterServiceName(postgresNodeName(index))), port: config.ports.nodeMetrics + index + portOffset })),
     };
 }

@@ -30,6 +30,14 @@ export interface PortSettings {
     readonly replicas: readonly number[];
     readonly metrics: number;
     readonly pcp: number;
+    /** Prometheus's web port (HTTPS), on the front host. */
+    readonly prometheus: number;
+    /** Alertmanager's web port (HTTPS), on the front host. */
+    readonly alertmanager: number;
+    /** The pool exporter's metrics port (HTTPS): pgpool's own view of its backends, on the front host. */
+    readonly poolMetrics: number;
+    /** node_exporter's port (HTTPS) on the first PostgreSQL node's host; node N's is this plus N. */
+    readonly nodeMetrics: number;
 }
 
 /** Pgpool-II process and connection pool sizing. */
@@ -116,6 +124,11 @@ export interface MonitoringSettings {
     readonly diskFreeRatio: number;
     /** Days before a server certificate expires that it warns. Defaults to 14. */
     readonly certificateDays: number;
+    /**
+     * Minutes archive_command must keep failing (a failure in every 5 minutes) before it pages:
+     * a blip of the repository that the next retry survives does not. Defaults to 10.
+     */
+    readonly archiveFailureMinutes: number;
     /**
      * Where Alertmanager posts alerts (http or https; it may hold a token, so alertmanager.yml is then
      * secret); empty: no notification, alerts show only in Alertmanager's UI and API and on

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(postgresql-15 pgpool2 haproxy prometheus-postgres-exporter prometheus prometheus-alertmanager pgbackrest shellcheck cloud-init systemd openssl util-linux procps docker.io debootstrap)
+debian_packages=(postgresql-15 pgpool2 haproxy prometheus-postgres-exporter prometheus prometheus-alertmanager prometheus-node-exporter pgbackrest shellcheck cloud-init systemd openssl util-linux procps docker.io debootstrap)
 missing=()
 for package in "${debian_packages[@]}"; do
     dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

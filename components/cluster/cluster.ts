@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Exporter } from "../exporter";
+import { Exporter, NodeExporter } from "../exporter";
+import { Monitor } from "../monitor";
 import { Pgpool } from "../pgpool";
 import { ClusterPki } from "../pki";
 import { ClusterPlan, PlannedService, PlanSecrets } from "../plan";
@@ -28,11 +29,15 @@ const COMPONENTS: Readonly<Record<PlannedService["role"], new (name: string, arg
     replica: PostgresReplica,
     pgpool: Pgpool,
     exporter: Exporter,
+    "pool-exporter": Exporter,
+    "node-exporter": NodeExporter,
+    prometheus: Monitor,
+    alertmanager: Monitor,
 };
 
 /**
  * The whole cluster as its plan describes it: secrets, PKI, a component per service (the primary,
- * the replicas, pgpool and the exporter), and the platform's resources per plan host, each after
+ * the replicas, pgpool, the exporter, Prometheus and Alertmanager), and the platform's resources per plan host, each after
  * what its services start after. Exposes the stack outputs; every one that embeds a password is a
  * secret.
  */
@@ -41,6 +46,8 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly primaryConnectionString: pulumi.Output<string>;
     public readonly replicaConnectionStrings: pulumi.Output<string[]>;
     public readonly exporterMetricsUrl: pulumi.Output<string>;
+    public readonly prometheusUrl: pulumi.Output<string>;
+    public readonly alertmanagerUrl: pulumi.Output<string>;
     public readonly caCertificate: pulumi.Output<string>;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -71,12 +78,16 @@ export class Cluster extends pulumi.ComponentResource {
         this.primaryConnectionString = pulumi.secret(outputs.primaryConnectionString);
         this.replicaConnectionStrings = pulumi.secret(outputs.replicaConnectionStrings.apply((strings) => [...strings]));
         this.exporterMetricsUrl = pulumi.unsecret(outputs.exporterMetricsUrl);
+        this.prometheusUrl = pulumi.unsecret(outputs.prometheusUrl);
+        this.alertmanagerUrl = pulumi.unsecret(outputs.alertmanagerUrl);
         this.caCertificate = pulumi.unsecret(outputs.caCertificate);
         this.registerOutputs({
             pgpoolConnectionString: this.pgpoolConnectionString,
             primaryConnectionString: this.primaryConnectionString,
             replicaConnectionStrings: this.replicaConnectionStrings,
             exporterMetricsUrl: this.exporterMetricsUrl,
+            prometheusUrl: this.prometheusUrl,
+            alertmanagerUrl: this.alertmanagerUrl,
             caCertificate: this.caCertificate,
         });
     }

@@ -1,1 +1,2 @@
 export * from "./exporter";
+export * from "./nodeExporter";

@@ -1,27 +1,15 @@
-import * as path from "path";
-import { buildTopology, ClusterConfig, EXPORTER_SERVICE, PGPOOL_SERVICE, PostgresEndpoint, ROLE_NAMES, splitFrontBudget } from "../../config";
 import {
-    CA_CERT_FILE, connectionString, PCPPASS_FILE, metricsUrl, RenderContext, renderExporterFiles, renderPgpoolFiles, renderPostgresNodeFiles,
-} from "../render";
-import { Addressing, ClusterPlan, PlannedHost, PlannedService, PlanSecrets } from "./types";
-
-/** The host pgpool and the exporter share. */
-export const FRONT_HOST = "front";
-
-/** Renderer input with the repository the secrets name (it may name a bucket the platform makes). */
-function withRepository(context: RenderContext, secrets: PlanSecrets): RenderContext {
-    return { ...context, backup: { repository: secrets.backupRepository, retentionDays: context.config.backup.retentionDays } };
-}
-
-function tlsOf(secrets: PlanSecrets, service: string) {
-    const tls = secrets.tls[service];
-    if (tls === undefined) throw new Error(`no TLS material for ${service}`);
-    return tls;
-}
+    ALERTMANAGER_SERVICE, buildTopology, ClusterConfig, EXPORTER_SERVICE, PGPOOL_SERVICE, POOL_EXPORTER_SERVICE, PostgresEndpoint, PROMETHEUS_SERVICE, ROLE_NAMES, splitFrontBudget, splitNodeBudget,
+} from "../../config";
+import { connectionString, dataMountPoint, httpsUrl, PCPPASS_FILE, metricsUrl, RenderContext, renderPgpoolFiles, renderPostgresNodeFiles } from "../render";
+import { exporterService, FRONT_HOST, monitorService, nodeExporterService, poolExporterService } from "./httpsServices";
+import { tlsOf, withRepository } from "./planSecrets";
+import { Addressing, ClusterPlan, PlannedHost, PlannedService } from "./types";
 
 function nodeService(context: RenderContext, addressing: Addressing, node: PostgresEndpoint): PlannedService {
     const paths = context.layout.postgres(node.name);
     const isInitialPrimary = node.index === 0;
+    const budget = splitNodeBudget(context.config.nodeSizing).postgres;
     return {
         name: node.name,
         kind: "postgres",
@@ -29,9 +17,9 @@ function nodeService(context: RenderContext, addressing: Addressing, node: Postg
         host: node.name,
         configDir: paths.configDir,
         ports: [{ port: node.port, audience: "members" }],
-        cpus: context.config.nodeSizing.cpus,
-        memoryMb: context.config.nodeSizing.memoryMb,
-        data: { mountPath: path.posix.dirname(paths.dataDir), sizeGb: context.config.nodeSizing.diskGb },
+        cpus: budget.cpus,
+        memoryMb: budget.memoryMb,
+        data: { mountPath: dataMountPoint(context.layout, node.name), sizeGb: context.config.nodeSizing.diskGb },
         healthCheck: [`${paths.binDir}/pg_isready`, "-q", "-h", "127.0.0.1", "-p", String(node.port)],
         readiness: isInitialPrimary ? { kind: "accepts-sessions" } : { kind: "streams-from-primary" },
         stopSignal: "SIGINT",
@@ -66,29 +54,6 @@ function pgpoolService(context: RenderContext, addressing: Addressing): PlannedS
     };
 }
 
-function exporterService(context: RenderContext, addressing: Addressing): PlannedService {
-    const { exporter } = context.topology;
-    const budget = splitFrontBudget(context.config.frontSizing).exporter;
-    const paths = context.layout.exporter();
-    return {
-        name: EXPORTER_SERVICE,
-        kind: "exporter",
-        role: "exporter",
-        host: FRONT_HOST,
-        configDir: paths.configDir,
-        ports: [{ port: exporter.port, audience: "monitoring" }],
-        cpus: budget.cpus,
-        memoryMb: budget.memoryMb,
-        healthCheck: ["curl", "-fsS", "-o", "/dev/null", "--cacert", `${paths.runDir}/${CA_CERT_FILE}`, `https://localhost:${exporter.port}/metrics`],
-        readiness: { kind: "serves-metrics", metric: "pg_up" },
-        stopSignal: "SIGTERM",
-        // After every node, so that it never logs a member it cannot resolve yet.
-        after: context.topology.nodes.map((node) => node.name),
-        certificate: addressing.certificateNamesFor(EXPORTER_SERVICE),
-        render: (secrets) => renderExporterFiles(withRepository(context, secrets), secrets.passwords, tlsOf(secrets, EXPORTER_SERVICE)),
-    };
-}
-
 /**
  * The one description of the cluster: from the config and a substrate's addressing, every
  * service (its host, files, ports, budget, checks, stop signal and what it starts after), the
@@ -101,12 +66,19 @@ export function planCluster(config: ClusterConfig, addressing: Addressing): Clus
     const [primary, ...replicas] = topology.nodes;
     if (primary === undefined) throw new Error("the topology has no PostgreSQL node");
     const nodes = topology.nodes.map((node) => nodeService(context, addressing, node));
-    const front = [pgpoolService(context, addressing), exporterService(context, addressing)];
-    // Start order: the primary, the replicas, then the exporter and pgpool.
-    const services = [...nodes, front[1]!, front[0]!];
+    const nodeExporters = topology.nodes.map((node) => nodeExporterService(context, addressing, node));
+    const pgpool = pgpoolService(context, addressing);
+    const exporter = exporterService(context, addressing);
+    const poolExporter = poolExporterService(context, addressing);
+    // Services of one host cannot wait for each other (on EC2 they are one instance): the start
+    // order below puts Prometheus after the exporters and Alertmanager.
+    const alertmanager = monitorService(context, addressing, ALERTMANAGER_SERVICE);
+    const prometheus = monitorService(context, addressing, PROMETHEUS_SERVICE);
+    // Start order: the primary, the replicas, the exporter, pgpool, the pool exporter, then Alertmanager and Prometheus.
+    const services = [...nodes, ...nodeExporters, exporter, pgpool, poolExporter, alertmanager, prometheus];
     const hosts: PlannedHost[] = [
-        ...nodes.map((node, index): PlannedHost => ({ name: node.host, kind: "node", services: [node.name], placement: index })),
-        { name: FRONT_HOST, kind: "front", services: [PGPOOL_SERVICE, EXPORTER_SERVICE], placement: 0 },
+        ...nodes.map((node, index): PlannedHost => ({ name: node.host, kind: "node", services: [node.name, nodeExporters[index]!.name], placement: index })),
+        { name: FRONT_HOST, kind: "front", services: [PGPOOL_SERVICE, EXPORTER_SERVICE, POOL_EXPORTER_SERVICE, ALERTMANAGER_SERVICE, PROMETHEUS_SERVICE], placement: 0 },
     ];
     const byName = new Map(services.map((service) => [service.name, service]));
     return {
@@ -129,6 +101,8 @@ export function planCluster(config: ClusterConfig, addressing: Addressing): Clus
                 primaryConnectionString: app(primary.name, primary.port),
                 replicaConnectionStrings: replicas.map((node) => app(node.name, node.port)),
                 exporterMetricsUrl: metricsUrl(addressing.clientHostFor(EXPORTER_SERVICE), topology.exporter.port),
+                prometheusUrl: httpsUrl(addressing.clientHostFor(PROMETHEUS_SERVICE), topology.prometheus.port),
+                alertmanagerUrl: httpsUrl(addressing.clientHostFor(ALERTMANAGER_SERVICE), topology.alertmanager.port),
                 caCertificate: caCertPem,
             };
         },

@@ -2,14 +2,14 @@ import { ClusterConfig, Topology } from "../../config";
 import { BackupRepository, ClusterPasswords, HostLayout, RenderContext, RenderedFile, StackOutputs, TlsMaterial } from "../render";
 
 /** Which image or package set a service runs from. */
-export type ServiceKind = "postgres" | "pgpool" | "exporter";
+export type ServiceKind = "postgres" | "pgpool" | "exporter" | "monitor" | "node-exporter";
 
 /** What a service does in the cluster; a node's role is the one it starts with. */
-export type ServiceRole = "initial-primary" | "replica" | "pgpool" | "exporter";
+export type ServiceRole = "initial-primary" | "replica" | "pgpool" | "exporter" | "pool-exporter" | "prometheus" | "alertmanager" | "node-exporter";
 
 /**
  * Who may reach a port. `clients`: the allowed client networks (pgpool). `monitoring`: the
- * monitoring networks (the exporter). `members`: the other members of the cluster, and operators
+ * monitoring networks (the exporter, Prometheus and Alertmanager). `members`: the other members of the cluster, and operators
  * on the dev bind address (PostgreSQL nodes). `host`: only the service's own host (pgpool's PCP).
  * Docker publishes every port but `host` ports on the bind address; EC2 opens each to its audience.
  */
@@ -28,8 +28,10 @@ export type Readiness =
     | { readonly kind: "streams-from-primary" }
     /** pgpool answers and sees every node up with one primary. */
     | { readonly kind: "sees-every-node" }
-    /** /metrics answers over TLS and `metric` is 1 for at least one target. */
-    | { readonly kind: "serves-metrics"; readonly metric: string };
+    /** /metrics answers over TLS on the service's first port and `metric` is 1 for at least one target. */
+    | { readonly kind: "serves-metrics"; readonly metric: string }
+    /** `path` answers 200 over TLS on the service's first port (Prometheus's and Alertmanager's /-/ready). */
+    | { readonly kind: "answers-https"; readonly path: string };
 
 /** Everything secret a service's files are rendered from. */
 export interface PlanSecrets {
@@ -55,6 +57,12 @@ export interface PlannedService {
     readonly memoryMb: number;
     /** Persistent data, for PostgreSQL nodes: the volume's mount point and size. */
     readonly data?: { readonly mountPath: string; readonly sizeGb: number };
+    /**
+     * Another service of its host whose data volume it reads, at the same path (node_exporter
+     * reports its free space): Docker mounts that volume read-only; elsewhere it is the host's own
+     * mount. Defaults to none.
+     */
+    readonly observes?: { readonly service: string; readonly mountPath: string };
     /** Command that exits 0 while the service is healthy (container health checks). */
     readonly healthCheck: readonly string[];
     readonly readiness: Readiness;
@@ -68,7 +76,7 @@ export interface PlannedService {
     render(secrets: PlanSecrets): RenderedFile[];
 }
 
-/** A machine of the cluster: a PostgreSQL node alone, or the front host with pgpool and the exporter. */
+/** A machine of the cluster: a PostgreSQL node with its node_exporter, or the front host with pgpool, the exporters, Prometheus and Alertmanager. */
 export interface PlannedHost {
     readonly name: string;
     readonly kind: "node" | "front";

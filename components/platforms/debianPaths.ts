@@ -10,6 +10,9 @@ export function debianProgramPaths(postgresVersion: number) {
         gateBinary: "/usr/sbin/haproxy",
         pcpBinDir: "/usr/sbin",
         exporterBinary: "/usr/bin/prometheus-postgres-exporter",
+        prometheusBinary: "/usr/bin/prometheus",
+        alertmanagerBinary: "/usr/bin/prometheus-alertmanager",
+        nodeExporterBinary: "/usr/bin/prometheus-node-exporter",
     } as const;
 }
 
@@ -22,5 +25,8 @@ export function hostProgramPaths(postgresVersion: number) {
         clientBinDir: programs.clientBinDir,
         pcpBinDir: programs.pcpBinDir,
         exporterBinary: programs.exporterBinary,
+        prometheusBinary: programs.prometheusBinary,
+        alertmanagerBinary: programs.alertmanagerBinary,
+        nodeExporterBinary: programs.nodeExporterBinary,
     } as const;
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlannedHost, PlannedService } from "../plan";
-import { BackupRepository, RenderedFile } from "../render";
+import { BackupRepository, HostAccess, HostInstance, RenderedFile } from "../render";
 
 /** One service of a host being deployed, with what Pulumi adds to the plan. */
 export interface HostMember {
@@ -24,6 +24,13 @@ export interface Platform {
     readonly backupRepository: pulumi.Output<BackupRepository>;
     /** The bucket backups go to, where the platform makes one. */
     readonly backupBucketName?: pulumi.Output<string>;
+    /**
+     * The machine of every host deployed so far, by host name (a node's name, "front"), where
+     * hosts are machines of their own. Defaults to none (Docker's containers are not).
+     */
+    hostInstances?(): pulumi.Output<Record<string, HostInstance>>;
+    /** Where the operations reach each node and pgpool, once every host is deployed. */
+    hostAccess(): pulumi.Output<HostAccess>;
     /** Creates what runs one plan host and its members; returns the resources of each service by name. */
     deployHost(host: PlannedHost, members: readonly HostMember[]): ReadonlyMap<string, readonly pulumi.Resource[]>;
 }

@@ -1,4 +1,5 @@
 import { PostgresEndpoint } from "../../config";
+import { BACKUPS_TABLE, STATUS_SCHEMA } from "./bootstrapSql";
 import { EnvValue } from "./envFile";
 import { pgbackrestConfPath, STANZA } from "./pgbackrestConf";
 import { RenderContext } from "./types";
@@ -25,5 +26,7 @@ export function backupEnv(context: RenderContext, node: PostgresEndpoint): Recor
         ARCHIVE_CALL_TIMEOUT_SECONDS,
         SERVER_WAIT_SECONDS,
         SKIPPED_ON_STANDBY,
+        DATABASE: context.config.databaseName,
+        BACKUPS_TABLE: `${STATUS_SCHEMA}.${BACKUPS_TABLE}`,
     };
 }

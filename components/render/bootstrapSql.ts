@@ -6,6 +6,9 @@ import { ClusterPasswords, RenderContext } from "./types";
 /** Schema of the read-only health functions; `pg_` prefixes are reserved for the system. */
 export const STATUS_SCHEMA = "ha_status";
 
+/** Table of STATUS_SCHEMA holding when the last successful backup of each type finished. */
+export const BACKUPS_TABLE = "backups";
+
 /** SQL of each standby's replication state, slot and lag as the primary sees it: the status function's body and an exporter query. */
 export function replicationSql(): string {
     return assetText("sql/replication.sql").trim();
@@ -35,6 +38,7 @@ export function renderBootstrapSql(context: RenderContext, passwords: ClusterPas
         APP_VERIFIER: scramVerifier(appUser, passwords.app),
         DATABASE: databaseName,
         STATUS_SCHEMA,
+        BACKUPS_TABLE,
         REPLICATION_SQL: replicationSql(),
     });
 }

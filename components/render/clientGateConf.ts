@@ -1,4 +1,5 @@
 import { CLIENT_GATE_SIZING } from "../../config";
+import { listenHostPort } from "./layoutPaths";
 import { allowedNetworks } from "./pgHba";
 import { AUTHENTICATION_TIMEOUT_SECONDS } from "./pgpoolConf";
 import { RenderContext } from "./types";
@@ -27,11 +28,6 @@ export const CLIENT_GATE = {
     idleHours: 24,
 } as const;
 
-/** The address HAProxy binds: `*` (every address, in a container or VM) is HAProxy's empty host. */
-function bindAddress(listenAddress: string, port: number): string {
-    return `${listenAddress === "*" ? "" : listenAddress}:${port}`;
-}
-
 /** haproxy.cfg of the client gate. Clients outside the allowed networks are refused at connect, as pool_hba did. */
 export function renderClientGateConf(context: RenderContext): string {
     const { pgpool } = context.topology;
@@ -52,7 +48,7 @@ export function renderClientGateConf(context: RenderContext): string {
         `    timeout server ${CLIENT_GATE.idleHours}h`,
         "",
         "frontend clients",
-        `    bind ${bindAddress(context.layout.listenAddress, pgpool.port)}`,
+        `    bind ${listenHostPort(context.layout, pgpool.port)}`,
         `    maxconn ${CLIENT_GATE_SIZING.maxConnections}`,
         `    tcp-request connection reject unless { src ${allowedNetworks(context).join(" ")} }`,
         `    tcp-request inspect-delay ${CLIENT_GATE.firstByteSeconds}s`,

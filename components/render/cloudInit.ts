@@ -5,6 +5,8 @@ import { INSTALL_SCRIPT_PATH, PGDG_KEY_PATH } from "../packages";
 import { withoutCommentLines } from "./shellComments";
 import { SystemdUnitFile } from "./backupTimers";
 import { renderEnvFile } from "./envFile";
+import { SERVER_CERT_FILE } from "./fileNames";
+import { ALERT_RULES_FILE } from "./monitoring/monitorFiles";
 import { RenderedFile } from "./types";
 
 /** One service of a host: its rendered files land in configDir, start.sh runs under systemd. */
@@ -59,18 +61,34 @@ export function ebsDevicePath(volumeId: string): string {
     return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
 }
 
-/** The secret store parameter that holds the secret files of one service of a host. */
+/** The secret store parameter that holds the files one service of a host fetches at boot. */
 export function secretParameterName(store: SecretStore, service: string): string {
     return `${store.hostPath}/${service}`;
 }
 
 /**
- * A service's secret files as the value of its parameter: JSON of name -> mode and base64 bytes
- * (exact bytes back, whatever a file ends with). host-boot.sh writes them into the config folder.
+ * Public files that go with the secret ones rather than in user data, which holds 16 KB: server
+ * certificates (random bytes gzip cannot pack, one per service) and the alert rules (the largest
+ * data file). Everything else that is not secret is written by cloud-init.
  */
-export function secretBundle(files: readonly RenderedFile[]): string {
-    const bundle: Record<string, { mode: string; base64: string }> = {};
-    for (const file of files.filter((candidate) => candidate.secret)) bundle[file.name] = { mode: `0${file.mode.toString(8)}`, base64: Buffer.from(file.content, "utf8").toString("base64") };
+const FETCHED_PUBLIC_FILES: readonly string[] = [SERVER_CERT_FILE, ALERT_RULES_FILE];
+
+/** Whether a host fetches the file from its parameter at boot instead of finding it in user data. */
+export function isFetchedAtBoot(file: RenderedFile): boolean {
+    return file.secret || FETCHED_PUBLIC_FILES.includes(file.name);
+}
+
+/**
+ * The files a service fetches at boot (its secret ones and FETCHED_PUBLIC_FILES) as the value of
+ * its parameter: JSON of name -> mode and the gzipped bytes in base64 (exact bytes back, whatever
+ * a file ends with; gzip keeps the alert rules within the parameter's tier). host-boot.sh writes
+ * them into the config folder.
+ */
+export function bootFilesBundle(files: readonly RenderedFile[]): string {
+    const bundle: Record<string, { mode: string; gzipBase64: string }> = {};
+    for (const file of files.filter(isFetchedAtBoot)) {
+        bundle[file.name] = { mode: `0${file.mode.toString(8)}`, gzipBase64: Buffer.from(gzipSync(Buffer.from(file.content, "utf8"), { level: 9, mtime: 0 })).toString("base64") };
+    }
     return JSON.stringify(bundle);
 }
 
@@ -133,8 +151,8 @@ export function renderCloudConfig(input: CloudInitInput): string {
     ];
     const secrets: string[] = [];
     for (const service of input.services) {
-        if (service.files.some((file) => file.secret)) secrets.push(`${secretParameterName(input.secretStore, service.name)}|${service.configDir}`);
-        for (const file of service.files.filter((candidate) => !candidate.secret)) {
+        if (service.files.some(isFetchedAtBoot)) secrets.push(`${secretParameterName(input.secretStore, service.name)}|${service.configDir}`);
+        for (const file of service.files.filter((candidate) => !isFetchedAtBoot(candidate))) {
             // As text, not base64: gzip packs text several times smaller, and user data holds 16 KB;
             // scripts without their comment lines, for the same reason.
             const content = file.name.endsWith(".sh") ? withoutCommentLines(file.content) : file.content;

@@ -3,7 +3,7 @@ import { scriptFile } from "./assets";
 import { conninfo } from "./confSyntax";
 import { EnvValue } from "./envFile";
 import { CA_CERT_FILE, FAILOVER_SCRIPT, FOLLOW_PRIMARY_SCRIPT, PROMOTE_CANDIDATE_FILE } from "./fileNames";
-import { LAG_DETACH_BYTES } from "./pgpoolConf";
+import { LAG_DETACH_BYTES, SEARCH_PRIMARY_SECONDS } from "./pgpoolConf";
 import { RenderContext, RenderedFile } from "./types";
 
 /** Seconds follow_primary waits for a re-pointed standby to stream before leaving it detached. */
@@ -20,6 +20,22 @@ export const SWITCHOVER_SHUTDOWN_SECONDS = 30;
 
 /** Seconds between two rounds of attach-backends.sh. */
 export const ATTACH_CHECK_SECONDS = 2;
+
+/**
+ * Seconds pgpool may hold another node, or none, for its primary before attach-backends.sh
+ * corrects it: longer than a search for a primary (pgpool's own, after a failover, a failback or
+ * its start, is left to end) and two rounds.
+ */
+export const POOL_VIEW_GRACE_SECONDS = SEARCH_PRIMARY_SECONDS + 2 * ATTACH_CHECK_SECONDS;
+
+/**
+ * Seconds before attach-backends.sh asks pgpool again for what it asked and pgpool has not done:
+ * pgpool's main process may be in a search for a primary, handling nothing else, for that long.
+ */
+export const POOL_REQUEST_PATIENCE_SECONDS = SEARCH_PRIMARY_SECONDS + 5;
+
+/** The planned switchover, run on the pgpool host by `npm run switchover` (see the asset). */
+export const SWITCHOVER_SCRIPT = "switchover.sh";
 
 /** The script beside pgpool that attaches backends which come up after it (see the asset). */
 export const ATTACH_BACKENDS_SCRIPT = "attach-backends.sh";
@@ -39,6 +55,8 @@ export function failoverEnv(context: RenderContext): Record<string, EnvValue> {
         FOLLOW_WAIT_SECONDS,
         FOLLOW_CHECK_SECONDS,
         ATTACH_CHECK_SECONDS,
+        POOL_VIEW_GRACE_SECONDS,
+        POOL_REQUEST_PATIENCE_SECONDS,
         SWITCHOVER_SHUTDOWN_SECONDS,
         LAG_DETACH_BYTES,
         DURABILITY: context.config.durability.mode,
@@ -55,5 +73,5 @@ export function failoverEnv(context: RenderContext): Record<string, EnvValue> {
  * everything is SQL over TLS, so the same scripts serve Docker, EC2 and the local run.
  */
 export function failoverScriptFiles(): RenderedFile[] {
-    return [scriptFile(FAILOVER_SCRIPT), scriptFile(FOLLOW_PRIMARY_SCRIPT), scriptFile(ATTACH_BACKENDS_SCRIPT), scriptFile("cluster-lib.sh", "cluster-lib.sh", false)];
+    return [scriptFile(FAILOVER_SCRIPT), scriptFile(FOLLOW_PRIMARY_SCRIPT), scriptFile(ATTACH_BACKENDS_SCRIPT), scriptFile(SWITCHOVER_SCRIPT), scriptFile("cluster-lib.sh", "cluster-lib.sh", false)];
 }

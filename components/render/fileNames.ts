@@ -3,6 +3,8 @@ export const START_SCRIPT = "start.sh";
 export const SERVER_CERT_FILE = "server.crt";
 export const SERVER_KEY_FILE = "server.key";
 export const CA_CERT_FILE = "ca.crt";
+/** exporter-toolkit's web config (TLS) of postgres_exporter, node_exporter, Prometheus and Alertmanager. */
+export const WEB_CONFIG_FILE = "web-config.yml";
 export const PGPASS_FILE = "pgpass";
 
 export const BOOTSTRAP_SQL_FILE = "bootstrap.sql";
@@ -12,6 +14,8 @@ export const PGBACKREST_CONF_FILE = "pgbackrest.conf";
 export const ARCHIVE_SCRIPT = "pgbackrest-archive.sh";
 export const BACKUP_SCRIPT = "backup.sh";
 export const REJOIN_SCRIPT = "rejoin.sh";
+/** Restores the backup repository into a standalone copy on the primary's host (see the asset). */
+export const RESTORE_SCRIPT = "restore.sh";
 
 export const POOL_PASSWD_FILE = "pool_passwd";
 export const PGPOOL_KEY_FILE = "pgpoolkey";

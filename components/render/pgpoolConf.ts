@@ -35,13 +35,13 @@ export function healthCheckGiveUpSeconds(): number {
 
 /**
  * Seconds pgpool looks for a primary (at start, after a failover or a failback) before it carries
- * on without one. Longer than a former primary's wait before it starts (failoverWindowSeconds):
- * with every service started at once, pgpool's first search must last until the primary is up,
- * since pgpool searches again only on a failover or a failback. The price: with no primary to
- * find (pgpool up long before the nodes), its main process spends this long on each detached
- * node before it handles the next request.
+ * on without one: a former primary's wait before it starts (failoverWindowSeconds) and 6 s to
+ * start, so that a cluster started all at once is found on the first search. pgpool searches
+ * again only on a failover or a failback, and its main process handles nothing else meanwhile:
+ * with no primary to find (pgpool up long before the nodes) each request costs this long.
+ * attach-backends.sh corrects a search that ended without the primary (pcp_promote_node).
  */
-export const SEARCH_PRIMARY_SECONDS = 30;
+export const SEARCH_PRIMARY_SECONDS = failoverWindowSeconds() + 6;
 
 /** Seconds pgpool gives a client from its connect to the end of its login. */
 export const AUTHENTICATION_TIMEOUT_SECONDS = 5;

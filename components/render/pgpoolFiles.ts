@@ -37,6 +37,8 @@ export function renderPgpoolFiles(context: RenderContext, passwords: ClusterPass
                     { user: context.config.appUser, password: passwords.app },
                     { user: ROLE_NAMES.superuser, password: passwords.superuser },
                     { user: ROLE_NAMES.pgpoolCheck, password: passwords.pgpoolCheck },
+                    // The pool exporter asks pgpool for its backends.
+                    { user: ROLE_NAMES.monitoring, password: passwords.monitoring },
                 ], passwords.pgpoolAesKey),
                 mode: 0o600,
                 secret: true,

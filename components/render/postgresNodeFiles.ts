@@ -6,7 +6,7 @@ import { clusterEnvFile } from "./clusterEnv";
 import { conninfo } from "./confSyntax";
 import { adminConninfo } from "./failoverScripts";
 import {
-    ARCHIVE_SCRIPT, BACKUP_SCRIPT, BOOTSTRAP_SQL_FILE, CA_CERT_FILE, PGBACKREST_CONF_FILE, PGPASS_FILE, REJOIN_SCRIPT, SERVER_CERT_FILE,
+    ARCHIVE_SCRIPT, BACKUP_SCRIPT, BOOTSTRAP_SQL_FILE, CA_CERT_FILE, PGBACKREST_CONF_FILE, PGPASS_FILE, REJOIN_SCRIPT, RESTORE_SCRIPT, SERVER_CERT_FILE,
     SERVER_KEY_FILE, SUPERUSER_PASSWORD_FILE,
 } from "./fileNames";
 import { renderPgpass } from "./passwordFiles";
@@ -82,6 +82,7 @@ export function renderPostgresNodeFiles(
             { name: PGBACKREST_CONF_FILE, content: renderPgbackrestConf(context, node, context.backup.repository, context.backup.retentionDays), mode: secret ? 0o600 : 0o644, secret },
             scriptFile(ARCHIVE_SCRIPT),
             scriptFile(BACKUP_SCRIPT),
+            scriptFile(RESTORE_SCRIPT),
         );
     }
     if (isInitialPrimary) {

@@ -4,7 +4,7 @@ import { START_SCRIPT } from "./fileNames";
 import { RenderedFile, ServicePaths } from "./types";
 
 /** Which start script (an asset) a kind of service runs. */
-export type StartKind = "postgres" | "pgpool" | "exporter";
+export type StartKind = "postgres" | "pgpool" | "exporter" | "prometheus" | "alertmanager" | "node-exporter";
 
 /** Data files the start script copies into the run folder: not scripts, not environment files. */
 function isDataFile(file: RenderedFile): boolean {

@@ -40,6 +40,11 @@ export interface ServicePaths {
     readonly runDir: string;
 }
 
+/** Prometheus's folders: its time series database lives outside the run folder. */
+export interface PrometheusPaths extends ServicePaths {
+    readonly dataDir: string;
+}
+
 export interface PostgresPaths extends ServicePaths {
     readonly dataDir: string;
     readonly binDir: string;
@@ -54,6 +59,12 @@ export interface HostLayout {
     postgres(nodeName: string): PostgresPaths;
     pgpool(): ServicePaths;
     exporter(): ServicePaths;
+    poolExporter(): ServicePaths;
+    /** node_exporter beside a PostgreSQL node, by the node's name. */
+    nodeExporter(nodeName: string): ServicePaths;
+    prometheus(): PrometheusPaths;
+    /** Alertmanager keeps its silences and notification log in its run folder. */
+    alertmanager(): ServicePaths;
     /** OS user every service runs as (PostgreSQL refuses to run as root). */
     readonly serviceUser: string;
     readonly pgpoolBinary: string;
@@ -64,6 +75,9 @@ export interface HostLayout {
     /** pcp_* programs on the pgpool host. */
     readonly pcpBinDir: string;
     readonly exporterBinary: string;
+    readonly prometheusBinary: string;
+    readonly alertmanagerBinary: string;
+    readonly nodeExporterBinary: string;
 }
 
 /** Where backups and archived WAL go: a folder (a volume in dev) or an S3 bucket (prod). */

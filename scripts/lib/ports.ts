@@ -1,10 +1,10 @@
 import { randomInt } from "crypto";
-import { DEFAULTS } from "../../config";
+import { everyPort, parseClusterConfig } from "../../config";
 import { checkPortFree } from "./local/prerequisites";
 
 /** Offsets of every default port from pgpool's, so a base can be checked as a whole. */
-const SPAN = [DEFAULTS.ports.pgpool, DEFAULTS.ports.pgpoolInternal, DEFAULTS.ports.primary, DEFAULTS.ports.primary + 1, DEFAULTS.ports.primary + 2, DEFAULTS.ports.metrics, DEFAULTS.ports.pcp]
-    .map((port) => port - DEFAULTS.ports.pgpool);
+const DEFAULT_PORTS = parseClusterConfig({}).ports;
+const SPAN = everyPort(DEFAULT_PORTS).map((port) => port - DEFAULT_PORTS.pgpool);
 
 /** A port base whose shifted ports are all free on 127.0.0.1 (20 tries at most). */
 export async function freePortBase(): Promise<number> {

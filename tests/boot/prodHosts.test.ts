@@ -3,11 +3,22 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { gunzipSync } from "zlib";
-import { backupTimerName, hostServiceUnit, StackOutputs } from "../../components/render";
+import { backupTimerName, hostServiceUnit, ServiceHost, StackOutputs } from "../../components/render";
 import { AckedWrite, missingWrites, NumberedWriter } from "../../scripts/lib/drill/writer";
 import { parsePostgresUri, withClient } from "../../scripts/lib/pg";
-import { verifyCluster } from "../../scripts/lib/verify/verify";
 import { sleep, waitUntil } from "../../scripts/lib/wait";
+import { untilVerified } from "../untilVerified";
+import { randomBytes } from "crypto";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { formatRestoreDrill, restoreDrillThrough } from "../../scripts/lib/drill/restoreDrill";
+import { backupThrough } from "../../scripts/lib/operations/backup";
+import { HostUnreachable } from "../../scripts/lib/operations/hostShell";
+import { nodeSeatsOf, reachOf, switchoverSeatOf } from "../../scripts/lib/operations/nodeSeats";
+import { switchoverThrough } from "../../scripts/lib/operations/switchover";
+import { startRunCommandEmulator } from "./runCommandEmulator";
+import { formatDrillReport } from "../../scripts/lib/drill/failoverDrill";
+import { runStackFailoverDrill } from "../../scripts/lib/drill/stackFailoverDrill";
+import { stackRejoin } from "../../scripts/lib/operations/stackRejoin";
 import { BootHarness, ensureHostImage, linkLocalAddress } from "./bootHarness";
 import { docker } from "./dockerCli";
 import { ProdHost, renderProdHosts, shortName } from "./prodHosts";
@@ -27,14 +38,6 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
     const figures: string[] = [];
     const nodes = () => harness.prod.hosts.filter((host) => host.volumeId !== undefined);
     const front = () => harness.host("front");
-
-    /** verify's failed checks, or true when all seven pass. */
-    const verified = async (): Promise<true | string> => {
-        const results = await verifyCluster(outputs, { onResult: () => undefined });
-        const failed = results.filter((result) => !result.passed);
-        return (results.length === 7 && failed.length === 0) || failed.map((result) => `${result.id}. ${result.figure}`).join("; ");
-    };
-    const untilVerified = (what: string, timeoutMs: number) => waitUntil(`verify 7/7 ${what}`, verified, { timeoutMs, intervalMs: 2000, isPermanent: () => false });
 
     /** The node answering as primary, by its direct connection string. */
     const primaryHost = async (): Promise<ProdHost> => {
@@ -129,9 +132,9 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         }
     });
 
-    it("passes all seven verify checks from the stack outputs (names of the private zone)", async () => {
-        const took = await untilVerified("after the first boot", 300_000);
-        figures.push(`first boot: verify 7/7 ${(took / 1000).toFixed(0)} s after cloud-init finished everywhere`);
+    it("passes all eight verify checks from the stack outputs (names of the private zone)", async () => {
+        const took = await untilVerified("after the first boot", () => outputs, { timeoutMs: 300_000, intervalMs: 2000 });
+        figures.push(`first boot: verify 8/8 ${(took / 1000).toFixed(0)} s after cloud-init finished everywhere`);
     });
 
     it("archives WAL and takes a full backup into the S3 bucket from the host that is primary, with the role's credentials", async () => {
@@ -146,6 +149,60 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         assert.ok(bucket.length > 0 && bucket.every((entry) => nodes().some((node) => node.ip === entry.ip)), "only nodes touch the bucket");
     });
 
+    it("runs the operations from the stack's outputs through SSM Run Command on the hosts: a backup, a point-in-time restore drill beside the primary, a switchover under a writer, the failover drill, a rejoin; refuses an instance whose agent does not answer, running nothing", async () => {
+        const hosts = (outputs as StackOutputs).hostInstances!;
+        // The instances of hostAccess are those of hostInstances: the emulated agents run in their containers.
+        const containers = new Map(Object.entries(hosts).map(([host, instance]) => [instance.instanceId, harness.containerOf(harness.host(host))]));
+        const runCommand = await startRunCommandEmulator((instanceId) => containers.get(instanceId), harness.prod.accountId);
+        try {
+            // Throwaway credentials made now: the emulator checks that the call is signed, as SSM does.
+            const client = new SSMClient({ region: harness.prod.region, endpoint: runCommand.url, credentials: { accessKeyId: `AKIA${randomBytes(8).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(20).toString("base64") } });
+            const access = (outputs as StackOutputs).hostAccess!;
+            const reach = reachOf(access, { ssm: client });
+            const primary = shortName(await primaryHost());
+            const backup = await backupThrough(nodeSeatsOf(reach), "full");
+            assert.strictEqual(backup.node, primary);
+            assert.strictEqual(backup.backup.type, "full");
+            await withClient(pgpool(), { caPem: outputs.caCertificate }, (client) => client.query("CREATE TABLE IF NOT EXISTS ssm_rows (id int); INSERT INTO ssm_rows SELECT generate_series(1, 300)"));
+            const drill = await restoreDrillThrough(nodeSeatsOf(reach), { into: "/var/lib/postgresql/data/restore-drill", port: 5532 });
+            assert.ok(drill.passed && drill.node === primary && drill.tables.some((table) => table.table === "ssm_rows" && table.restoredRows === 300), formatRestoreDrill(drill));
+
+            const target = nodes().map(shortName).find((name) => name !== primary)!;
+            const writer = new NumberedWriter(pgpool(), outputs.caCertificate);
+            await writer.prepare();
+            writer.start();
+            let outcome;
+            try {
+                await sleep(2000);
+                outcome = await switchoverThrough(switchoverSeatOf(reach), target, { rejoinWaitSeconds: 120 });
+                await sleep(2000);
+            } finally {
+                await writer.stop();
+            }
+            const lost = await missingWrites(pgpool(), { caPem: outputs.caCertificate }, writer.acked);
+            assert.deepStrictEqual(lost, []);
+            assert.deepStrictEqual([outcome.from, outcome.to, outcome.rejoined], [primary, target, "yes"]);
+            assert.strictEqual(shortName(await primaryHost()), target);
+
+            const gone = reachOf({ ...access, services: { ...access.services, pgpool: { ...access.services.pgpool!, instanceId: "i-0000000000000dead" } as ServiceHost } }, { ssm: client });
+            const before = runCommand.sent.length;
+            await assert.rejects(switchoverThrough(switchoverSeatOf(gone), primary), (error: Error) => error instanceof HostUnreachable && /instance i-0000000000000dead, through SSM Run Command\) cannot be reached/.test(error.message));
+            assert.strictEqual(runCommand.sent.length, before, "nothing was run");
+            assert.ok(runCommand.sent.length >= 6 && runCommand.sent.every((sent) => sent.commands[0]!.startsWith("runuser -u 'postgres' -- '/bin/bash' ")), `every command ran as the PostgreSQL user: ${runCommand.sent.map((sent) => sent.commands[0]).join("; ")}`);
+            await untilVerified("after the switchover through SSM", () => outputs, { timeoutMs: 180_000, intervalMs: 2000 });
+            const failover = await runStackFailoverDrill(outputs, nodeSeatsOf(reach));
+            assert.deepStrictEqual(failover.lost, []);
+            assert.ok(failover.killed === target && failover.backByItselfMs !== undefined, formatDrillReport(failover));
+            for (const check of failover.verify!) assert.ok(check.passed, `${check.id}. ${check.name}: ${check.figure}`);
+            const rejoined = await stackRejoin(outputs, nodeSeatsOf(reach), primary === failover.newPrimary ? target : primary);
+            assert.strictEqual(rejoined.primary, failover.newPrimary);
+            figures.push(`through SSM Run Command: backup ${backup.backup.label} on ${backup.node} in ${(backup.durationMs / 1000).toFixed(1)} s; restore drill on ${drill.node} (${drill.tables.length} tables equal) restored in ${(drill.restoreMs / 1000).toFixed(1)} s; switchover ${outcome.from} -> ${outcome.to}: writes paused ${outcome.writeOutageMs} ms, ${writer.acked.length} acknowledged, 0 lost, ${outcome.from} rejoined by itself; drill:failover killed ${failover.killed}: writes resumed on ${failover.newPrimary} after ${failover.rtoMs} ms, 0 of ${failover.acknowledged} lost, back as a standby by itself ${failover.backByItselfMs} ms after the kill; rejoin of ${rejoined.node} (systemd restarted it) streaming again after ${rejoined.durationMs} ms`);
+        } finally {
+            await runCommand.close();
+        }
+        await untilVerified("after the drills through SSM", () => outputs, { timeoutMs: 180_000, intervalMs: 2000 });
+    });
+
     it("a replica host restarted keeps its data on its volume and streams again", async () => {
         const primary = await primaryHost();
         const replica = nodes().find((host) => host.name !== primary.name)!;
@@ -153,12 +210,12 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         await withClient(pgpool(), { caPem: outputs.caCertificate }, (client) => client.query(`CREATE TABLE IF NOT EXISTS boot_marker (note text); INSERT INTO boot_marker VALUES ('${marker}')`));
         const restarted = Date.now();
         await docker(["restart", "-t", "60", harness.containerOf(replica)]);
-        const took = await untilVerified(`after ${replica.name} restarted`, 180_000);
+        const took = await untilVerified(`after ${replica.name} restarted`, () => outputs, { timeoutMs: 180_000, intervalMs: 2000 });
         const direct = parsePostgresUri([outputs.primaryConnectionString, ...outputs.replicaConnectionStrings].find((uri) => parsePostgresUri(uri).host === replica.name)!);
         const rows = await withClient(direct, { caPem: outputs.caCertificate }, async (client) => (await client.query("SELECT 1 FROM boot_marker WHERE note = $1", [marker])).rowCount);
         assert.strictEqual(rows, 1, "the restarted replica has the row written before its restart");
         const mount = await harness.exec(replica, ["findmnt", "-n", "-o", "SOURCE", "/var/lib/postgresql/data"]);
-        figures.push(`${replica.name} restarted: verify 7/7 ${((Date.now() - restarted) / 1000).toFixed(0)} s after the restart began (${(took / 1000).toFixed(0)} s of waiting); data on ${mount.stdout.trim()}`);
+        figures.push(`${replica.name} restarted: verify 8/8 ${((Date.now() - restarted) / 1000).toFixed(0)} s after the restart began (${(took / 1000).toFixed(0)} s of waiting); data on ${mount.stdout.trim()}`);
     });
 
     it("converges whatever order every host boots again in: the front host 45 s before the nodes, the replicas 45 s after the rest", async () => {
@@ -174,9 +231,9 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
                 await Promise.all(wave.map((host) => harness.startHost(host)));
             }
             const started = Date.now();
-            await untilVerified(`after booting ${order}`, 300_000);
+            await untilVerified(`after booting ${order}`, () => outputs, { timeoutMs: 300_000, intervalMs: 2000 });
             for (const host of harness.prod.hosts) assert.deepStrictEqual(await harness.failedUnits(host), [], `${host.name} has failed units`);
-            figures.push(`every host booted again, ${order}: verify 7/7 ${((Date.now() - started) / 1000).toFixed(0)} s after the last start`);
+            figures.push(`every host booted again, ${order}: verify 8/8 ${((Date.now() - started) / 1000).toFixed(0)} s after the last start`);
         }
     });
 
@@ -189,9 +246,9 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         assert.notStrictEqual(newPrimary.name, primary.name);
         const restarted = Date.now();
         await docker(["start", harness.containerOf(primary)]);
-        await untilVerified(`after ${primary.name} booted again`, 300_000);
+        await untilVerified(`after ${primary.name} booted again`, () => outputs, { timeoutMs: 300_000, intervalMs: 2000 });
         for (const host of harness.prod.hosts) assert.deepStrictEqual(await harness.failedUnits(host), [], `${host.name} has failed units`);
-        figures.push(`failover: ${writer.acked.length} acknowledged writes, ${lost.length} lost, writes resumed ${resumedAt - killedAt} ms after ${primary.name}'s host died; it booted again and verify passed 7/7 ${((Date.now() - restarted) / 1000).toFixed(0)} s after its start`);
+        figures.push(`failover: ${writer.acked.length} acknowledged writes, ${lost.length} lost, writes resumed ${resumedAt - killedAt} ms after ${primary.name}'s host died; it booted again and verify passed 8/8 ${((Date.now() - restarted) / 1000).toFixed(0)} s after its start`);
     });
 
     it("keeps the promoted node as primary when every host loses power right after a failover and boots again, the stale former primary first: it waits and rejoins, no acknowledged write lost", async () => {
@@ -210,14 +267,14 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         await waitUntil(`${stale.name} to decide how to start`, async () => /the archive holds [0-9A-F]{8}\.history: another node was promoted after/.test(await harness.run(stale, ["journalctl", "-b", "-u", hostServiceUnit(shortName(stale)), "--no-pager"])) || "not yet", { timeoutMs: 120_000, intervalMs: 1000, isPermanent: () => false });
         const started = Date.now();
         await Promise.all(harness.prod.hosts.filter((host) => host !== stale).map((host) => harness.startHost(host)));
-        await untilVerified("after every host restarted right after a failover", 300_000);
+        await untilVerified("after every host restarted right after a failover", () => outputs, { timeoutMs: 300_000, intervalMs: 2000 });
         assert.strictEqual((await primaryHost()).name, promoted.name, "the promoted node is the primary again");
         assert.deepStrictEqual(await missingWrites(pgpool(), { caPem: outputs.caCertificate }, writer.acked), [], "acknowledged writes lost");
         for (const node of nodes()) {
             const journal = await harness.run(node, ["journalctl", "-u", hostServiceUnit(shortName(node)), "--no-pager"]);
             assert.doesNotMatch(journal, /cannot tell whether another node was promoted/, `${node.name} could not ask the archive`);
         }
-        figures.push(`every host killed right after a failover and booted again (history archived ${archivedIn} ms after the check began): ${promoted.name} primary again, ${stale.name} rejoined, verify 7/7 ${((Date.now() - started) / 1000).toFixed(0)} s after the others started, 0 of ${writer.acked.length} acknowledged writes lost`);
+        figures.push(`every host killed right after a failover and booted again (history archived ${archivedIn} ms after the check began): ${promoted.name} primary again, ${stale.name} rejoined, verify 8/8 ${((Date.now() - started) / 1000).toFixed(0)} s after the others started, 0 of ${writer.acked.length} acknowledged writes lost`);
     });
 
     it("a replaced host waits for the secret store, starting nothing, and boots when it answers", async () => {
@@ -240,7 +297,7 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         }
         const status = await harness.cloudInitStatus(replica, FIRST_BOOT_SECONDS);
         assert.deepStrictEqual(status, { status: "done", errors: [] });
-        await untilVerified(`after ${replica.name} got its secrets`, 300_000);
+        await untilVerified(`after ${replica.name} got its secrets`, () => outputs, { timeoutMs: 300_000, intervalMs: 2000 });
     });
 
     it("a node host without its data volume never starts PostgreSQL on the root disk, and its log says why", async () => {

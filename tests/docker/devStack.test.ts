@@ -7,7 +7,7 @@ import { loadStackFile } from "../../config/stackFile";
 import { dockerPreflight } from "../../scripts/lib/docker/preflight";
 import { parsePostgresUri, withClient } from "../../scripts/lib/pg";
 import { formatTable, verifyCluster } from "../../scripts/lib/verify/verify";
-import { waitUntil } from "../../scripts/lib/wait";
+import { untilVerified } from "../untilVerified";
 import { containerLogs, withLogsOnFailure } from "./engine";
 import { container, devStackOnEngine } from "./devStackOnEngine";
 
@@ -30,10 +30,10 @@ describe("the dev stack on a real Docker engine", function () {
         }
     });
 
-    it("passes all seven verify checks from the stack outputs, on the published host ports", async () => {
+    it("passes all eight verify checks from the stack outputs, on the published host ports", async () => {
         const results = await verifyCluster(outputs(), { onResult: () => undefined });
         process.stderr.write(`${formatTable(results)}\n`);
-        assert.strictEqual(results.length, 7);
+        assert.strictEqual(results.length, 8);
         for (const result of results) assert.ok(result.passed, `${result.id}. ${result.name}: ${result.figure}`);
     });
 
@@ -75,11 +75,8 @@ describe("the dev stack on a real Docker engine", function () {
         const count = await withClient(replica, { caPem: ca }, async (client) => Number((await client.query<{ count: string }>("SELECT count(*) FROM docker_marker")).rows[0]!.count));
         assert.strictEqual(count, 500);
         // pgpool detached node1 while it was gone and attaches it again once it streams.
-        const took = await withLogsOnFailure(docker, ["node0", "node1", "pgpool"].map(container), () => waitUntil("verify to pass with node1 back", async () => {
-            const failed = (await verifyCluster(outputs(), { onResult: () => undefined })).filter((result) => !result.passed);
-            return failed.length === 0 || failed.map((result) => `${result.id}. ${result.figure}`).join("; ");
-        }, { timeoutMs: 60_000, intervalMs: 1000 }));
-        process.stderr.write(`node1 replaced: attached again and verify 7/7 ${took} ms after the apply\n`);
+        const took = await withLogsOnFailure(docker, ["node0", "node1", "pgpool"].map(container), () => untilVerified("with node1 back", outputs));
+        process.stderr.write(`node1 replaced: attached again and verify 8/8 ${took} ms after the apply\n`);
     });
 
     describe("refuses bad input before anything is created", () => {
@@ -95,7 +92,8 @@ describe("the dev stack on a real Docker engine", function () {
             await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
             const port = (server.address() as net.AddressInfo).port;
             try {
-                const config = parseClusterConfig({ ports: { pgpool: port, primary: port + 2, metrics: port + 5, pcp: port + 6 } });
+                // Every published port away from the dev stack's, which runs meanwhile.
+                const config = parseClusterConfig({ ports: { pgpool: port, primary: port + 2, metrics: port + 5, pcp: port + 6, prometheus: port + 7, alertmanager: port + 8, poolMetrics: port + 9, nodeMetrics: port + 10 } });
                 await assert.rejects(dockerPreflight(config, "other", docker), new RegExp(`port ${port} \\(pgpool, published by the dev stack\\) is already in use on 127\\.0\\.0\\.1; free it`));
             } finally {
                 server.close();

@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import Docker from "dockerode";
 import { loadStackFile } from "../../config/stackFile";
+import { dockerContainerName } from "../../components/platforms/docker/layout";
 import { StackOutputs } from "../../components/render";
 import { dockerPreflight } from "../../scripts/lib/docker/preflight";
 import { engine, removeLabelled, TEST_LABEL } from "./engine";
@@ -25,7 +26,7 @@ export interface DevStackOnEngine {
 
 /** The container of a service of the dev stack. */
 export function container(service: string): string {
-    return `pg-ha-dev-${service}`;
+    return dockerContainerName("dev", service);
 }
 
 /**

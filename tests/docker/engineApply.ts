@@ -223,6 +223,7 @@ export class EngineApply {
                 MemorySwap: inputs.memorySwap * 1024 * 1024,
                 ShmSize: inputs.shmSize === undefined ? undefined : inputs.shmSize * 1024 * 1024,
                 RestartPolicy: { Name: inputs.restart },
+                Init: inputs.init,
                 LogConfig: { Type: "json-file", Config: inputs.logOpts ?? {} },
             },
             NetworkingConfig: { EndpointsConfig: Object.fromEntries(((inputs.networksAdvanced ?? []) as { name: string; aliases: string[] }[]).map((network) => [network.name, { Aliases: network.aliases }])) },

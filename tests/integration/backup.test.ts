@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runFailoverDrill } from "../../scripts/lib/drill/failoverDrill";
-import { listBackups, localBackup, localRestore, RestoredServer, runBackupScript } from "../../scripts/lib/local/backup";
+import { listBackups, localBackup, localRestore, prepareCopyFolders, RestoredServer, runBackupScript } from "../../scripts/lib/local/backup";
 import { BackupRepository, SKIPPED_ON_STANDBY } from "../../components/render";
 import { CommandFailedError } from "../../scripts/lib/local/serviceUser";
 import { localDown, localUp, openLocalCluster, openLocalClusterOfOutputs } from "../../scripts/lib/local/cluster";
@@ -12,7 +12,8 @@ import { withClient } from "../../scripts/lib/pg";
 import { sleep, waitUntil } from "../../scripts/lib/wait";
 import { isAlive, processIds, stopProcess } from "../../scripts/lib/local/processes";
 import { createS3Server } from "../../scripts/lib/local/s3Server";
-import { formatRestoreDrill, runRestoreDrill } from "../../scripts/lib/drill/restoreDrill";
+import { formatRestoreDrill, restoreDrillThrough } from "../../scripts/lib/drill/restoreDrill";
+import { localNodeSeats } from "../../scripts/lib/local/localSeats";
 import { runLogical } from "../../scripts/lib/logicalDump";
 import { parsePostgresUri } from "../../scripts/lib/pg";
 import { PostgresEndpoint } from "../../config";
@@ -141,7 +142,7 @@ describe("backups with pgBackRest on real servers: WAL archiving and point-in-ti
         await assert.rejects(localRestore(cluster(), { into: restoreDir("point"), port: restorePort }), /is not empty: restore needs a new data directory/);
         const stackOutputs = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-stack-outputs-")), "outputs.json");
         fs.writeFileSync(stackOutputs, fs.readFileSync(path.join(stateDir, "outputs.json")));
-        assert.throws(() => openLocalClusterOfOutputs(stackOutputs), /is not the outputs.json of a local run \(no state.json beside it\): this command drives the local run; on the Docker and EC2 stacks backups run on the nodes/);
+        assert.throws(() => openLocalClusterOfOutputs(stackOutputs), /is not the outputs.json of a local run \(no state.json beside it\), nor a deployed stack's outputs that name its hosts \(hostAccess\): pass a local run's outputs.json/);
         fs.rmSync(path.dirname(stackOutputs), { recursive: true });
         assert.strictEqual((await currentPrimary(cluster())).name, before);
     });
@@ -160,7 +161,8 @@ describe("backups with pgBackRest on real servers: WAL archiving and point-in-ti
     });
 
     it("drill:restore restores to a snapshot and finds every table equal", async () => {
-        const report = await runRestoreDrill(cluster(), { into: restoreDir("drill"), port: restorePort });
+        prepareCopyFolders(cluster(), restoreDir("drill"));
+        const report = await restoreDrillThrough(localNodeSeats(cluster()), { into: restoreDir("drill"), port: restorePort });
         assert.ok(report.passed, formatRestoreDrill(report));
         assert.ok(report.tables.some((table) => table.table === "pitr_rows" && table.restoredRows === 2300));
         assert.ok(!fs.existsSync(restoreDir("drill")), "the scratch copy is removed");

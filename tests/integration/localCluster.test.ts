@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
+import { X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -7,7 +8,8 @@ import * as path from "path";
 import { ROLE_NAMES } from "../../config";
 import { PROJECT_ROOT } from "../../config/projectRoot";
 import { StackOutputs, STACK_OUTPUT_KEYS } from "../../components/render";
-import { localDown, localStatus, localUp } from "../../scripts/lib/local/cluster";
+import { localDown, localStatus, localUp, openLocalCluster } from "../../scripts/lib/local/cluster";
+import { localBackup } from "../../scripts/lib/local/backup";
 import { readSecrets, readState } from "../../scripts/lib/local/state";
 import { stopProcess } from "../../scripts/lib/local/processes";
 import { serviceUserName } from "../../scripts/lib/local/prerequisites";
@@ -62,17 +64,22 @@ describe("local run on real PostgreSQL, Pgpool-II and postgres_exporter", functi
     it("passes every verification check", async () => {
         const results = await verifyCluster(outputs, { pgpoolLogFile: localPgpoolLog(path.join(stateDir, "outputs.json")), onResult: () => undefined });
         process.stderr.write(`${formatTable(results)}\n`);
-        assert.strictEqual(results.length, 7);
+        assert.strictEqual(results.length, 8);
         for (const result of results) assert.ok(result.passed, `${result.id}. ${result.name}: ${result.figure}`);
     });
 
-    it("exports every metric the alert rules and the dashboard take from the exporter, with the labels they use (a real scrape)", async () => {
+    it("exports every metric the alert rules and the dashboard take from the exporters, with the labels they use (a real scrape, after a backup)", async () => {
+        const cluster = openLocalCluster(stateDir);
+        const backup = await localBackup(cluster, "full");
         const scrape = await httpsGet(outputs.exporterMetricsUrl, outputs.caCertificate, 10_000);
-        assert.strictEqual(scrape.status, 200);
+        const poolScrape = await httpsGet(`https://127.0.0.1:${cluster.topology.poolExporter.port}/metrics`, outputs.caCertificate, 10_000);
+        const nodeScrape = await httpsGet(`https://127.0.0.1:${cluster.topology.nodeExporters[0]!.port}/metrics`, outputs.caCertificate, 10_000);
+        for (const answer of [scrape, poolScrape, nodeScrape]) assert.strictEqual(answer.status, 200);
+        const bodies = { exporter: scrape.body, exporterQuery: scrape.body, poolExporterQuery: poolScrape.body, nodeExporter: nodeScrape.body };
         const missing: string[] = [];
-        const fromExporter = Object.entries(METRICS).filter(([, source]) => source.producer !== "planned");
+        const fromExporter = Object.entries(METRICS);
         for (const [name, source] of fromExporter) {
-            const samples = metricSamples(scrape.body, name);
+            const samples = metricSamples(bodies[source.producer], name);
             if (samples.length === 0) missing.push(name);
             for (const label of source.labels) {
                 if (samples.length > 0 && !samples.some((sample) => new RegExp(`[{,]${label}="`).test(sample.labels))) missing.push(`${name}{${label}}`);
@@ -80,6 +87,18 @@ describe("local run on real PostgreSQL, Pgpool-II and postgres_exporter", functi
         }
         assert.deepStrictEqual(missing, [], "metrics or labels the rules and panels use, missing from the scrape");
         assert.ok(fromExporter.length >= 10, "the inventory names the exporter's metrics");
+        // The values, not only the names: the backup just taken, each certificate's notAfter, pgpool's backends up.
+        const fullBackup = metricSamples(scrape.body, "pg_ha_backup_last_success_timestamp_seconds").filter((sample) => sample.labels.includes('type="full"'));
+        assert.strictEqual(fullBackup.length, cluster.topology.nodes.length, "every node reports the backup (replicated)");
+        for (const sample of fullBackup) assert.ok(Math.abs(sample.value * 1000 - backup.backup.stoppedAt.getTime()) < 60_000, `backup end ${sample.value} vs ${backup.backup.stoppedAt.toISOString()}`);
+        const certificates = metricSamples(scrape.body, "pg_ha_certificate_expiry_timestamp_seconds");
+        for (const service of cluster.plan.services) {
+            const expected = Date.parse(new X509Certificate(cluster.secrets.pki.certificates[service.name]!.certPem).validTo) / 1000;
+            const reported = certificates.filter((sample) => sample.labels.includes(`service="${service.name}"`)).map((sample) => sample.value);
+            assert.ok(reported.length > 0 && reported.every((value) => value === expected), `${service.name}: ${reported.join(", ")} vs ${expected}`);
+        }
+        const poolNodes = metricSamples(poolScrape.body, "pg_ha_pool_nodes_lb_weight");
+        assert.deepStrictEqual(poolNodes.map((sample) => /status="(\w+)"/.exec(sample.labels)?.[1]).sort(), cluster.topology.nodes.map(() => "up"));
     });
 
     it("npm run status shows one primary, every standby streaming from it and attached in pgpool, as a table and as JSON", () => {
@@ -221,15 +240,16 @@ describe("local run on real PostgreSQL, Pgpool-II and postgres_exporter", functi
         const results = await verifyCluster(outputs, { onResult: () => undefined, readSessions: 6, readYourWritesSessions: 2 });
         const took = Date.now() - started;
         process.stderr.write(`verify with both replicas down: ${took} ms\n${formatTable(results)}\n`);
-        assert.strictEqual(results.length, 7);
+        assert.strictEqual(results.length, 8);
         assert.ok(took < 60_000, `verify took ${took} ms`);
         assert.match(results[3]!.figure, /not acknowledged within 15 s: the primary waits for a synchronous standby/);
-        assert.ok(results.every((result) => !result.passed || result.id === 7), formatTable(results));
+        // The exporter still answers, and no alert fires yet (PostgresNodeDown waits a minute).
+        assert.ok(results.every((result) => !result.passed || result.id === 7 || result.id === 8), formatTable(results));
     });
 
     it("local:down stops every process and is safe to run twice", async () => {
         const first = await localDown(stateDir);
-        assert.deepStrictEqual(first.map((entry) => entry.name), ["pgpool", "exporter", "node2", "node1", "node0"]);
+        assert.deepStrictEqual(first.map((entry) => entry.name), ["prometheus", "alertmanager", "pool-exporter", "pgpool", "exporter", "node2", "node1", "node2-metrics", "node1-metrics", "node0-metrics", "node0"]);
         // The replicas were stopped by the tests before this one.
         assert.ok(first.filter((entry) => !["node1", "node2"].includes(entry.name)).every((entry) => entry.result === "stopped"), JSON.stringify(first));
         assert.ok(first.filter((entry) => ["node1", "node2"].includes(entry.name)).every((entry) => entry.result === "not running"), JSON.stringify(first));

@@ -70,7 +70,7 @@ describe("local run as an ordinary user", function () {
         assert.strictEqual(up.status, 0, `local:up failed:\n${up.stderr}`);
         const verify = runAs("verify.js", ["--outputs", path.join(stateDir, "outputs.json")]);
         assert.strictEqual(verify.status, 0, `verify failed:\n${verify.stdout}\n${verify.stderr}`);
-        assert.match(verify.stdout, /verify: 7 passed, 0 failed/);
+        assert.match(verify.stdout, /verify: 8 passed, 0 failed/);
         const state = readState(stateDir)!;
         const expectedUser = isRoot() ? TEST_USER : os.userInfo().username;
         assert.strictEqual(state.serviceUser, expectedUser);

@@ -9,12 +9,13 @@ import { localDown, localUp, openLocalCluster, restartService, stopService, stre
 import { serviceLogFile } from "../../scripts/lib/local/layout";
 import { appThroughPgpool, currentPrimary, poolNodes, superuserOn } from "../../scripts/lib/local/pgpoolControl";
 import { withClient } from "../../scripts/lib/pg";
-import { verifyCluster } from "../../scripts/lib/verify/verify";
 import { checkPortFree } from "../../scripts/lib/local/prerequisites";
 import { descendantsOf, isSameProcess } from "../../scripts/lib/local/processes";
 import { readState, serverPidOf, ServiceRecord } from "../../scripts/lib/local/state";
 import { freePortBase } from "../../scripts/lib/ports";
 import { sleep, waitUntil } from "../../scripts/lib/wait";
+import { readOutputsFile } from "../../scripts/lib/verify/outputsSource";
+import { untilVerified } from "../untilVerified";
 
 /** The state dir's record of one service, read afresh. */
 function recordOf(stateDir: string, name: string): ServiceRecord {
@@ -129,7 +130,8 @@ describe("a standby away longer than the primary keeps WAL for it clones itself 
         const log = fs.readFileSync(logFile).subarray(earlier).toString("utf8");
         assert.match(log, new RegExp(`${standby.name} was a standby, but ${primary.name} no longer holds the WAL it needs \\(from segment [0-9A-F]{24}\\): cloning it afresh`));
         await waitUntil(`pgpool to attach ${standby.name}`, async () => (await poolNodes(cluster)).some((entry) => entry.nodeId === standby.index && entry.status !== "down") || "not yet", { timeoutMs: 30_000, intervalMs: 200 });
-        const results = await verifyCluster(JSON.parse(fs.readFileSync(path.join(stateDir, "outputs.json"), "utf8")), { onResult: () => undefined });
-        for (const check of results) assert.ok(check.passed, `${check.id}. ${check.name}: ${check.figure}`);
+        // Away for more than a minute, so its alerts fired; they resolve once Prometheus scrapes it back.
+        const took = await untilVerified(`with ${standby.name} back`, () => readOutputsFile(path.join(stateDir, "outputs.json")));
+        process.stderr.write(`verify 8/8 ${took} ms after pgpool attached ${standby.name}\n`);
     });
 });

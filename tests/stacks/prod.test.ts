@@ -3,7 +3,8 @@ import { gunzipSync } from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { INSTANCE_TYPES } from "../../config";
-import { assetText, STACK_OUTPUT_KEYS } from "../../components/render";
+import { assetText, HostAccess, HostInstance, STACK_OUTPUT_KEYS } from "../../components/render";
+import { rollingPlan } from "../../scripts/lib/operations/rollingReplacement";
 import { withoutCommentLines } from "../../components/render/shellComments";
 import { ofType, parentTypeOf, promiseOf, RecordedResource, runStack, StackRun } from "./stackHarness";
 
@@ -87,9 +88,12 @@ describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
             }
         }
         const database = groups.find((group) => group.inputs.description === "pg-ha PostgreSQL nodes")!;
-        assert.ok((database.inputs.ingress as { cidrBlocks?: string[] }[]).every((rule) => rule.cidrBlocks === undefined), "no CIDR reaches PostgreSQL directly");
+        const databaseIngress = database.inputs.ingress as { fromPort: number; toPort: number; cidrBlocks?: string[]; description: string }[];
+        assert.ok(databaseIngress.filter((rule) => rule.fromPort <= 5434 && rule.toPort >= 5432).every((rule) => rule.cidrBlocks === undefined), "no CIDR reaches PostgreSQL directly");
+        // node_exporter (9100-9102): from the front host's Prometheus and the monitoring networks only.
+        assert.deepStrictEqual(databaseIngress.filter((rule) => rule.fromPort === 9100).map((rule) => [rule.toPort, rule.cidrBlocks ?? "front group"]), [[9102, "front group"], [9102, ["10.42.0.0/16"]]]);
         const front = groups.find((group) => group.inputs.description === "pg-ha pgpool and exporter")!;
-        assert.deepStrictEqual((front.inputs.ingress as { fromPort: number; cidrBlocks: string[] }[]).map((rule) => [rule.fromPort, rule.cidrBlocks]), [[5430, ["10.42.0.0/16"]], [9187, ["10.42.0.0/16"]]]);
+        assert.deepStrictEqual((front.inputs.ingress as { fromPort: number; cidrBlocks: string[] }[]).map((rule) => [rule.fromPort, rule.cidrBlocks]), [[5430, ["10.42.0.0/16"]], [9187, ["10.42.0.0/16"]], [9719, ["10.42.0.0/16"]], [9093, ["10.42.0.0/16"]], [9090, ["10.42.0.0/16"]]]);
     });
 
     it("makes a versioned, encrypted, private, TLS-only backup bucket with retention", () => {
@@ -127,13 +131,13 @@ describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
 
     it("keeps every password and private key out of user data: SecureString parameters under each host's path, fetched at boot", async () => {
         const parameters = ofType(run, "aws:ssm/parameter:Parameter");
-        assert.deepStrictEqual(parameters.map((parameter) => parameter.inputs.name).sort(), ["/pg-ha/prod/front/exporter", "/pg-ha/prod/front/pgpool", "/pg-ha/prod/node0/node0", "/pg-ha/prod/node1/node1", "/pg-ha/prod/node2/node2"]);
+        assert.deepStrictEqual(parameters.map((parameter) => parameter.inputs.name).sort(), ["/pg-ha/prod/front/alertmanager", "/pg-ha/prod/front/exporter", "/pg-ha/prod/front/pgpool", "/pg-ha/prod/front/pool-exporter", "/pg-ha/prod/front/prometheus", "/pg-ha/prod/node0/node0", "/pg-ha/prod/node0/node0-metrics", "/pg-ha/prod/node1/node1", "/pg-ha/prod/node1/node1-metrics", "/pg-ha/prod/node2/node2", "/pg-ha/prod/node2/node2-metrics"]);
         const secretValues: string[] = [];
         for (const parameter of parameters) {
             assert.strictEqual(parameter.inputs.type, "SecureString");
             assert.ok(parameter.secretInputs.has("value"), `${parameter.inputs.name} is a secret input`);
-            const bundle = JSON.parse(parameter.inputs.value as string) as Record<string, { base64: string }>;
-            for (const file of Object.values(bundle)) secretValues.push(Buffer.from(file.base64, "base64").toString("utf8"));
+            const bundle = JSON.parse(parameter.inputs.value as string) as Record<string, { gzipBase64: string }>;
+            for (const file of Object.values(bundle)) secretValues.push(gunzipSync(Buffer.from(file.gzipBase64, "base64")).toString("utf8"));
         }
         // Every generated password and every private key the program made.
         const passwords = ofType(run, "random:index/randomPassword:RandomPassword").map((password) => password.state.result as string);
@@ -145,7 +149,7 @@ describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
             const written = cloudConfigOf(instance).write_files.map((file) => (file.encoding === "b64" ? Buffer.from(file.content, "base64").toString("utf8") : file.content)).join("\n");
             for (const secret of [...passwords, ...keys]) assert.ok(!text.includes(secret) && !written.includes(secret), `${instance.inputs.tags.Name}: a secret in user data`);
             const host = (instance.inputs.tags.Name as string).split(".")[0]!;
-            for (const entry of bootValue(instance, "SECRETS") as string[]) assert.match(entry, new RegExp(`^/pg-ha/prod/${host}/\\w+\\|/etc/pg-ha/\\w+$`));
+            for (const entry of bootValue(instance, "SECRETS") as string[]) assert.match(entry, new RegExp(`^/pg-ha/prod/${host}/[\\w-]+\\|/etc/pg-ha/[\\w-]+$`));
             assert.strictEqual(bootValue(instance, "REGION"), "eu-west-1");
         }
     });
@@ -180,11 +184,16 @@ describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
         assert.match(fileIn(node1, "/etc/pg-ha/node1/pg_hba.conf")!, /^hostssl\s+replication\s+replicator\s+10\.42\.0\.0\/16/m);
         assert.ok(fileIn(node1, "/etc/systemd/system/pg-ha-node1.service")!.includes("ExecStart=/bin/bash /etc/pg-ha/node1/start.sh"));
         assert.match(bootValue(node1, "DATA_DEVICE") as string, /^\/dev\/disk\/by-id\/nvme-Amazon_Elastic_Block_Store_/);
+        // node_exporter beside PostgreSQL: its own unit (after the data mount too), Debian's masked.
+        assert.deepStrictEqual((bootValue(node1, "PACKAGES") as string[]).map((spec) => spec.split("=")[0]), ["postgresql-15", "postgresql-client-15", "pgbackrest", "prometheus-node-exporter"]);
+        assert.deepStrictEqual(bootValue(node1, "MASKED_UNITS"), ["prometheus-node-exporter.service"]);
+        assert.ok((bootValue(node1, "UNITS") as string[]).includes("pg-ha-node1-metrics.service"));
+        assert.match(fileIn(node1, "/etc/systemd/system/pg-ha-node1-metrics.service")!, /^RequiresMountsFor=\/var\/lib\/postgresql\/data$/m);
         const front = instances.get("front.pg-ha.internal")!;
         assert.match(fileIn(front, "/etc/pg-ha/pgpool/pgpool.conf")!, /^backend_hostname2 = 'node2\.pg-ha\.internal'$/m);
         assert.ok(fileIn(front, "/etc/pg-ha/exporter/queries.yaml") !== undefined, "the exporter shares the front instance");
-        assert.deepStrictEqual((bootValue(front, "PACKAGES") as string[]).map((spec) => spec.split("=")[0]), ["pgpool2", "haproxy", "postgresql-client-15", "prometheus-postgres-exporter"]);
-        assert.deepStrictEqual(bootValue(front, "MASKED_UNITS"), ["pgpool2.service", "haproxy.service", "prometheus-postgres-exporter.service"]);
+        assert.deepStrictEqual((bootValue(front, "PACKAGES") as string[]).map((spec) => spec.split("=")[0]), ["pgpool2", "haproxy", "postgresql-client-15", "prometheus-postgres-exporter", "prometheus", "prometheus-alertmanager"]);
+        assert.deepStrictEqual(bootValue(front, "MASKED_UNITS"), ["pgpool2.service", "haproxy.service", "prometheus-postgres-exporter.service", "prometheus.service", "prometheus-alertmanager.service"]);
         assert.match(fileIn(front, "/etc/pg-ha/pgpool/client-gate.cfg")!, /^ {4}server pgpool 127\.0\.0\.1:5431$/m);
         assert.strictEqual(fileIn(front, "/etc/pg-ha/pgpool/failover.sh"), withoutCommentLines(assetText("failover.sh")), "scripts go without their comment lines (user data holds 16 KB)");
     });
@@ -220,9 +229,53 @@ describe("prod stack under mocks (Pulumi.prod.yaml)", function () {
     });
 
     it("exports the connection strings on private names (secret) and the bucket name", async () => {
-        assert.deepStrictEqual(Object.keys(run.program).filter((key) => run.program[key] !== undefined).sort(), [...STACK_OUTPUT_KEYS, "backupBucketName"].sort());
+        assert.deepStrictEqual(Object.keys(run.program).filter((key) => run.program[key] !== undefined).sort(), [...STACK_OUTPUT_KEYS, "backupBucketName", "hostAccess", "hostInstances"].sort());
+        // The operations reach each node on its own instance and pgpool on the front one, through SSM in the stack's region.
+        const access = await promiseOf(run.program.hostAccess!) as HostAccess;
+        const instanceOf = (name: string) => instances.get(`${name}.pg-ha.internal`)!;
+        assert.deepStrictEqual(access, {
+            serviceUser: "postgres",
+            region: "eu-west-1",
+            nodes: ["node0", "node1", "node2"],
+            services: {
+                ...Object.fromEntries(["node0", "node1", "node2"].map((node) => [node, { instanceId: `${ofType(run, INSTANCE).find((instance) => instance === instanceOf(node))!.name}-id`, host: `${node}.pg-ha.internal`, configDir: `/etc/pg-ha/${node}` }])),
+                pgpool: { instanceId: `${ofType(run, INSTANCE).find((instance) => instance === instanceOf("front"))!.name}-id`, host: "front.pg-ha.internal", configDir: "/etc/pg-ha/pgpool" },
+            },
+        });
         assert.strictEqual(await pulumi.isSecret(run.program.pgpoolConnectionString!), true);
         assert.match(await promiseOf(run.program.pgpoolConnectionString!), /@pgpool\.pg-ha\.internal:5430\/edufarm\?sslmode=verify-full$/);
         assert.strictEqual(await promiseOf(run.program.backupBucketName!), ofType(run, "aws:s3/bucket:Bucket")[0]!.state.bucket);
+    });
+
+    it("orders a rolling replacement: each standby alone until it streams, a switchover to the first, the former primary, then the rest; each step targets only its host's own resources", async () => {
+        const hosts = await promiseOf(run.program.hostInstances!) as Record<string, HostInstance>;
+        assert.deepStrictEqual(Object.keys(hosts).sort(), ["front", "node0", "node1", "node2"]);
+        const plan = rollingPlan({ stack: "prod", hosts, nodes: ["node0", "node1", "node2"], primary: "node1", force: false });
+        assert.deepStrictEqual(plan.map((step) => step.kind === "replace" || step.kind === "await-standby" ? `${step.kind} ${"host" in step ? step.host : step.node}` : step.kind === "switchover" ? `switchover ${step.to}` : step.kind), [
+            "replace node0", "await-standby node0", "replace node2", "await-standby node2", "switchover node0", "replace node1", "await-standby node1", "apply-rest",
+        ]);
+        for (const step of plan) {
+            if (step.kind !== "replace") continue;
+            const targets = step.argv.flatMap((arg, i) => (step.argv[i - 1] === "--target" ? [arg] : []));
+            const names = targets.map((urn) => `${urn.split("::")[2]!.split("$").pop()}::${urn.split("::")[3]}`).sort();
+            // Its services' secret files, its instance, its data volume's attachment, its services' DNS names: nothing of another host.
+            assert.deepStrictEqual(names, [
+                `aws:ec2/instance:Instance::pg-ha-${step.host}-instance`,
+                `aws:ec2/volumeAttachment:VolumeAttachment::pg-ha-${step.host}-data`,
+                `aws:route53/record:Record::pg-ha-${step.host}-dns`,
+                `aws:route53/record:Record::pg-ha-${step.host}-metrics-dns`,
+                `aws:ssm/parameter:Parameter::pg-ha-${step.host}-metrics-secrets`,
+                `aws:ssm/parameter:Parameter::pg-ha-${step.host}-secrets`,
+            ]);
+            assert.deepStrictEqual(step.argv.slice(0, 5), ["pulumi", "up", "--stack", "prod", "--yes"]);
+            assert.ok(!step.argv.includes("--target-dependents"), "dependents would pull in the front host");
+            assert.ok(!step.argv.includes("--replace"));
+        }
+        const forced = rollingPlan({ stack: "prod", hosts, nodes: ["node0", "node1", "node2"], primary: "node0", force: true });
+        const first = forced[0]!;
+        assert.ok(first.kind === "replace" && first.host === "node1" && first.argv[first.argv.indexOf("--replace") + 1] === hosts.node1!.instanceUrn);
+        assert.deepStrictEqual(forced.at(-1), { kind: "apply-rest", argv: ["pulumi", "up", "--stack", "prod", "--yes"] });
+        assert.throws(() => rollingPlan({ stack: "prod", hosts: { node0: hosts.node0! }, nodes: ["node0"], primary: "node0", force: false }), /needs a standby to switch over to/);
+        assert.throws(() => rollingPlan({ stack: "prod", hosts, nodes: ["node0", "node1", "node2", "node3"], primary: "node0", force: false }), /names no host for node3: run pulumi up once/);
     });
 });

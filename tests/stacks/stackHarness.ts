@@ -1,4 +1,8 @@
+import { execFileSync } from "child_process";
 import { generateKeyPairSync, randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig } from "@pulumi/pulumi/runtime/rpc";
 import { PASSWORD_ALPHABET } from "../../config";
@@ -38,6 +42,20 @@ function throwawayKeyPem(): string {
     return generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 }
 
+/**
+ * A real throwaway certificate for `name`, valid for `hours` (the program reads its notAfter),
+ * self-signed with openssl at test time.
+ */
+function throwawayCertificate(name: string, hours: number): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-mock-cert-"));
+    try {
+        execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", `/CN=${name}`, "-days", String(Math.ceil(hours / 24)), "-keyout", "key.pem", "-out", "cert.pem"], { cwd: dir, stdio: "ignore" });
+        return fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
 function throwawayPem(label: string, name: string): string {
     return `-----BEGIN ${label}-----\n${Buffer.from(`${name}:${randomBytes(24).toString("hex")}`).toString("base64")}\n-----END ${label}-----\n`;
 }
@@ -54,7 +72,7 @@ export function mockState(type: string, name: string, inputs: Record<string, any
             return { ...inputs, privateKeyPem: throwawayKeyPem() };
         case "tls:index/selfSignedCert:SelfSignedCert":
         case "tls:index/locallySignedCert:LocallySignedCert":
-            return { ...inputs, certPem: throwawayPem("CERTIFICATE", name) };
+            return { ...inputs, certPem: throwawayCertificate(name, inputs.validityPeriodHours as number) };
         case "tls:index/certRequest:CertRequest":
             return { ...inputs, certRequestPem: throwawayPem("CERTIFICATE REQUEST", name) };
         case "docker:index/remoteImage:RemoteImage":

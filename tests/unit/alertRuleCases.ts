@@ -26,7 +26,7 @@ export interface AlertCase {
 const DAY = 86400;
 /** Series postgres_exporter exports carry the scrape's labels, as Prometheus adds them. */
 const EXPORTER = { instance: "exporter:9187", job: "postgres" } as const;
-const POOL_EXPORTER = { instance: "pgpool:9719", job: "pgpool" } as const;
+const POOL_EXPORTER = { instance: "pool-exporter:9719", job: "pool_exporter" } as const;
 
 function series(name: string, labels: Readonly<Record<string, string>>, values: string): InputSeries {
     const matchers = Object.entries(labels).map(([label, value]) => `${label}=${JSON.stringify(value)}`).join(",");
@@ -51,7 +51,7 @@ function walPosition(primary: MonitoredNode, standby: MonitoredNode, values: str
 }
 
 const backup = (type: string, finishedAt: number): InputSeries =>
-    series("pg_ha_backup_last_success_timestamp_seconds", { instance: "node0:9100", job: "backup", type }, `${finishedAt}x130`);
+    series("pg_ha_backup_last_success_timestamp_seconds", { ...EXPORTER, server: "node1:5432", type }, `${finishedAt}x130`);
 
 function filesystem(mountpoint: string, sizeBytes: number, availBytes: number): InputSeries[] {
     const labels = { instance: "node0:9100", job: "node", device: "/dev/nvme1n1", fstype: "ext4", mountpoint };
@@ -97,9 +97,12 @@ export function alertCases(input: MonitoringInput): AlertCase[] {
         series("pg_settings_max_connections", onNode(primary), `${maxConnections}x15`),
     ];
     const diskSize = 100 * 1024 ** 3;
-    const certificate = (expiresAt: number): InputSeries => series("pg_ha_certificate_expiry_timestamp_seconds", { ...POOL_EXPORTER, service: "pgpool" }, `${expiresAt}x130`);
-    const poolNode = (node: MonitoredNode, index: number, values: string): InputSeries =>
-        series("pg_ha_pool_nodes_up", { ...POOL_EXPORTER, node_id: String(index), hostname: node.name, role: index === 0 ? "primary" : "standby" }, values);
+    // Every node's exporter reports it; one of them (a node that restarted later) is a day late.
+    const certificate = (expiresAt: number): InputSeries[] => nodes.map((node, i) =>
+        series("pg_ha_certificate_expiry_timestamp_seconds", { ...onNode(node), service: "pgpool" }, `${expiresAt + (i === 0 ? DAY : 0)}x130`));
+    const poolNode = (node: MonitoredNode, index: number, status: string): InputSeries => series("pg_ha_pool_nodes_lb_weight", {
+        ...POOL_EXPORTER, server: "pgpool:5430", node_id: String(index), hostname: node.name, port: String(5432 + index), status, pg_status: status === "down" ? "down" : "up", role: index === 0 ? "primary" : "standby",
+    }, "0.333333x15");
     const lag = (column: "lag_bytes" | "lag_seconds", threshold: number) => ({
         over: [replicationLag(column, primary, standby, `${threshold * 2}x15`), replicationLag(column, primary, secondStandby, "0x15")],
         atThreshold: [replicationLag(column, primary, standby, `${threshold}x15`)],
@@ -170,10 +173,10 @@ export function alertCases(input: MonitoringInput): AlertCase[] {
 
         {
             alert: "PgpoolBackendDown", name: "pgpool detached a standby", at: "10m",
-            input: [poolNode(primary, 0, "1x15"), poolNode(standby, 1, "0x15")],
-            fires: [{ ...POOL_EXPORTER, node_id: "1", hostname: standby.name, role: "standby" }],
+            input: [poolNode(primary, 0, "up"), poolNode(standby, 1, "down")],
+            fires: [{ ...POOL_EXPORTER, server: "pgpool:5430", node_id: "1", hostname: standby.name, port: "5433", status: "down", pg_status: "down", role: "standby" }],
         },
-        { alert: "PgpoolBackendDown", name: "every backend up", at: "10m", input: [poolNode(primary, 0, "1x15"), poolNode(standby, 1, "1x15")], fires: [] },
+        { alert: "PgpoolBackendDown", name: "every backend up or waiting", at: "10m", input: [poolNode(primary, 0, "up"), poolNode(standby, 1, "waiting")], fires: [] },
 
         {
             alert: "PostgresConnectionsNearMax", name: "above the share of max_connections", at: "10m",
@@ -185,12 +188,16 @@ export function alertCases(input: MonitoringInput): AlertCase[] {
         },
 
         {
-            alert: "PostgresWalArchiveFailing", name: "a failure every minute", at: "15m",
-            input: [series("pg_stat_archiver_failed_count", onNode(primary), "0+1x20")], fires: [onNode(primary)],
+            alert: "PostgresWalArchiveFailing", name: "a failure every minute", at: `${settings.archiveFailureMinutes + 5}m`,
+            input: [series("pg_stat_archiver_failed_count", onNode(primary), `0+1x${settings.archiveFailureMinutes + 10}`)], fires: [onNode(primary)],
         },
-        {
-            alert: "PostgresWalArchiveFailing", name: "one failure that the next attempt fixed", at: "15m",
-            input: [series("pg_stat_archiver_failed_count", onNode(primary), "0x5 1x15")], fires: [],
+        // One failure keeps increase() over 5m above 0 for 5 minutes: quiet only when the rule waits longer.
+        settings.archiveFailureMinutes > 5 ? {
+            alert: "PostgresWalArchiveFailing", name: "one failure that the next attempt fixed", at: `${settings.archiveFailureMinutes + 5}m`,
+            input: [series("pg_stat_archiver_failed_count", onNode(primary), `0x5 1x${settings.archiveFailureMinutes + 5}`)], fires: [],
+        } : {
+            alert: "PostgresWalArchiveFailing", name: "no failure", at: `${settings.archiveFailureMinutes + 5}m`,
+            input: [series("pg_stat_archiver_failed_count", onNode(primary), `0x${settings.archiveFailureMinutes + 10}`)], fires: [],
         },
 
         {
@@ -236,8 +243,8 @@ export function alertCases(input: MonitoringInput): AlertCase[] {
 
         {
             alert: "CertificateExpiringSoon", name: "a day inside the threshold", at: "2h",
-            input: [certificate((settings.certificateDays - 1) * DAY)], fires: [{ ...POOL_EXPORTER, service: "pgpool" }],
+            input: certificate((settings.certificateDays - 1) * DAY), fires: [{ service: "pgpool" }],
         },
-        { alert: "CertificateExpiringSoon", name: "a day beyond the threshold", at: "2h", input: [certificate((settings.certificateDays + 1) * DAY)], fires: [] },
+        { alert: "CertificateExpiringSoon", name: "a day beyond the threshold", at: "2h", input: certificate((settings.certificateDays + 1) * DAY), fires: [] },
     ];
 }

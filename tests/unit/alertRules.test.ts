@@ -93,7 +93,7 @@ describe("alert rules (Prometheus), rendered from pg-ha:monitoring", function ()
     });
 
     it("passes the same promtool cases with every threshold changed: the rules read the settings", () => {
-        const monitoring = { lagBytes: 1048576, lagSeconds: 5, connectionsRatio: 0.5, diskFreeRatio: 0.4, certificateDays: 45 };
+        const monitoring = { lagBytes: 1048576, lagSeconds: 5, connectionsRatio: 0.5, diskFreeRatio: 0.4, certificateDays: 45, archiveFailureMinutes: 3 };
         assert.match(checkWithPromtool(devInput({ monitoring, backup: { retentionDays: 30 } })), /SUCCESS/);
     });
 
@@ -104,12 +104,13 @@ describe("alert rules (Prometheus), rendered from pg-ha:monitoring", function ()
             ["connectionsRatio", { monitoring: { connectionsRatio: 0.5 } }, ["PostgresConnectionsNearMax"]],
             ["diskFreeRatio", { monitoring: { diskFreeRatio: 0.4 } }, ["PostgresDataDiskFilling"]],
             ["certificateDays", { monitoring: { certificateDays: 45 } }, ["CertificateExpiringSoon"]],
+            ["archiveFailureMinutes", { monitoring: { archiveFailureMinutes: 3 } }, ["PostgresWalArchiveFailing"]],
             ["backup.retentionDays", { backup: { retentionDays: 30 } }, ["PostgresFullBackupMissing"]],
             ["webhookUrl", { monitoring: { webhookUrl: "https://alerts.example.com/hook" } }, []],
         ];
-        const defaults = new Map(alertRules(devInput()).map((rule) => [identity(rule), rule.expr]));
+        const defaults = new Map(alertRules(devInput()).map((rule) => [identity(rule), `${rule.expr} for ${rule.for}`]));
         for (const [setting, raw, expected] of changes) {
-            const changed = alertRules(devInput(raw)).filter((rule) => defaults.get(identity(rule)) !== rule.expr).map((rule) => rule.alert);
+            const changed = alertRules(devInput(raw)).filter((rule) => defaults.get(identity(rule)) !== `${rule.expr} for ${rule.for}`).map((rule) => rule.alert);
             assert.deepStrictEqual(changed, expected, `changing ${setting}`);
         }
         const lag = alertRules(devInput({ monitoring: { lagBytes: 1048576 } })).find((rule) => rule.alert === "PostgresReplicationLagBytes")!;

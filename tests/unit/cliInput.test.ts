@@ -96,7 +96,7 @@ function throwawayCertificate(dir: string): string {
 
 function outputsPointingAt(port: number, caPem: string) {
     const uri = `postgresql://app:secret@127.0.0.1:${port}/app?sslmode=verify-full`;
-    return { pgpoolConnectionString: uri, primaryConnectionString: uri, replicaConnectionStrings: [uri, uri], exporterMetricsUrl: `https://127.0.0.1:${port}/metrics`, caCertificate: caPem };
+    return { pgpoolConnectionString: uri, primaryConnectionString: uri, replicaConnectionStrings: [uri, uri], exporterMetricsUrl: `https://127.0.0.1:${port}/metrics`, prometheusUrl: `https://127.0.0.1:${port}`, alertmanagerUrl: `https://127.0.0.1:${port}`, caCertificate: caPem };
 }
 
 /** A port nothing listens on (bound, then released). */
@@ -180,7 +180,7 @@ describe("command-line input: one clear sentence, a bounded time, nothing touche
             ["a folder", (file) => fs.mkdirSync(file), /folder/],
             ["invalid JSON", (file) => fs.writeFileSync(file, "{\"pgpoolConnectionString\": "), /not (valid )?JSON/],
             ["JSON that is not an object", (file) => fs.writeFileSync(file, "[1, 2]"), /not .*outputs/],
-            ["JSON with wrong types", (file) => fs.writeFileSync(file, JSON.stringify({ pgpoolConnectionString: 1, primaryConnectionString: 2, replicaConnectionStrings: 3, exporterMetricsUrl: 4, caCertificate: 5 })), /pgpoolConnectionString/],
+            ["JSON with wrong types", (file) => fs.writeFileSync(file, JSON.stringify({ pgpoolConnectionString: 1, primaryConnectionString: 2, replicaConnectionStrings: 3, exporterMetricsUrl: 4, prometheusUrl: 6, alertmanagerUrl: 7, caCertificate: 5 })), /pgpoolConnectionString/],
             ["a connection string that is no URI", (file) => fs.writeFileSync(file, JSON.stringify({ ...outputsPointingAt(5432, caPem), primaryConnectionString: "hello" })), /primaryConnectionString/],
             ["replicas that are not strings", (file) => fs.writeFileSync(file, JSON.stringify({ ...outputsPointingAt(5432, caPem), replicaConnectionStrings: [1] })), /replicaConnectionStrings/],
             ["a port out of range", (file) => fs.writeFileSync(file, JSON.stringify({ ...outputsPointingAt(5432, caPem), pgpoolConnectionString: "postgresql://a:b@127.0.0.1:0/app" })), /pgpoolConnectionString.*port/],
@@ -218,7 +218,8 @@ describe("command-line input: one clear sentence, a bounded time, nothing touche
             const result = await run("verify.js", ["--outputs", file]);
             assert.ok(result.ms < BOUND_MS, `verify took ${result.ms} ms:\n${result.stderr}`);
             assert.strictEqual(result.status, 1, result.stderr);
-            assert.match(result.stdout, /verify: 0 passed, 7 failed/);
+            assert.match(result.stdout, /verify: 0 passed, 8 failed/);
+            assert.match(result.stdout, /Prometheus: targets up, no alert firing +FAIL +nothing listens on 127\.0\.0\.1:\d+ \(connection refused\): is Prometheus up/);
             assert.match(result.stdout, /nothing listens on 127\.0\.0\.1:\d+ \(connection refused\)/);
             assert.doesNotMatch(result.stdout + result.stderr, RAW);
         });
@@ -232,7 +233,7 @@ describe("command-line input: one clear sentence, a bounded time, nothing touche
                 assert.strictEqual(result.status, 1, result.stderr);
                 const report = JSON.parse(result.stdout) as { passed: boolean; checks: { passed: boolean; figure: string }[] };
                 assert.strictEqual(report.passed, false);
-                assert.strictEqual(report.checks.length, 7);
+                assert.strictEqual(report.checks.length, 8);
                 for (const check of report.checks) {
                     assert.strictEqual(check.passed, false, JSON.stringify(check));
                     assert.match(check.figure, /answer/, JSON.stringify(check));
@@ -482,9 +483,37 @@ describe("command-line input: one clear sentence, a bounded time, nothing touche
             assertRefused(await restore(stateDir, { into: `/proc/pg-ha-cli-test-${process.pid}/data` }), /--into/);
         });
 
+        it("refuses restore and drill:restore --stack with an --into that is not an absolute path there, and a prod stack whose outputs cannot be read", async () => {
+            assertRefused(await run("restore.js", ["--stack", "dev", "--into", "copy", "--port", "5532"]), /--into must be an absolute path on the primary's host/);
+            assertRefused(await run("drill-restore.js", ["--stack", "dev", "--into", "copy"]), /--into must be an absolute path on the primary's host/);
+            // The instances come from pulumi stack output, and no pulumi CLI can be installed here.
+            assertRefused(await run("restore.js", ["--stack", "prod", "--into", "/var/lib/postgresql/data/copy", "--port", "5532"]), /the pulumi CLI is not installed .*pass --outputs FILE/);
+            assertRefused(await run("restore.js", ["--stack", "dev", "--outputs", "x.json", "--into", "/x", "--port", "5532"]), /give --outputs \(a local run's outputs.json, or a stack's saved outputs\) or --stack/);
+        });
+
         it("refuses backup --outputs of a folder", async () => {
             const stateDir = await fabricatedStateDir(root, caPem);
             assertRefused(await run("backup.js", ["--outputs", stateDir]), /folder/);
+        });
+
+        it("refuses roll --stack unknown, and roll of a stack whose outputs cannot be read", async () => {
+            assertRefused(await run("roll.js", ["--stack", "nosuchstack"]), /nosuchstack.*Pulumi\.dev\.yaml/);
+            // No pulumi CLI can be installed here: the outputs cannot be read, and it says how to fix that.
+            assertRefused(await run("roll.js", ["--stack", "prod", "--dry-run"]), /the pulumi CLI is not installed/);
+        });
+
+        it("refuses drill:failover --stall-ms and --no-rejoin on a stack, which drive the local run only", async () => {
+            assertRefused(await run("drill-failover.js", ["--stack", "dev", "--stall-ms", "1000"]), /--stall-ms and --no-rejoin drive the local run only/);
+            assertRefused(await run("drill-failover.js", ["--stack", "dev", "--no-rejoin"]), /--stall-ms and --no-rejoin drive the local run only/);
+        });
+
+        it("refuses rejoin with both --stack and --state-dir", async () => {
+            assertRefused(await run("rejoin.js", ["--stack", "dev", "--state-dir", "/tmp", "--node", "node1"]), /give one of --outputs, --stack and --state-dir/);
+        });
+
+        it("refuses restore --stop with --discard, or with the options of a new restore", async () => {
+            assertRefused(await run("restore.js", ["--stack", "dev", "--stop", "/var/lib/postgresql/data/copy", "--discard", "/var/lib/postgresql/data/copy"]), /give --stop or --discard, not both/);
+            assertRefused(await run("restore.js", ["--stack", "dev", "--stop", "/var/lib/postgresql/data/copy", "--port", "5532"]), /--stop ends a copy made before: give it without --into, --port and --target-time/);
         });
 
         it("refuses cost --stack unknown", async () => {

@@ -11,7 +11,7 @@ import { ec2Layout } from "../../components/platforms/ec2/layout";
 import { FRONT_PACKAGED_UNITS } from "../../components/platforms/ec2/ec2Platform";
 import { INSTALL_SCRIPT, packagesFile, PGDG_KEY, PGDG_KEY_PATH } from "../../components/packages";
 import {
-    assetText, BOOT_DIR, CloudInitInput, secretBundle, ssmAgentUrl, gzipUserData, hostServiceUnit, renderBackupTimers, renderCloudConfig, renderExporterFiles, renderPgpoolFiles, renderPostgresNodeFiles, RenderContext, RenderedFile,
+    assetText, BOOT_DIR, CloudInitInput, bootFilesBundle, ssmAgentUrl, gzipUserData, hostServiceUnit, renderBackupTimers, renderCloudConfig, renderAlertmanagerFiles, renderExporterFiles, renderPoolExporterFiles, renderPrometheusFiles, renderPgpoolFiles, renderPostgresNodeFiles, RenderContext, RenderedFile,
 } from "../../components/render";
 import { testPasswords, testTls } from "./fixtures";
 import { inHostFolder, lintScripts } from "./hostFolder";
@@ -79,7 +79,10 @@ describe("EC2 user data (cloud-init)", function () {
         serviceUser: "postgres",
         services: [
             { name: "pgpool", configDir: context.layout.pgpool().configDir, files: renderPgpoolFiles(context, passwords, frontTls), stopSignal: "SIGINT" },
-            { name: "exporter", configDir: context.layout.exporter().configDir, files: renderExporterFiles(context, passwords, testTls()), stopSignal: "SIGTERM" },
+            { name: "exporter", configDir: context.layout.exporter().configDir, files: renderExporterFiles(context, passwords, testTls(), [{ service: "pgpool", expiresAt: 1893456000 }]), stopSignal: "SIGTERM" },
+            { name: "pool-exporter", configDir: context.layout.poolExporter().configDir, files: renderPoolExporterFiles(context, passwords, testTls()), stopSignal: "SIGTERM" },
+            { name: "alertmanager", configDir: context.layout.alertmanager().configDir, files: renderAlertmanagerFiles(context, testTls(), 48), stopSignal: "SIGTERM" },
+            { name: "prometheus", configDir: context.layout.prometheus().configDir, files: renderPrometheusFiles(context, testTls(), 128), stopSignal: "SIGTERM" },
         ],
     };
     const frontDocument = renderCloudConfig(frontInput);
@@ -129,16 +132,20 @@ describe("EC2 user data (cloud-init)", function () {
             const decoded = `${text}\n${writtenFiles(document).map((file) => file.content).join("\n")}`;
             for (const secret of secrets) assert.ok(!decoded.includes(secret), `a secret of ${secret.length} characters is in the user data`);
         }
-        // The node's secret files travel in its parameter instead, byte for byte.
-        const bundle = JSON.parse(secretBundle(nodeFiles)) as Record<string, { mode: string; base64: string }>;
-        const secretFiles = nodeFiles.filter((file) => file.secret);
-        assert.deepStrictEqual(Object.keys(bundle).sort(), secretFiles.map((file) => file.name).sort());
-        for (const file of secretFiles) assert.strictEqual(Buffer.from(bundle[file.name]!.base64, "base64").toString("utf8"), file.content);
+        // The node's secret files travel in its parameter instead, byte for byte, with its certificate (gzip cannot pack it).
+        const bundle = JSON.parse(bootFilesBundle(nodeFiles)) as Record<string, { mode: string; gzipBase64: string }>;
+        const fetched = nodeFiles.filter((file) => file.secret || file.name === "server.crt");
+        assert.deepStrictEqual(Object.keys(bundle).sort(), fetched.map((file) => file.name).sort());
+        for (const file of fetched) {
+            assert.strictEqual(gunzipSync(Buffer.from(bundle[file.name]!.gzipBase64, "base64")).toString("utf8"), file.content);
+            assert.strictEqual(bundle[file.name]!.mode, `0${file.mode.toString(8)}`);
+            assert.ok(!writtenFiles(nodeDocument).some((written) => written.path.endsWith(`/${file.name}`)), `${file.name} is not in user data`);
+        }
         assert.match(bootEnv(nodeDocument), new RegExp(`/pg-ha/prod/${node.name}/${node.name}\\|${context.layout.postgres(node.name).configDir}`));
     });
 
     it("keeps Debian from starting its own servers: the packaged units are masked before the install, no default cluster, pgpool pinned to Debian's 4.3", () => {
-        assert.match(bootEnv(frontDocument), /readonly MASKED_UNITS=\('pgpool2\.service' 'haproxy\.service' 'prometheus-postgres-exporter\.service'\)/);
+        assert.match(bootEnv(frontDocument), /readonly MASKED_UNITS=\('pgpool2\.service' 'haproxy\.service' 'prometheus-postgres-exporter\.service' 'prometheus\.service' 'prometheus-alertmanager\.service'\)/);
         const bootScript = assetText("host-boot.sh");
         assert.ok(bootScript.indexOf('systemctl mask "${MASKED_UNITS[@]}"') < bootScript.indexOf('"$INSTALL_SCRIPT" "${PACKAGES[@]}"'), "masked before the install");
         const install = packagesFile(INSTALL_SCRIPT);

@@ -35,7 +35,7 @@ describe("config loader", () => {
         assert.strictEqual(config.platform, "docker");
         assert.strictEqual(config.replicaCount, 2);
         assert.strictEqual(config.databaseName, "edufarm");
-        assert.deepStrictEqual(config.ports, { pgpool: 5430, pgpoolInternal: 5431, primary: 5432, replicas: [5433, 5434], metrics: 9187, pcp: 9898 });
+        assert.deepStrictEqual(config.ports, { pgpool: 5430, pgpoolInternal: 5431, primary: 5432, replicas: [5433, 5434], metrics: 9187, pcp: 9898, prometheus: 9090, alertmanager: 9093, poolMetrics: 9719, nodeMetrics: 9100 });
         assert.strictEqual(config.synchronousReplicas, 1);
         assert.deepStrictEqual(config.durability, { mode: "required", waitSeconds: 30 });
         assert.deepStrictEqual(config.nodeSizing, DEFAULTS.nodeSizing);
@@ -260,9 +260,9 @@ describe("the whole stack config (parseStackConfig): namespaces, aws:region, and
     it("accepts the largest pool that fits the memory budget", () => {
         // 4096 MB node: 3072 MB beside shared_buffers holds 337 backends, 317 of them pooled.
         assert.strictEqual(parseStackConfig(stackWith("dev", { "pg-ha:pool": { numInitChildren: 79, maxPool: 4 } })).pool.numInitChildren, 79);
-        // 1024 MB front: pgpool's 896 MB holds 142 children at maxPool 2 beside the client gate's 40 MB; their 284 pooled connections fit the nodes.
-        assert.strictEqual(parseStackConfig(stackWith("dev", { "pg-ha:pool": { numInitChildren: 142, maxPool: 2 } })).pool.numInitChildren, 142);
-        assert.throws(() => parseStackConfig(stackWith("dev", { "pg-ha:pool": { numInitChildren: 143, maxPool: 2 } })), /at most 142 children fit, got 143/);
+        // 1024 MB front: pgpool's 720 MB (beside the exporter, Prometheus and Alertmanager) holds 107 children at maxPool 2 beside the client gate's 40 MB; their 214 pooled connections fit the nodes.
+        assert.strictEqual(parseStackConfig(stackWith("dev", { "pg-ha:pool": { numInitChildren: 107, maxPool: 2 } })).pool.numInitChildren, 107);
+        assert.throws(() => parseStackConfig(stackWith("dev", { "pg-ha:pool": { numInitChildren: 108, maxPool: 2 } })), /at most 107 children fit, got 108/);
     });
 
     const BAD: readonly (readonly [string, "dev" | "prod", Record<string, unknown>, string | RegExp])[] = [
@@ -333,7 +333,7 @@ describe("the whole stack config (parseStackConfig): namespaces, aws:region, and
             "pg-ha:pool opens numInitChildren × maxPool = 128 connections to each node, which with 20 reserved need 1346 MB of PostgreSQL backends (9.1 MB each), more than the 768 MB that pg-ha:nodeSizing.memoryMb 1024 leaves beside shared_buffers (25%); at most 64 pooled connections fit, got numInitChildren 32, maxPool 4"],
         ["a pool beyond the node memory", "dev", { "pg-ha:pool": { numInitChildren: 80, maxPool: 4 } }, /^pg-ha:pool opens numInitChildren × maxPool = 320 connections to each node, .*at most 317 pooled connections fit, got numInitChildren 80, maxPool 4$/],
         ["pgpool children beyond pgpool's share of the front budget", "dev", { "pg-ha:pool": { numInitChildren: 200, maxPool: 1 } },
-            "pg-ha:pool.numInitChildren needs 5 MB per pgpool child plus 138 MB shared (and 0.02 MB per pooled connection) and 40 MB for the client gate: 1182 MB, more than pgpool's 896 MB share of pg-ha:frontSizing.memoryMb 1024; at most 143 children fit, got 200"],
+            "pg-ha:pool.numInitChildren needs 5 MB per pgpool child plus 138 MB shared (and 0.02 MB per pooled connection) and 40 MB for the client gate: 1182 MB, more than pgpool's 720 MB share of pg-ha:frontSizing.memoryMb 1024; at most 107 children fit, got 200"],
         // Backup schedules.
         ["backup schedules that fire at the same moment", "prod", { "pg-ha:backup": { fullSchedule: "daily", differentialSchedule: "weekly" } },
             /^pg-ha:backup.differentialSchedule must never fire at the same moment as pg-ha:backup.fullSchedule \("daily"\); both fire at \d{4}-\d\d-\d\d 00:00:00, got "weekly"$/],

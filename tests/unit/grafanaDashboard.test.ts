@@ -33,7 +33,7 @@ describe("Grafana dashboard and provisioning", () => {
         const { panels } = dashboardOf(devInput());
         assert.deepStrictEqual(panels.map((panel) => panel.title), [
             "Replication lag (bytes)", "Replication lag (seconds)", "Connections vs max_connections", "Transactions per second",
-            "pgpool backends (1 up, 0 down)", "WAL archiving", "Backup age", "Data disk free",
+            "pgpool backends by status", "WAL archiving", "Backup age", "Data disk free",
         ]);
         assert.match(panelTitled(panels, "Transactions per second").targets[0]!.expr, /^sum by \(server\) \(rate\(pg_stat_database_xact_commit\[5m\]\)\)$/);
         assert.deepStrictEqual(panelTitled(panels, "WAL archiving").targets.map((target) => target.refId), ["A", "B"]);

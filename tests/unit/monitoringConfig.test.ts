@@ -10,7 +10,7 @@ function assertRefused(monitoring: unknown, expected: string | RegExp): void {
 describe("monitoring settings (pg-ha:monitoring)", () => {
     it("defaults every field: 100 MB or 60 s of lag, 80% of connections, 15% disk free, 14 days, no webhook", () => {
         assert.deepStrictEqual(parseClusterConfig({}).monitoring, {
-            lagBytes: 104857600, lagSeconds: 60, connectionsRatio: 0.8, diskFreeRatio: 0.15, certificateDays: 14, webhookUrl: "",
+            lagBytes: 104857600, lagSeconds: 60, connectionsRatio: 0.8, diskFreeRatio: 0.15, certificateDays: 14, archiveFailureMinutes: 10, webhookUrl: "",
         });
         assert.deepStrictEqual(parseClusterConfig({}).monitoring, MONITORING_DEFAULTS);
     });
@@ -44,6 +44,10 @@ describe("monitoring settings (pg-ha:monitoring)", () => {
         it("certificate days: 1 to a year", () => {
             assertRefused({ certificateDays: 400 }, "pg-ha:monitoring.certificateDays must be an integer 1..365, got 400");
         });
+        it("archive failure minutes: 1 to a day", () => {
+            assertRefused({ archiveFailureMinutes: 0 }, "pg-ha:monitoring.archiveFailureMinutes must be an integer 1..1440, got 0");
+            assertRefused({ archiveFailureMinutes: 2.5 }, "pg-ha:monitoring.archiveFailureMinutes must be an integer 1..1440, got 2.5");
+        });
         it("webhook: an http or https URL, or empty", () => {
             const allowed = 'pg-ha:monitoring.webhookUrl must be an http or https URL such as https://alerts.example.com/hook, or "" for no notification (alerts then show only in Alertmanager and Prometheus), got';
             assertRefused({ webhookUrl: "alerts.example.com/hook" }, `${allowed} "alerts.example.com/hook"`);
@@ -51,7 +55,7 @@ describe("monitoring settings (pg-ha:monitoring)", () => {
             assertRefused({ webhookUrl: 42 }, `${allowed} 42`);
         });
         it("unknown fields, naming the known ones", () => {
-            assertRefused({ lagMb: 100 }, "pg-ha:monitoring.lagMb is not a known setting (known: lagBytes, lagSeconds, connectionsRatio, diskFreeRatio, certificateDays, webhookUrl)");
+            assertRefused({ lagMb: 100 }, "pg-ha:monitoring.lagMb is not a known setting (known: lagBytes, lagSeconds, connectionsRatio, diskFreeRatio, certificateDays, archiveFailureMinutes, webhookUrl)");
         });
         it("a value that is not an object", () => {
             assertRefused("strict", 'pg-ha:monitoring must be an object, got "strict"');

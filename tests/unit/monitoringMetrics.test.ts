@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { parse } from "yaml";
 import { EC2_DATA_MOUNT } from "../../components/platforms/ec2/layout";
-import { alertRules, METRICS, MetricName, monitoringInput, MonitoringInput, renderExporterQueries, renderGrafanaDashboard } from "../../components/render";
+import { alertRules, METRICS, MetricName, monitoringInput, MonitoringInput, renderExporterQueries, renderGrafanaDashboard, renderPoolExporterQueries } from "../../components/render";
 import { dockerContext } from "./fixtures";
 import { promqlReads } from "./promql";
 
@@ -57,11 +57,12 @@ describe("metric inventory: every name the rules and the dashboard use, parsed w
         }
     });
 
-    it("takes the project's query metrics from queries.yaml as rendered: query name, then a GAUGE column; the labels its LABEL columns", () => {
-        const queries = parse(renderExporterQueries()) as Record<string, { metrics: Record<string, { usage: string }>[] }>;
-        const ours = Object.entries(METRICS).filter(([, source]) => source.producer === "exporterQuery");
-        assert.ok(ours.length > 0);
+    it("takes the project's query metrics from the exporters' queries.yaml as rendered: query name, then a GAUGE column; the labels its LABEL columns", () => {
+        const rendered = { exporterQuery: renderExporterQueries([{ service: "node0", expiresAt: 1893456000 }]), poolExporterQuery: renderPoolExporterQueries() };
+        const ours = Object.entries(METRICS).filter(([, source]) => source.producer === "exporterQuery" || source.producer === "poolExporterQuery");
+        assert.ok(ours.filter(([, source]) => source.producer === "poolExporterQuery").length > 0);
         for (const [name, source] of ours) {
+            const queries = parse(rendered[source.producer as keyof typeof rendered]) as Record<string, { metrics: Record<string, { usage: string }>[] }>;
             const query = Object.keys(queries).find((prefix) => name.startsWith(`${prefix}_`));
             assert.ok(query !== undefined, `${name}: no query in queries.yaml is its prefix`);
             const columns = Object.assign({}, ...queries[query].metrics) as Record<string, { usage: string }>;

@@ -87,6 +87,30 @@ describe("pgBackRest rendering", () => {
             assert.strictEqual(run.status, 2);
             assert.match(run.stderr, /usage: backup.sh full\|diff\|incr$/m);
         });
+        it("backup.sh tries stanza-create again while the archiver's push holds the archive lock (pgBackRest's error 50), then backs up", function () {
+            // Two retries a second apart.
+            this.timeout(15_000);
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-fake-backup-"));
+            try {
+                const stub = (name: string, body: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/bash\necho "${name} $*" >> "$CALLS"\n${body}\n`, { mode: 0o755 });
+                stub("pg_isready", "exit 0");
+                stub("psql", "case \"$*\" in *pg_is_in_recovery*) echo f ;; esac");
+                stub("pgbackrest", "case \"$*\" in *stanza-create*) if [ \"$(grep -c stanza-create \"$CALLS\")\" -le 2 ]; then echo \"ERROR: [050]: unable to acquire lock on file '/run/pg-ha/pgbackrest/pg-ha-archive.lock': Resource temporarily unavailable\" >&2; exit 50; fi ;; esac");
+                const calls = path.join(dir, "calls");
+                fs.writeFileSync(calls, "");
+                // The node's files with its programs taken from the stand-ins' folder.
+                const stubbed: RenderContext = { ...withBackups, layout: { ...withBackups.layout, postgres: (name) => ({ ...withBackups.layout.postgres(name), binDir: dir }) } };
+                const run = inHostFolder(renderPostgresNodeFiles(stubbed, node, testPasswords(), testTls()), (host) => spawnSync("bash", [path.join(host, BACKUP_SCRIPT), "full"], {
+                    encoding: "utf8", env: { PATH: `${dir}:${process.env.PATH}`, CALLS: calls },
+                }));
+                assert.strictEqual(run.status, 0, run.stderr);
+                const pgbackrestCalls = fs.readFileSync(calls, "utf8").trim().split("\n").filter((line) => line.startsWith("pgbackrest ")).map((line) => line.split(" ").slice(3).join(" "));
+                assert.deepStrictEqual(pgbackrestCalls, ["stanza-create", "stanza-create", "stanza-create", "backup --type=full"]);
+                assert.match(run.stderr, /the archive is locked by a push under way; trying stanza-create again/);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
         it("the start script creates a posix repository folder owned by the service user", () => {
             assert.ok(serviceEnv().includes("readonly WRITABLE_DIRS=('/var/lib/pgbackrest')"));
             assert.ok(script("start-lib.sh").content.includes('for dir in "${WRITABLE_DIRS[@]}"; do install -d -m 750 "${owner[@]}" "$dir"; done'));

@@ -40,6 +40,7 @@ function configInput(dir: string, extra: Partial<PrometheusConfigInput> = {}): P
         caFile: path.join(dir, CA_CERT_FILE),
         exporter: context.topology.exporter,
         exporterServerName: context.topology.exporter.host,
+        poolExporter: context.topology.poolExporter,
         alertmanager: { host: "alertmanager", port: 9093 },
         ...extra,
     };
@@ -81,10 +82,10 @@ describe("prometheus.yml", function () {
         assert.deepStrictEqual(job.static_configs, [{ targets: ["exporter:9187"] }]);
     });
 
-    it("evaluates the rendered rules file and posts alerts to Alertmanager, every 15 s", () => {
+    it("evaluates the rendered rules file and posts alerts to Alertmanager over HTTPS with the cluster CA, every 15 s", () => {
         const { dir, config } = checkWithPromtool();
         assert.deepStrictEqual(config.rule_files, [path.join(dir, RULES_FILE)]);
-        assert.deepStrictEqual(config.alerting.alertmanagers, [{ scheme: "http", static_configs: [{ targets: ["alertmanager:9093"] }] }]);
+        assert.deepStrictEqual(config.alerting.alertmanagers, [{ scheme: "https", tls_config: { ca_file: path.join(dir, CA_CERT_FILE) }, static_configs: [{ targets: ["alertmanager:9093"] }] }]);
         assert.strictEqual(PROMETHEUS_INTERVAL, "15s");
         assert.deepStrictEqual(config.global, { scrape_interval: "15s", evaluation_interval: "15s" });
     });

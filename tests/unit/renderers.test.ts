@@ -191,7 +191,7 @@ describe("renderers", () => {
         const sets: [string, RenderedFile[]][] = [
             ...context.topology.nodes.map((node): [string, RenderedFile[]] => [node.name, renderPostgresNodeFiles(context, node, passwords, testTls())]),
             ["pgpool", renderPgpoolFiles(context, passwords, testTls())],
-            ["exporter", renderExporterFiles(context, passwords, testTls())],
+            ["exporter", renderExporterFiles(context, passwords, testTls(), [{ service: "pgpool", expiresAt: 1893456000 }])],
         ];
 
         it("puts no password in a file that is not marked secret", () => {
@@ -229,7 +229,7 @@ describe("renderers", () => {
             this.timeout(60_000);
             const executables = sets.flatMap(([service, files]) => files.filter((file) => file.mode === 0o755).map((file) => `${service}/${file.name}`));
             assert.deepStrictEqual(executables.filter((name) => !name.endsWith("start.sh")).sort(),
-                ["node0/rejoin.sh", "node1/rejoin.sh", "node2/rejoin.sh", "pgpool/attach-backends.sh", "pgpool/client-gate.sh", "pgpool/failover.sh", "pgpool/follow_primary.sh"]);
+                ["node0/rejoin.sh", "node1/rejoin.sh", "node2/rejoin.sh", "pgpool/attach-backends.sh", "pgpool/client-gate.sh", "pgpool/failover.sh", "pgpool/follow_primary.sh", "pgpool/switchover.sh"]);
             for (const [service, files] of sets) {
                 assert.deepStrictEqual(inHostFolder(files, lintScripts), [], service);
                 for (const script of files.filter((file) => file.name.endsWith(".sh"))) {

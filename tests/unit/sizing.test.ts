@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { budgetTotals, DEFAULTS, parseClusterConfig, pgpoolBackendConnections, postgresTuningFor, splitFrontBudget } from "../../config";
+import { budgetTotals, DEFAULTS, parseClusterConfig, pgpoolBackendConnections, pgpoolMemoryMb, postgresTuningFor, splitFrontBudget } from "../../config";
 
 describe("sizing", () => {
     it("follows the documented budget: 7 CPU, 13 GB, 300 GB for the default topology", () => {
@@ -27,9 +27,24 @@ describe("sizing", () => {
         assert.ok(bigger.maxConnections >= 400);
     });
 
-    it("splits the front host between pgpool and the exporter without exceeding it", () => {
+    it("splits the front host between pgpool, the two exporters, Prometheus and Alertmanager without exceeding it", () => {
         const split = splitFrontBudget(DEFAULTS.frontSizing);
-        assert.deepStrictEqual(split, { pgpool: { cpus: 0.75, memoryMb: 896 }, exporter: { cpus: 0.25, memoryMb: 128 } });
-        assert.strictEqual(split.pgpool.cpus + split.exporter.cpus, DEFAULTS.frontSizing.cpus);
+        assert.deepStrictEqual(split, {
+            pgpool: { cpus: 0.6, memoryMb: 720 },
+            exporter: { cpus: 0.2, memoryMb: 96 },
+            poolExporter: { cpus: 0.05, memoryMb: 32 },
+            prometheus: { cpus: 0.1, memoryMb: 128 },
+            alertmanager: { cpus: 0.05, memoryMb: 48 },
+        });
+        const shares = Object.values(split);
+        assert.ok(Math.abs(shares.reduce((sum, share) => sum + share.cpus, 0) - DEFAULTS.frontSizing.cpus) < 1e-9);
+        assert.strictEqual(shares.reduce((sum, share) => sum + share.memoryMb, 0), DEFAULTS.frontSizing.memoryMb);
+    });
+
+    it("leaves the default pool room on the smallest front host the loader takes (512 MB)", () => {
+        const split = splitFrontBudget({ cpus: 0.5, memoryMb: 512 });
+        assert.deepStrictEqual(split.prometheus, { cpus: 0.05, memoryMb: 64 });
+        assert.deepStrictEqual(split.alertmanager, { cpus: 0.025, memoryMb: 24 });
+        assert.ok(split.pgpool.memoryMb >= pgpoolMemoryMb(DEFAULTS.pool), `pgpool's share ${split.pgpool.memoryMb} MB`);
     });
 });

@@ -75,8 +75,8 @@ describe("the local run's supervisor (supervise.sh)", function () {
         const first = serverPid(entry.dir);
         const leftover = Number(read(entry.dir, "leftover").trim());
         process.kill(first, "SIGKILL");
-        await waitUntil("the second start", async () => starts(entry.dir) === 2, { timeoutMs: 5000, intervalMs: 50 });
-        assert.notStrictEqual(serverPid(entry.dir), first);
+        // The new service says it started before the supervisor has written its pid: wait for both.
+        await waitUntil("the second start, and its pid recorded", async () => (starts(entry.dir) === 2 && serverPid(entry.dir) !== first) || `${starts(entry.dir)} starts, pid ${serverPid(entry.dir)}`, { timeoutMs: 5000, intervalMs: 50 });
         assert.ok(!isAlive(leftover), "the killed service's child was killed with it");
         fs.writeFileSync(path.join(entry.dir, "exit-now"), "");
         await waitUntil("the third start", async () => starts(entry.dir) === 3, { timeoutMs: 8000, intervalMs: 50 });

@@ -6,9 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, dockerSettingsOf, imagePackages } from "../../../config";
 import { PROJECT_ROOT } from "../../../config/projectRoot";
 import { ClusterPlan, PlannedHost, ServiceKind } from "../../plan";
-import { BackupRepository, START_SCRIPT } from "../../render";
+import { BackupRepository, HostAccess, START_SCRIPT } from "../../render";
+import { dockerHostAccess } from "../hostAccess";
 import { HostMember, Platform } from "../platform";
-import { DOCKER_BACKUP_REPOSITORY } from "./layout";
+import { DOCKER_BACKUP_REPOSITORY, dockerNamePrefix } from "./layout";
 import { IMAGES_DOCKERFILE, INSTALL_SCRIPT, PACKAGES_FOLDER, PGDG_KEY } from "../../packages";
 
 export interface DockerPlatformArgs {
@@ -55,6 +56,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     public readonly backupVolume: docker.Volume;
     private readonly images: Readonly<Record<ServiceKind, docker.RemoteImage>>;
     private readonly config: ClusterConfig;
+    private readonly plan: ClusterPlan;
     private readonly containerPrefix: string;
     private readonly postgresShmSizeMb: number;
 
@@ -62,7 +64,8 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         super("pg-ha:docker:DockerPlatform", name, {}, opts);
         const { config } = args.plan;
         this.config = config;
-        this.containerPrefix = args.containerPrefix ?? `pg-ha-${pulumi.getStack()}`;
+        this.plan = args.plan;
+        this.containerPrefix = args.containerPrefix ?? dockerNamePrefix(pulumi.getStack());
         this.postgresShmSizeMb = args.postgresShmSizeMb ?? 256;
         this.network = new docker.Network(`${name}-net`, {
             name: `${this.containerPrefix}-net`,
@@ -79,20 +82,37 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
                 keepLocally: true,
             }, { parent: this });
         };
-        this.images = { postgres: built("postgres"), pgpool: built("pgpool"), exporter: built("exporter") };
+        this.images = { postgres: built("postgres"), pgpool: built("pgpool"), exporter: built("exporter"), monitor: built("monitor"), "node-exporter": built("node-exporter") };
         this.registerOutputs({ networkName: this.network.name, backupVolumeName: this.backupVolume.name });
     }
 
-    /** A container per member: the plan's hosts group services for EC2; here each service is a container of its own. */
-    public deployHost(_host: PlannedHost, members: readonly HostMember[]): ReadonlyMap<string, readonly pulumi.Resource[]> {
-        return new Map(members.map((member) => [member.service.name, [this.container(member)]]));
+    public hostAccess(): pulumi.Output<HostAccess> {
+        return pulumi.output(dockerHostAccess(this.plan, this.containerPrefix));
     }
 
-    private container(member: HostMember): docker.Container {
+    /**
+     * A container per member: the plan's hosts group services for EC2; here each service is a
+     * container of its own, and a member that observes another's data volume mounts it read-only.
+     */
+    public deployHost(_host: PlannedHost, members: readonly HostMember[]): ReadonlyMap<string, readonly pulumi.Resource[]> {
+        const volumes = new Map(members.filter((member) => member.service.data !== undefined).map((member) => [member.service.name, new docker.Volume(`${member.resourceName}-data`, {
+            name: `${this.containerPrefix}-${member.service.name}-data`,
+        }, { parent: member.parent })]));
+        // An observer starts after the service whose volume it mounts: the first container to mount
+        // a new named volume gives it its image's owner and mode, which must be PostgreSQL's.
+        const containers = new Map<string, docker.Container>();
+        for (const member of [...members].sort((a, b) => Number(a.service.observes !== undefined) - Number(b.service.observes !== undefined))) {
+            const observed = member.service.observes === undefined ? undefined : containers.get(member.service.observes.service);
+            containers.set(member.service.name, this.container(member, volumes, observed === undefined ? [] : [observed]));
+        }
+        return new Map(members.map((member) => [member.service.name, [containers.get(member.service.name)!]]));
+    }
+
+    private container(member: HostMember, volumes: ReadonlyMap<string, docker.Volume>, after: readonly docker.Container[]): docker.Container {
         const { service, resourceName, parent } = member;
-        const volume = service.data === undefined ? undefined : new docker.Volume(`${resourceName}-data`, {
-            name: `${this.containerPrefix}-${service.name}-data`,
-        }, { parent });
+        const volume = volumes.get(service.name);
+        const observed = service.observes === undefined ? undefined : volumes.get(service.observes.service);
+        if (service.observes !== undefined && observed === undefined) throw new Error(`${service.name} observes ${service.observes.service}, which has no data volume on its host`);
         const isPostgres = service.kind === "postgres";
         return new docker.Container(`${resourceName}-container`, {
             name: `${this.containerPrefix}-${service.name}`,
@@ -112,11 +132,16 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             volumes: [
                 ...(volume === undefined || service.data === undefined ? [] : [{ volumeName: volume.name, containerPath: service.data.mountPath }]),
                 ...(isPostgres ? [{ volumeName: this.backupVolume.name, containerPath: DOCKER_BACKUP_REPOSITORY }] : []),
+                ...(observed === undefined || service.observes === undefined ? [] : [{ volumeName: observed.name, containerPath: service.observes.mountPath, readOnly: true }]),
             ],
             cpus: String(service.cpus),
             memory: service.memoryMb,
             memorySwap: service.memoryMb,
             shmSize: isPostgres ? this.postgresShmSizeMb : undefined,
+            // Docker's init as PID 1, the server its child: a signal from inside the container
+            // reaches the server (PID 1 ignores SIGKILL sent from its own namespace), and a crash
+            // of the server ends the container, which its restart policy starts again.
+            init: isPostgres ? true : undefined,
             restart: "unless-stopped",
             stopSignal: service.stopSignal,
             stopTimeout: 60,
@@ -131,6 +156,6 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             wait: true,
             waitTimeout: 360,
             logOpts: { "max-size": "10m", "max-file": "3" },
-        }, { parent, dependsOn: [...member.dependsOn], deleteBeforeReplace: true });
+        }, { parent, dependsOn: [...member.dependsOn, ...after], deleteBeforeReplace: true });
     }
 }

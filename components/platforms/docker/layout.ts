@@ -7,10 +7,23 @@ export const CONTAINER_CONFIG_DIR = "/etc/pg-ha";
 /** The pgBackRest posix repository: one named volume mounted here in every PostgreSQL container. */
 export const DOCKER_BACKUP_REPOSITORY = "/var/lib/pgbackrest";
 
+/** Prometheus's time series database in its container (kept across restarts, not across a replacement). */
+const PROMETHEUS_DATA_DIR = "/var/lib/pg-ha/prometheus";
+
 /**
  * Paths inside the containers. Data lives one level below the volume's mount point, so that
  * initdb and pg_basebackup can stage a new data directory beside it and rename it into place.
  */
+/** Prefix of the dev stack's container, network and volume names: "pg-ha-<stack>". */
+export function dockerNamePrefix(stack: string): string {
+    return `pg-ha-${stack}`;
+}
+
+/** The container of one service of a dev stack: "pg-ha-<stack>-<service>". */
+export function dockerContainerName(stack: string, service: string): string {
+    return `${dockerNamePrefix(stack)}-${service}`;
+}
+
 export function dockerLayout(postgresVersion: number, networkCidr: string): HostLayout {
     const service = (runDir: string): ServicePaths => ({ configDir: CONTAINER_CONFIG_DIR, runDir });
     const programs = debianProgramPaths(postgresVersion);
@@ -26,5 +39,9 @@ export function dockerLayout(postgresVersion: number, networkCidr: string): Host
         }),
         pgpool: () => service("/run/pg-ha"),
         exporter: () => service("/run/pg-ha"),
+        poolExporter: () => service("/run/pg-ha"),
+        nodeExporter: () => service("/run/pg-ha"),
+        prometheus: () => ({ ...service("/run/pg-ha"), dataDir: PROMETHEUS_DATA_DIR }),
+        alertmanager: () => service("/run/pg-ha"),
     };
 }

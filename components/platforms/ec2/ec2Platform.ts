@@ -1,9 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, Ec2Settings, hostPackages, needsPostgresRepository } from "../../../config";
-import { Addressing, ClusterPlan, PlannedHost } from "../../plan";
+import { Addressing, ClusterPlan, PlannedHost, PlannedService } from "../../plan";
+import { operatedServices } from "../hostAccess";
 import { INSTALL_SCRIPT, packagesFile, PGDG_KEY } from "../../packages";
-import { BackupRepository, CloudInitInput, gzipUserData, HostService, hostServiceUnit, renderBackupTimers, renderCloudConfig, SecretStore, ssmAgentUrl } from "../../render";
+import { BackupRepository, CloudInitInput, HostAccess, HostInstance, gzipUserData, HostService, hostServiceUnit, renderBackupTimers, renderCloudConfig, SecretStore, ssmAgentUrl } from "../../render";
 import { HostMember, Platform } from "../platform";
 import { ec2Addressing } from "./addressing";
 import { BackupStorage, createBackupStorage } from "./backupBucket";
@@ -21,13 +22,17 @@ export interface Ec2PlatformArgs {
 /** Debian's AMIs, published by the Debian project's AWS account. */
 export const DEBIAN_AMI_OWNER = "136693071363";
 
-/** Units of Debian's front-host packages that pgpool's and the exporter's own units replace. */
-export const FRONT_PACKAGED_UNITS = ["pgpool2.service", "haproxy.service", "prometheus-postgres-exporter.service"];
+/** Units of Debian's node packages that the node's own units replace. */
+export const NODE_PACKAGED_UNITS = ["prometheus-node-exporter.service"];
+
+/** Units of Debian's front-host packages that the front services' own units replace. */
+export const FRONT_PACKAGED_UNITS = ["pgpool2.service", "haproxy.service", "prometheus-postgres-exporter.service", "prometheus.service", "prometheus-alertmanager.service"];
 
 /**
  * The prod substrate: private subnets over at least two zones, one instance per plan host (a
  * PostgreSQL node, spread over the zones by its placement, with a separate encrypted gp3 data
- * volume; the front host with pgpool and the exporter), private DNS names, an S3 backup bucket,
+ * volume and node_exporter beside it; the front host with pgpool, the exporters, Prometheus and
+ * Alertmanager), private DNS names, an S3 backup bucket,
  * and per host an IAM role and its secrets in SSM Parameter Store: user data carries no secret,
  * each host reads only its own, and only nodes touch the bucket's prefix. IMDSv2 only, no SSH key
  * and no port 22 (SSM Session Manager; the first boot installs its agent). The AMI is pinned by
@@ -44,6 +49,7 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
     private readonly addressing: Addressing;
     private readonly settings: Ec2Settings;
     private readonly config: ClusterConfig;
+    private readonly plan: ClusterPlan;
     private readonly network: Network;
     private readonly securityGroups: SecurityGroups;
     private readonly storage: BackupStorage;
@@ -51,6 +57,8 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
     private readonly amiId: pulumi.Output<string>;
     private readonly region: string;
     private readonly stack: string;
+    /** Each host's instance and its own resources, as deployed. */
+    private readonly hosts = new Map<string, { instance: aws.ec2.Instance; own: pulumi.Resource[] }>();
 
     constructor(name: string, args: Ec2PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-ha:ec2:Ec2Platform", name, {}, opts);
@@ -60,6 +68,7 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
         this.addressing = ec2Addressing(config);
         this.settings = settings;
         this.config = config;
+        this.plan = args.plan;
         this.region = new pulumi.Config("aws").require("region");
         this.network = createNetwork(name, settings, this.region, this);
         this.securityGroups = createSecurityGroups(name, args.plan, this.network.vpcId, this);
@@ -80,8 +89,26 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
         this.registerOutputs({ backupBucketName: this.backupBucketName });
     }
 
+    public hostInstances(): pulumi.Output<Record<string, HostInstance>> {
+        return pulumi.all([...this.hosts].map(([host, { instance, own }]) => pulumi.all([instance.id, pulumi.all(own.map((resource) => resource.urn))])
+            .apply(([instanceId, urns]): [string, HostInstance] => [host, { instanceId, instanceUrn: urns[own.indexOf(instance)]!, urns }])))
+            .apply((entries) => Object.fromEntries(entries));
+    }
+
+    public hostAccess(): pulumi.Output<HostAccess> {
+        const services = operatedServices(this.plan);
+        // A node's service runs on its own instance; pgpool on the front host's.
+        const instanceOf = (service: PlannedService) => (this.hosts.get(service.name) ?? this.hosts.get(service.host))?.instance;
+        return pulumi.all(services.map((service) => instanceOf(service)!.id)).apply((ids): HostAccess => ({
+            serviceUser: this.addressing.layout.serviceUser,
+            region: this.region,
+            nodes: this.plan.topology.nodes.map((node) => node.name),
+            services: Object.fromEntries(services.map((service, i) => [service.name, { instanceId: ids[i]!, host: this.addressing.hostFor(this.hosts.has(service.name) ? service.name : service.host), configDir: service.configDir }])),
+        }));
+    }
+
     public deployHost(host: PlannedHost, members: readonly HostMember[]): ReadonlyMap<string, readonly pulumi.Resource[]> {
-        return host.kind === "node" ? this.deployNode(host, members[0]!) : this.deployFront(host, members);
+        return host.kind === "node" ? this.deployNode(host, members) : this.deployFront(host, members);
     }
 
     private instance(name: string, host: string, instanceType: string, subnetId: pulumi.Input<string>, securityGroup: aws.ec2.SecurityGroup, userData: pulumi.Output<string>, profile: aws.iam.InstanceProfile, parent: pulumi.Resource, dependsOn: readonly pulumi.Resource[]): aws.ec2.Instance {
@@ -128,7 +155,9 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
         return new aws.route53.Record(name, { zoneId: this.zone.zoneId, name: this.addressing.hostFor(service), type: "A", ttl: 30, records: [instance.privateIp] }, { parent });
     }
 
-    private deployNode(host: PlannedHost, member: HostMember): ReadonlyMap<string, readonly pulumi.Resource[]> {
+    /** A PostgreSQL node's instance: its first member is PostgreSQL (the data volume, the backups), the others run beside it (node_exporter). */
+    private deployNode(host: PlannedHost, members: readonly HostMember[]): ReadonlyMap<string, readonly pulumi.Resource[]> {
+        const member = members[0]!;
         const { service, resourceName, parent } = member;
         const subnet = this.network.subnets[host.placement % this.network.subnets.length]!;
         const volume = new aws.ebs.Volume(`${resourceName}-data`, {
@@ -139,14 +168,14 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
             tags: { Name: `${this.addressing.hostFor(service.name)} data` },
         }, { parent, retainOnDelete: this.settings.keepDataVolumesOnDestroy });
         const store = this.secretStore(host.name);
-        const secrets = createServiceSecrets(resourceName, store, service.name, member.files, parent);
+        const secrets = members.map((each) => createServiceSecrets(each.resourceName, store, each.service.name, each.files, each.parent));
         const profile = createHostIdentity(resourceName, { region: this.region, secretPath: store.hostPath, extraPolicy: this.storage.accessPolicy }, parent);
-        const userData = this.withoutSecrets(pulumi.all([member.files, volume.id]).apply(([files, volumeId]) => gzipUserData(renderCloudConfig({
+        const userData = this.withoutSecrets(pulumi.all([pulumi.all(members.map((each) => each.files)), volume.id]).apply(([fileSets, volumeId]) => gzipUserData(renderCloudConfig({
             ...this.hostBoot(host.name),
             packages: hostPackages(this.config.postgresVersion).postgres,
-            maskedUnits: [],
+            maskedUnits: NODE_PACKAGED_UNITS,
             dataVolume: { volumeId, mountPath: EC2_DATA_MOUNT },
-            services: [{ name: service.name, configDir: service.configDir, files, stopSignal: service.stopSignal }],
+            services: members.map((each, i): HostService => ({ name: each.service.name, configDir: each.service.configDir, files: fileSets[i]!, stopSignal: each.service.stopSignal })),
             extraUnits: renderBackupTimers({
                 nodeName: service.name,
                 serverUnit: hostServiceUnit(service.name),
@@ -156,12 +185,13 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
                 differentialSchedule: this.config.backup.differentialSchedule,
             }),
         }))));
-        const instance = this.instance(`${resourceName}-instance`, this.addressing.hostFor(service.name), this.settings.nodeInstanceType, subnet.id, this.securityGroups.database, userData, profile, parent, [...member.dependsOn, secrets]);
+        const instance = this.instance(`${resourceName}-instance`, this.addressing.hostFor(service.name), this.settings.nodeInstanceType, subnet.id, this.securityGroups.database, userData, profile, parent, [...new Set(members.flatMap((each) => each.dependsOn)), ...secrets]);
         const attachment = new aws.ec2.VolumeAttachment(`${resourceName}-data`, {
             deviceName: "/dev/sdf", volumeId: volume.id, instanceId: instance.id, stopInstanceBeforeDetaching: true,
         }, { parent, deleteBeforeReplace: true });
-        this.record(`${resourceName}-dns`, service.name, instance, parent);
-        return new Map([[service.name, [instance, attachment]]]);
+        const records = members.map((each) => this.record(`${each.resourceName}-dns`, each.service.name, instance, each.parent));
+        this.hosts.set(service.name, { instance, own: [...secrets, instance, attachment, ...records] });
+        return new Map(members.map((each) => [each.service.name, [instance, attachment]]));
     }
 
     private deployFront(host: PlannedHost, members: readonly HostMember[]): ReadonlyMap<string, readonly pulumi.Resource[]> {
@@ -178,7 +208,8 @@ export class Ec2Platform extends pulumi.ComponentResource implements Platform {
         }))));
         const dependsOn = [...new Set(members.flatMap((member) => member.dependsOn)), ...secrets];
         const instance = this.instance(`${first.resourceName}-front-instance`, this.addressing.hostFor(host.name), this.settings.frontInstanceType, this.network.subnets[0]!.id, this.securityGroups.front, userData, profile, first.parent, dependsOn);
-        for (const member of members) this.record(`${member.resourceName}-dns`, member.service.name, instance, member.parent);
+        const records = members.map((member) => this.record(`${member.resourceName}-dns`, member.service.name, instance, member.parent));
+        this.hosts.set(host.name, { instance, own: [...secrets, instance, ...records] });
         return new Map(members.map((member) => [member.service.name, [instance]]));
     }
 }

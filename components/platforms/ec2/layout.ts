@@ -20,6 +20,10 @@ export function ec2Layout(postgresVersion: number, vpcCidr: string): HostLayout 
         }),
         pgpool: () => service("pgpool"),
         exporter: () => service("exporter"),
+        poolExporter: () => service("pool-exporter"),
+        nodeExporter: (nodeName: string) => service(`${nodeName}-metrics`),
+        prometheus: () => ({ ...service("prometheus"), dataDir: "/var/lib/pg-ha/prometheus" }),
+        alertmanager: () => service("alertmanager"),
     };
 }
 

@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterPlan, PlannedPort, PlannedService } from "../../plan";
 
 export interface SecurityGroups {
-    /** PostgreSQL nodes: their ports only from the front host and from each other. */
+    /** PostgreSQL nodes: their ports only from the front host and from each other; node_exporter's from the front host and the monitoring networks. */
     readonly database: aws.ec2.SecurityGroup;
-    /** pgpool and the exporter: each port only from its audience (clients, monitoring). */
+    /** The front host's services: each port only from its audience (clients, monitoring). */
     readonly front: aws.ec2.SecurityGroup;
 }
 
@@ -46,12 +46,19 @@ export function createSecurityGroups(name: string, plan: ClusterPlan, vpcId: pul
         tags: { Name: `${name}-front` },
     }, { parent });
     const ports = servicesOf("node").flatMap((service) => service.ports.filter((port) => port.audience === "members").map((port) => port.port));
+    // node_exporter beside each node: Prometheus on the front host, and the monitoring networks.
+    const metrics = servicesOf("node").flatMap((service) => service.ports.filter((port) => port.audience === "monitoring").map((port) => port.port));
+    const monitoringCidrs = plan.config.ec2!.monitoringCidrs;
     const database = new aws.ec2.SecurityGroup(`${name}-database`, {
         vpcId,
         description: "pg-ha PostgreSQL nodes",
         ingress: [
             { protocol: "tcp", fromPort: Math.min(...ports), toPort: Math.max(...ports), securityGroups: [front.id], description: "pgpool, exporter and failover scripts" },
             { protocol: "tcp", fromPort: Math.min(...ports), toPort: Math.max(...ports), self: true, description: "replication, pg_rewind and fencing between nodes" },
+            ...(metrics.length === 0 ? [] : [
+                { protocol: "tcp", fromPort: Math.min(...metrics), toPort: Math.max(...metrics), securityGroups: [front.id], description: "Prometheus to node_exporter" },
+                ...(monitoringCidrs.length > 0 ? [{ protocol: "tcp", fromPort: Math.min(...metrics), toPort: Math.max(...metrics), cidrBlocks: [...monitoringCidrs], description: "monitoring networks to node_exporter" }] : []),
+            ]),
         ],
         egress: EGRESS,
         tags: { Name: `${name}-database` },

@@ -9,6 +9,12 @@
 #   (frozen or cut off while a standby was promoted); its supervisor restarts it and its start
 #   script rejoins it as a standby. Two primaries on one timeline: neither is attached, logged;
 # - attaches the node that answers as primary when pgpool has no primary up;
+# - corrects pgpool's view when, for POOL_VIEW_GRACE_SECONDS, it holds another node or none for
+#   its primary (pgpool looks for a primary only on a failover or a failback, for
+#   SEARCH_PRIMARY_SECONDS: one that ended before the primary was up leaves it without one for
+#   good): the node that answers as primary is attached when pgpool has it down (pgpool searches
+#   again), else pcp_promote_node, pgpool's own way of taking a node for its primary, which
+#   promotes nothing in PostgreSQL;
 # - attaches a standby that follows the primary: streams through its own slot and replays what
 #   the primary writes (`follows`), never on one sample of "streaming" (pgpool's auto_failback is
 #   off for that reason). A node detached on purpose (pcp_detach_node) is attached again only if
@@ -17,30 +23,42 @@
 #   attaches it again once it follows (pgpool's own delay_threshold needs its replication check
 #   worker, which is off: it blocks failover on a frozen node);
 # - keeps quorum commit as configured, whatever brought the standbys back (keep_quorum).
+# pgpool's main process handles one request at a time, and a search for a primary holds it up to
+# SEARCH_PRIMARY_SECONDS: a request is not repeated for a node whose state in pgpool has not
+# changed since, before POOL_REQUEST_PATIENCE_SECONDS (else the queue fills with copies).
 set -uo pipefail
 readonly SCRIPT=attach-backends
 # shellcheck source=cluster-lib.sh
 . "${BASH_SOURCE[0]%/*}/cluster-lib.sh"
 readonly PGPOOL_PID=$1
 
-# pgpool's view of a node: "<status> <role>", status 3 being down.
-pool_view() {
-    local fields
-    read -r -a fields < <("$PCP_BIN_DIR/pcp_node_info" -h localhost -p "$PCP_PORT" -U "$PCP_USER" -w -n "$1" 2>/dev/null) || return 1
-    echo "${fields[2]} ${fields[6]}"
+declare -A requested=() last_view=()
+# request attach|detach|promote ID REASON: pool_node, unless the same request for that node was
+# made within POOL_REQUEST_PATIENCE_SECONDS and pgpool's view of the node is the same since.
+request() {
+    local key="$1 $2"
+    if [ -n "${requested[$key]:-}" ] && [ $((SECONDS - ${requested[$key]})) -lt "$POOL_REQUEST_PATIENCE_SECONDS" ]; then return 0; fi
+    requested[$key]=$SECONDS
+    pool_node "$@" || unset "requested[$key]"
 }
+# Since when (ms) pgpool's primary (none when empty) has differed from the node that answers as
+# primary: "<answering> <pgpool's> <since>".
+view_mismatch=""
 
 # Waits with read on a pipe nobody writes to: no sleep process is left behind when it is killed.
 exec {never}<> <(:)
 while kill -0 "$PGPOOL_PID" 2>/dev/null; do
     read -r -t "$ATTACH_CHECK_SECONDS" -u "$never" || true
     declare -A status=() role=()
-    pool_has_primary=false
+    pool_primary=""
     for id in "${!NODE_NAMES[@]}"; do
         view=$(pool_view "$id") || continue 2
         status[$id]=${view% *}
         role[$id]=${view#* }
-        [ "${status[$id]}" != 3 ] && [ "${role[$id]}" = primary ] && pool_has_primary=true
+        [ "${status[$id]}" != 3 ] && [ "${role[$id]}" = primary ] && pool_primary=$id
+        # Its state in pgpool changed: pgpool handled what was asked, or something else happened.
+        if [ "${last_view[$id]:-}" != "$view" ]; then unset "requested[attach $id]" "requested[detach $id]" "requested[promote $id]"; fi
+        last_view[$id]=$view
     done
     mapfile -t answering < <(primaries "")
     [ ${#answering[@]} -gt 0 ] || continue
@@ -54,9 +72,20 @@ while kill -0 "$PGPOOL_PID" 2>/dev/null; do
         log "${NODE_NAMES[${stale% *}]} answers as primary on timeline ${stale#* }, behind ${NODE_NAMES[$primary]}'s $timeline: a stale former primary; shutting it down so that it rejoins as a standby"
         fence "${stale% *}" "${stale#* }" || log "${NODE_NAMES[${stale% *}]} still answers as primary after the shutdown request"
     done
-    if [ "${status[$primary]}" = 3 ] && [ "$pool_has_primary" = false ]; then
-        pool_node attach "$primary" "it is the node that answers as primary, and pgpool had none"
+    if [ "${status[$primary]}" = 3 ] && [ -z "$pool_primary" ]; then
+        request attach "$primary" "it is the node that answers as primary, and pgpool had none"
         continue
+    fi
+    if [ "$pool_primary" = "$primary" ]; then
+        view_mismatch=""
+    else
+        [ "${view_mismatch% *}" = "$primary $pool_primary" ] || view_mismatch="$primary $pool_primary $(now_ms)"
+        held_ms=$(($(now_ms) - ${view_mismatch##* }))
+        if [ "$held_ms" -ge $((POOL_VIEW_GRACE_SECONDS * 1000)) ]; then
+            held=${pool_primary:+${NODE_NAMES[$pool_primary]}}
+            reason="it answers as primary, and pgpool has held ${held:-no node} for its primary for $((held_ms / 1000)) s"
+            if [ "${status[$primary]}" = 3 ]; then request attach "$primary" "$reason"; else request promote "$primary" "$reason"; fi
+        fi
     fi
     keep_quorum "$primary"
     for id in "${!NODE_NAMES[@]}"; do
@@ -65,9 +94,9 @@ while kill -0 "$PGPOOL_PID" 2>/dev/null; do
         lagging=false
         [ -n "$lag" ] && [ "$lag" -gt "$LAG_DETACH_BYTES" ] && lagging=true
         if [ "${status[$id]}" = 3 ]; then
-            [ "$lagging" = false ] && follows "$primary" "$id" && pool_node attach "$id" "it streams from ${NODE_NAMES[$primary]} and replays its WAL"
+            [ "$lagging" = false ] && follows "$primary" "$id" && request attach "$id" "it streams from ${NODE_NAMES[$primary]} and replays its WAL"
         elif [ "$lagging" = true ]; then
-            pool_node detach "$id" "it is $lag bytes behind ${NODE_NAMES[$primary]} (over $LAG_DETACH_BYTES): no reads go to it until it catches up"
+            request detach "$id" "it is $lag bytes behind ${NODE_NAMES[$primary]} (over $LAG_DETACH_BYTES): no reads go to it until it catches up"
         fi
     done
 done

@@ -29,7 +29,21 @@ if [ "$in_recovery" != f ]; then
     log "$name is a standby: the primary takes the $type backup"
     exit "$SKIPPED_ON_STANDBY"
 fi
-"${pgbackrest[@]}" stanza-create >&2
+# stanza-create takes the archive lock, which the archiver's push of the moment may hold
+# (pgBackRest's error 50): try again for up to 30 s.
+for _ in $(seq 1 30); do
+    status=0
+    "${pgbackrest[@]}" stanza-create >&2 || status=$?
+    [ "$status" = 50 ] || break
+    log "the archive is locked by a push under way; trying stanza-create again"
+    sleep 1
+done
+[ "$status" = 0 ] || exit "$status"
 log "taking a $type backup on $name"
 "${pgbackrest[@]}" backup --type="$type" >&2
+# Its end, for the backup-age alerts: committed locally (no standby need acknowledge it, so a
+# backup taken while the standbys are down is recorded), then replicated to them as any write.
+"$BIN_DIR/psql" -X -q -w -v ON_ERROR_STOP=1 -h "$RUN_DIR" -p "${NODE_PORTS[$NODE_ID]}" -U "$SUPERUSER" -d "$DATABASE" \
+    -c "SET synchronous_commit = local" \
+    -c "INSERT INTO $BACKUPS_TABLE (type, finished_at) VALUES ('$type', now()) ON CONFLICT (type) DO UPDATE SET finished_at = excluded.finished_at"
 log "$type backup on $name done"

@@ -3,7 +3,7 @@
 # pgpool's client port, in front of pgpool on its loopback port. Started beside pgpool by its
 # start script. Installed by pg-ha-stack.
 # The gate holds sockets that connect and send nothing, so that they never take a pgpool child
-# (each serves one client from its connect on). It opens the client port once pgpool listens,
+# (each serves one client from its connect on). It opens the client port once pgpool has started,
 # and is started again if it exits (1 s, doubling up to 30 s while it keeps failing); it gets
 # SIGTERM when this script ends, which it does when pgpool does.
 set -uo pipefail
@@ -24,7 +24,16 @@ pgpool_listens() {
     grep -q "^ *[0-9]*: 0100007F:$port_hex 00000000:0000 0A" /proc/net/tcp
 }
 
-until pgpool_listens; do
+# Whether pgpool has finished starting: its PCP process, forked once its first search for the
+# primary ends, answers. pgpool ignores the failover and failback requests its children make
+# while it starts (a client whose session found a standby not up yet) and keeps them queued: a
+# queue so filled left pgpool deaf to every later request, a switchover's and a failover's too
+# (seen on Docker with every service started at once). So clients come in only after its start.
+pgpool_started() {
+    timeout 5 "$PCP_BIN_DIR/pcp_node_count" -h localhost -p "$PCP_PORT" -U "$PCP_USER" -w >/dev/null 2>&1
+}
+
+until pgpool_listens && pgpool_started; do
     kill -0 "$PGPOOL_PID" 2>/dev/null || exit 0
     pause 0.2
 done

@@ -106,17 +106,30 @@ lag_bytes() {
     sql "$1" "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint FROM pg_stat_replication WHERE application_name = '${NODE_NAMES[$2]}' AND state = 'streaming'" 2>/dev/null
 }
 
-# pool_node attach|detach ID REASON: pcp_attach_node or pcp_detach_node for one node, logged with
-# the reason (or with pcp's words when it fails, and then fails too).
+# pool_node attach|detach|promote ID REASON: pcp_attach_node, pcp_detach_node, or pcp_promote_node
+# (without its switchover option: pgpool only takes the node for its primary, nothing is promoted
+# in PostgreSQL) for one node, logged with the reason (or with pcp's words when it fails, and then
+# fails too). pcp answers once pgpool has queued the request, not once it has handled it.
 pool_node() {
-    local output preposition=to
-    [ "$1" = detach ] && preposition=from
+    local output outcome
+    case $1 in
+        attach) outcome="attached to pgpool" ;;
+        detach) outcome="detached from pgpool" ;;
+        promote) outcome="taken by pgpool for its primary" ;;
+    esac
     if output=$("$PCP_BIN_DIR/pcp_$1_node" -h localhost -p "$PCP_PORT" -U "$PCP_USER" -w -n "$2" 2>&1); then
-        log "${NODE_NAMES[$2]} $1ed $preposition pgpool: $3"
+        log "${NODE_NAMES[$2]} $outcome: $3"
     else
         log "pcp_$1_node ${NODE_NAMES[$2]} failed: $output"
         return 1
     fi
+}
+
+# pool_view ID: pgpool's view of a node, "<status> <role>" (status 1 waiting, 2 up, 3 down).
+pool_view() {
+    local fields
+    read -r -a fields < <("$PCP_BIN_DIR/pcp_node_info" -h localhost -p "$PCP_PORT" -U "$PCP_USER" -w -n "$1" 2>/dev/null) || return 1
+    echo "${fields[2]} ${fields[6]}"
 }
 
 # repoint STANDBY_ID PRIMARY_ID: a running standby streams from the primary through its own slot
@@ -148,8 +161,9 @@ keep_quorum() {
         return 0
     fi
     [ "$on" = t ] || return 0
-    [ "${QUORUM_SHORT%% *}" = "$1" ] || QUORUM_SHORT="$1 $SECONDS"
-    [ $((SECONDS - ${QUORUM_SHORT#* })) -ge "$DURABILITY_WAIT_SECONDS" ] || return 0
+    # In milliseconds: whole SECONDS would let a 5 s wait end after 4 s.
+    [ "${QUORUM_SHORT%% *}" = "$1" ] || QUORUM_SHORT="$1 $(now_ms)"
+    [ $(($(now_ms) - ${QUORUM_SHORT#* })) -ge $((DURABILITY_WAIT_SECONDS * 1000)) ] || return 0
     if sql "$1" "ALTER SYSTEM SET synchronous_standby_names = ''" "SELECT pg_reload_conf()" >/dev/null; then
         log "only $count of the $SYNCHRONOUS_REPLICAS standbys quorum commit needs have streamed from ${NODE_NAMES[$1]} for $DURABILITY_WAIT_SECONDS s: durability is preferred, so its commits no longer wait for a standby until enough stream again"
     fi

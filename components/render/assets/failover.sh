@@ -6,6 +6,8 @@
 # When the primary failed it promotes the standby that has received the most WAL (pgpool's %m is
 # only the lowest live id), then re-points the other standbys at it. Quorum commit stays as
 # configured; attach-backends.sh applies the durability policy when they do not come.
+# It promotes nothing when the node pgpool took for its primary answers as a standby, or another
+# node answers as primary: pgpool's view was wrong, and a promotion would make two primaries.
 set -uo pipefail
 readonly SCRIPT=failover
 # shellcheck source=cluster-lib.sh
@@ -46,7 +48,7 @@ for id in "${!NODE_NAMES[@]}"; do
     [ "$id" = "$failed_id" ] && continue
     {
         asked=$(now_ms)
-        sql "$id" "SELECT CASE WHEN pg_is_in_recovery() THEN pg_wal_lsn_diff(COALESCE(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), '0/0')::bigint END" > "$work/$id" 2>"$work/$id.err"
+        sql "$id" "SELECT CASE WHEN pg_is_in_recovery() THEN pg_wal_lsn_diff(COALESCE(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), '0/0')::bigint::text ELSE 'primary' END" > "$work/$id" 2>"$work/$id.err"
         echo $(($(now_ms) - asked)) > "$work/$id.ms"
     } &
     standby_checks+=($!)
@@ -59,15 +61,22 @@ kill "$failed_check" 2>/dev/null
 # pgpool also runs this for a request it queued while the node was down and handles once the
 # node is up again as its primary (a node booting late): a primary that answers has not failed,
 # and promoting another would make two. Detached, it is attached again by attach-backends.sh.
-if [ "$(cat "$work/failed")" = f ]; then
-    log "primary ${NODE_NAMES[$failed_id]} answers as primary: pgpool's request is stale or only its own connection failed; nothing promoted"
-    exit 0
-fi
+case $(cat "$work/failed") in
+    f) log "primary ${NODE_NAMES[$failed_id]} answers as primary: pgpool's request is stale or only its own connection failed; nothing promoted"
+       exit 0 ;;
+    t) log "${NODE_NAMES[$failed_id]} answers as a standby: pgpool took it for its primary wrongly; nothing promoted (attach-backends.sh corrects pgpool's view)"
+       exit 0 ;;
+esac
 best_id=""
 best_lsn=-1
 for id in "${!NODE_NAMES[@]}"; do
     [ "$id" = "$failed_id" ] && continue
     lsn=$(cat "$work/$id" 2>/dev/null)
+    if [ "$lsn" = primary ]; then
+        # pgpool's view was wrong (see attach-backends.sh): promoting a standby would make two.
+        log "${NODE_NAMES[$id]} answers as primary: pgpool took ${NODE_NAMES[$failed_id]} for its primary wrongly; nothing promoted"
+        exit 0
+    fi
     log "${NODE_NAMES[$id]} answered in $(cat "$work/$id.ms") ms: received ${lsn:-nothing}"
     if [ -z "$lsn" ]; then log "${NODE_NAMES[$id]} is not a reachable standby: $(cat "$work/$id.err" 2>/dev/null)"; continue; fi
     if [ "$lsn" -gt "$best_lsn" ] || { [ "$lsn" -eq "$best_lsn" ] && [ "$id" = "$preferred" ]; }; then

@@ -18,8 +18,9 @@ if [ ${#MASKED_UNITS[@]} -gt 0 ]; then
 fi
 env INSTALL_ATTEMPTS="$INSTALL_ATTEMPTS" "$INSTALL_SCRIPT" "${PACKAGES[@]}"
 
-# SECRETS: "parameter|config folder" each; the parameter holds that service's secret files
-# (JSON: name -> mode and base64 bytes, see secretBundle).
+# SECRETS: "parameter|config folder" each; the parameter holds that service's secret files and the
+# public ones too large for user data (JSON: name -> mode and gzipped bytes in base64, see
+# bootFilesBundle).
 for entry in "${SECRETS[@]}"; do
     IFS='|' read -r name folder <<<"$entry"
     waited=0
@@ -33,12 +34,12 @@ for entry in "${SECRETS[@]}"; do
         waited=$((waited + 10))
     done
     python3 -c '
-import base64, json, os, sys
+import base64, gzip, json, os, sys
 folder = sys.argv[1]
 for name, file in json.loads(sys.stdin.read()).items():
     path = os.path.join(folder, name)
     with open(path + ".new", "wb") as out:
-        out.write(base64.b64decode(file["base64"]))
+        out.write(gzip.decompress(base64.b64decode(file["gzipBase64"])))
     os.chmod(path + ".new", int(file["mode"], 8))
     os.replace(path + ".new", path)
     print(path)

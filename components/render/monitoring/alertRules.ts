@@ -30,7 +30,7 @@ export const ARCHIVE_STALENESS_SECONDS = 3 * ARCHIVE_TIMEOUT_SECONDS;
 const DAY_SECONDS = 86400;
 const MEBIBYTE = 1024 * 1024;
 const VERIFY = "npm run verify -- --outputs DIR/outputs.json";
-const rejoin = (node: string): string => `npm run rejoin -- --state-dir DIR --node ${node}`;
+const rejoin = (node: string): string => `npm run rejoin -- --outputs DIR/outputs.json --node ${node}`;
 const ARCHIVE_RUNBOOK = "the archive_command's error is in that node's log; once the backup repository answers, npm run backup -- --outputs DIR/outputs.json --type full";
 const RESTART_LOCAL_RUN = "npm run local:down -- --state-dir DIR, then npm run local:up -- --state-dir DIR";
 
@@ -147,10 +147,11 @@ export function alertRules(input: MonitoringInput): AlertRule[] {
         },
         {
             alert: "PgpoolBackendDown",
-            expr: `${metric("pg_ha_pool_nodes_up")} == 0`,
+            // pgpool's status is text: a detached backend is its series with status "down".
+            expr: `${metric("pg_ha_pool_nodes_lb_weight")}{status="down"}`,
             for: "1m",
             severity: "critical",
-            summary: "pgpool has detached backend {{ $labels.node_id }} ({{ $labels.hostname }}, {{ $labels.role }}) and sends it no queries",
+            summary: "pgpool has detached backend {{ $labels.node_id }} ({{ $labels.hostname }}:{{ $labels.port }}, {{ $labels.role }}) and sends it no queries",
             runbook: `${rejoin("NAME")} (NAME: the node pgpool numbers {{ $labels.node_id }}), which waits until pgpool attaches it again; Docker and EC2 nodes rejoin by themselves`,
             labels: {},
         },
@@ -166,7 +167,7 @@ export function alertRules(input: MonitoringInput): AlertRule[] {
         {
             alert: "PostgresWalArchiveFailing",
             expr: `increase(${metric("pg_stat_archiver_failed_count")}[5m]) > 0`,
-            for: "10m",
+            for: `${settings.archiveFailureMinutes}m`,
             severity: "critical",
             summary: "archive_command keeps failing on {{ $labels.server }}: WAL piles up and point-in-time restore falls behind",
             runbook: ARCHIVE_RUNBOOK,
@@ -216,11 +217,12 @@ export function alertRules(input: MonitoringInput): AlertRule[] {
         },
         {
             alert: "CertificateExpiringSoon",
-            expr: `${metric("pg_ha_certificate_expiry_timestamp_seconds")} - time() < ${settings.certificateDays} * ${DAY_SECONDS}`,
+            // Every node's exporter query reports every service's certificate: one series per service.
+            expr: `min by (service) (${metric("pg_ha_certificate_expiry_timestamp_seconds")}) - time() < ${settings.certificateDays} * ${DAY_SECONDS}`,
             for: "1h",
             severity: "warning",
             summary: `the server certificate of {{ $labels.service }} expires within ${days(settings.certificateDays)}`,
-            runbook: "pulumi up --stack STACK renews the server certificates, then npm run verify -- --stack STACK",
+            runbook: "pulumi up --stack STACK --replace URN for each tls:index/locallySignedCert (README: certificates are not renewed by themselves), then npm run verify -- --outputs FILE",
             labels: {},
         },
     ];

@@ -56,10 +56,10 @@ function panels(input: MonitoringInput): PanelSpec[] {
             queries: [{ expr: `sum by (server) (rate(${metric("pg_stat_database_xact_commit")}[${RATE_WINDOW}]))`, legend: "{{server}}" }],
         },
         {
-            title: "pgpool backends (1 up, 0 down)",
-            description: "What pgpool's SHOW POOL_NODES says of each backend.",
+            title: "pgpool backends by status",
+            description: "How many backends pgpool's SHOW POOL_NODES has up, waiting (up, no session yet) and down.",
             unit: "none",
-            queries: [{ expr: metric("pg_ha_pool_nodes_up"), legend: "{{node_id}} {{hostname}} ({{role}})" }],
+            queries: [{ expr: `count by (status) (${metric("pg_ha_pool_nodes_lb_weight")})`, legend: "{{status}}" }],
         },
         {
             title: "WAL archiving",

@@ -5,3 +5,4 @@ export * from "./dashboard";
 export * from "./grafanaProvisioning";
 export * from "./prometheusConfig";
 export * from "./alertmanagerConfig";
+export * from "./monitorFiles";

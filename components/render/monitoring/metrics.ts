@@ -3,10 +3,10 @@ import { Endpoint } from "../../../config";
 /**
  * Who exports a metric: postgres_exporter 0.11.1 itself (the legacy default queries and pg_settings
  * of cmd/postgres_exporter, per server, since the start script turns the bgwriter and database
- * collectors off), the project's own queries (queries.yaml, renderExporterQueries), or nobody yet:
- * a `planned` metric is a contract, its name and labels fixed here for the producer to come.
+ * collectors off), the project's own queries (queries.yaml, renderExporterQueries), the pool
+ * exporter's query of pgpool (renderPoolExporterQueries), or node_exporter 1.5 beside each node.
  */
-export type MetricProducer = "exporter" | "exporterQuery" | "planned";
+export type MetricProducer = "exporter" | "exporterQuery" | "poolExporterQuery" | "nodeExporter";
 
 /** One metric the alert rules or the dashboard read. */
 export interface MetricSource {
@@ -104,29 +104,29 @@ export const METRICS = {
         origin: ourQuery("pg_ha_replication", "lag_seconds"),
         labels: [EXPORTER_SERVER_LABEL, "application_name", "state", "sync_state", "slot_name"],
     },
-    pg_ha_pool_nodes_up: {
-        producer: "planned",
-        origin: "a second exporter scraping pgpool's SHOW POOL_NODES: 1 while pgpool has the backend up or waiting, 0 when down",
-        labels: ["node_id", "hostname", "role"],
+    pg_ha_pool_nodes_lb_weight: {
+        producer: "poolExporterQuery",
+        origin: "the pool exporter's queries.yaml (renderPoolExporterQueries): query pg_ha_pool_nodes, column lb_weight",
+        labels: [EXPORTER_SERVER_LABEL, "node_id", "hostname", "port", "status", "pg_status", "role"],
     },
     pg_ha_backup_last_success_timestamp_seconds: {
-        producer: "planned",
-        origin: "written after each successful pgBackRest backup: the Unix time it finished, per type (full, diff or incr)",
-        labels: ["type"],
+        producer: "exporterQuery",
+        origin: ourQuery("pg_ha_backup", "last_success_timestamp_seconds"),
+        labels: [EXPORTER_SERVER_LABEL, "type"],
     },
     pg_ha_certificate_expiry_timestamp_seconds: {
-        producer: "planned",
-        origin: "Unix time each service's server certificate expires (notAfter)",
-        labels: ["service"],
+        producer: "exporterQuery",
+        origin: ourQuery("pg_ha_certificate", "expiry_timestamp_seconds"),
+        labels: [EXPORTER_SERVER_LABEL, "service"],
     },
     node_filesystem_avail_bytes: {
-        producer: "planned",
-        origin: "node_exporter's filesystem collector on each PostgreSQL host (no node_exporter runs yet)",
+        producer: "nodeExporter",
+        origin: "node_exporter 1.5's filesystem collector beside each PostgreSQL node (its container mounts the data volume read-only on Docker)",
         labels: ["mountpoint", "device", "fstype"],
     },
     node_filesystem_size_bytes: {
-        producer: "planned",
-        origin: "node_exporter's filesystem collector on each PostgreSQL host (no node_exporter runs yet)",
+        producer: "nodeExporter",
+        origin: "node_exporter 1.5's filesystem collector beside each PostgreSQL node (its container mounts the data volume read-only on Docker)",
         labels: ["mountpoint", "device", "fstype"],
     },
 } as const satisfies Record<string, MetricSource>;

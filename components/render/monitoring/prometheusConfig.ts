@@ -21,7 +21,12 @@ export interface PrometheusConfigInput {
      * Required, no default.
      */
     readonly exporterServerName: string;
-    /** Alertmanager's address and port; Prometheus posts alerts to it over plain HTTP (Alertmanager has no TLS here). Required, no default. */
+    /** The pool exporter's address and port (the topology's `poolExporter`), scraped over HTTPS and verified against this host. Required, no default. */
+    readonly poolExporter: Endpoint;
+    /**
+     * Alertmanager's address and port; Prometheus posts alerts to it over HTTPS, verifying its
+     * certificate with the cluster CA against this host. Required, no default.
+     */
     readonly alertmanager: Endpoint;
     /**
      * node_exporter on each PostgreSQL host, scraped over HTTPS with the cluster CA and verified
@@ -33,7 +38,7 @@ export interface PrometheusConfigInput {
 
 const target = (endpoint: Endpoint): string => `${endpoint.host}:${endpoint.port}`;
 
-/** prometheus.yml: the rules file, Alertmanager, postgres_exporter over HTTPS, and node_exporter when given. */
+/** prometheus.yml: the rules file, Alertmanager over HTTPS, both postgres_exporters over HTTPS, and node_exporter when given. */
 export function renderPrometheusConfig(input: PrometheusConfigInput): string {
     const nodeExporters = input.nodeExporters ?? [];
     const scrapeConfigs: object[] = [{
@@ -41,6 +46,11 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
         scheme: "https",
         tls_config: { ca_file: input.caFile, server_name: input.exporterServerName },
         static_configs: [{ targets: [target(input.exporter)] }],
+    }, {
+        job_name: "pool_exporter",
+        scheme: "https",
+        tls_config: { ca_file: input.caFile },
+        static_configs: [{ targets: [target(input.poolExporter)] }],
     }];
     if (nodeExporters.length > 0) {
         scrapeConfigs.push({
@@ -53,7 +63,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
     return stringify({
         global: { scrape_interval: PROMETHEUS_INTERVAL, evaluation_interval: PROMETHEUS_INTERVAL },
         rule_files: [input.rulesFile],
-        alerting: { alertmanagers: [{ scheme: "http", static_configs: [{ targets: [target(input.alertmanager)] }] }] },
+        alerting: { alertmanagers: [{ scheme: "https", tls_config: { ca_file: input.caFile }, static_configs: [{ targets: [target(input.alertmanager)] }] }] },
         scrape_configs: scrapeConfigs,
     }, { lineWidth: 0 });
 }

@@ -1,6 +1,7 @@
 import Docker from "dockerode";
 import { ClusterConfig, CONFIG_NAMESPACE, dockerSettingsOf } from "../../../config";
 import { dockerAddressing } from "../../../components/platforms/docker/addressing";
+import { dockerContainerName } from "../../../components/platforms/docker/layout";
 import { planCluster } from "../../../components/plan";
 import { checkPortFree } from "../local/prerequisites";
 
@@ -35,7 +36,7 @@ export async function dockerPreflight(config: ClusterConfig, stack: string, dock
         if (error.statusCode !== 404) throw new Error(`cannot ask the Docker engine for image ${settings.baseImage}: ${error.message}`);
         throw new Error(`the base image ${settings.baseImage} (${CONFIG_NAMESPACE}:docker.baseImage) is not on the Docker engine: pull it (docker pull ${settings.baseImage}) or, where no registry is reachable, make it with scripts/docker-base-image.sh ${settings.baseImage}`);
     });
-    const prefix = `pg-ha-${stack}-`;
+    const prefix = dockerContainerName(stack, "");
     const ours = new Set((await docker.listContainers()).filter((container) => container.Names.some((name) => name.startsWith(`/${prefix}`)))
         .flatMap((container) => container.Ports.map((port) => port.PublicPort)));
     const plan = planCluster(config, dockerAddressing(config));

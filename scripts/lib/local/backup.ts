@@ -2,10 +2,10 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { PostgresEndpoint } from "../../../config";
-import {
-    BACKUP_SCRIPT, BackupRepository, CA_CERT_FILE, PGPASS_FILE, pgbackrestConfPath, renderPgHbaConf, renderPostgresqlConf, RenderContext, SERVER_CERT_FILE, SERVER_KEY_FILE,
-    SKIPPED_ON_STANDBY, STANZA,
-} from "../../../components/render";
+import { BACKUP_SCRIPT, BackupRepository, PGPASS_FILE, pgbackrestConfPath, SKIPPED_ON_STANDBY, STANZA } from "../../../components/render";
+import { localNodeSeat } from "./localSeats";
+import { BackupInfo, backupsOfInfo, BackupType } from "../operations/repositoryInfo";
+import { endCopy, restoreThrough, RestoreRefused } from "../operations/restore";
 import { withClient } from "../pg";
 import { progress, waitUntil } from "../wait";
 import { LocalCluster } from "./localCluster";
@@ -33,8 +33,6 @@ function answersTcp(host: string, port: number, timeoutMs: number): Promise<bool
         socket.once("error", () => done(false));
     });
 }
-
-export type BackupType = "full" | "diff" | "incr";
 
 /**
  * Runs a node's rendered backup.sh, the script the schedules run on Docker and EC2: on the
@@ -69,15 +67,6 @@ export async function archiveFirstSegment(cluster: LocalCluster, primary: Postgr
             },
         });
     });
-}
-
-export interface BackupInfo {
-    readonly label: string;
-    readonly type: string;
-    readonly startedAt: Date;
-    readonly stoppedAt: Date;
-    readonly databaseBytes: number;
-    readonly repositoryBytes: number;
 }
 
 /** Where the repository is, in words for an error message. */
@@ -115,25 +104,7 @@ export async function listBackups(cluster: LocalCluster, node: PostgresEndpoint)
     const explain = (message: string): Error => explainRepositoryError(repository, message);
     await probeRepository(repository);
     const text = await pgbackrest(cluster, node, ["info", "--output=json"]).catch((error: Error) => { throw explain(error.message.split("\n").slice(-1)[0] ?? error.message); });
-    const info = JSON.parse(text) as {
-        name: string;
-        status: { code: number; message: string };
-        repo?: { status: { code: number; message: string } }[];
-        backup: { label: string; type: string; timestamp: { start: number; stop: number }; info: { size: number; repository: { delta: number } } }[];
-    }[];
-    const stanza = info.find((entry) => entry.name === STANZA);
-    if (stanza === undefined || stanza.status.code === 1) {
-        throw new Error(`the repository at ${repositoryAddress(repository)} holds no stanza ${STANZA}${stanza ? ` (${stanza.status.message})` : ""}: a wrong repository, or no backup or archived WAL yet (npm run backup)`);
-    }
-    // 0: ok; 2: no valid backup yet. pgBackRest reports everything else here, with exit status 0.
-    if (stanza.status.code !== 0 && stanza.status.code !== 2) {
-        throw explain([stanza.status.message, ...(stanza.repo ?? []).map((repo) => repo.status.message)].join(": "));
-    }
-    return stanza.backup.map((backup) => ({
-        label: backup.label, type: backup.type,
-        startedAt: new Date(backup.timestamp.start * 1000), stoppedAt: new Date(backup.timestamp.stop * 1000),
-        databaseBytes: backup.info.size, repositoryBytes: backup.info.repository.delta,
-    }));
+    return backupsOfInfo(text, repositoryAddress(repository), explain);
 }
 
 export interface BackupResult {
@@ -160,39 +131,6 @@ export async function localBackup(cluster: LocalCluster, type: BackupType = "ful
     return { node: primary.name, backup: backups[backups.length - 1]!, durationMs: Date.now() - started };
 }
 
-/** Seconds a restore waits for the WAL holding its target to reach the repository. */
-const ARCHIVE_WAIT_MS = 180_000;
-
-/** The segment part of an archived file's name (a .partial or .backup suffix stripped); undefined for a .history file. */
-function segmentOf(walFileName: string | null): string | undefined {
-    return /^[0-9A-F]{24}/.exec(walFileName ?? "")?.[0];
-}
-
-/**
- * Makes the WAL that holds `moment` reachable from the repository, or refuses a moment still to
- * come. Recovery to a time stops at the first commit after it and fails ("recovery ended before
- * configured recovery target was reached") when the archived WAL holds none, and the segment being
- * written is archived only when it fills or archive_timeout passes. So: a commit stamped now (an
- * xid and nothing else), a WAL switch, and a wait until that segment is archived.
- */
-export async function archiveThrough(cluster: LocalCluster, primary: PostgresEndpoint, moment: Date): Promise<void> {
-    await withClient(superuserOn(cluster, primary), { caPem: cluster.secrets.pki.caCertPem }, async (client) => {
-        const now = (await client.query<{ now: Date }>("SELECT now()")).rows[0]!.now;
-        if (moment.getTime() > now.getTime()) {
-            throw new Error(`the target time ${moment.toISOString()} is in the future (${primary.name}'s clock says ${now.toISOString()}): a restore reaches only moments that have passed`);
-        }
-        await client.query("SELECT txid_current()");
-        const segment = (await client.query<{ segment: string }>("SELECT pg_walfile_name(pg_switch_wal()) AS segment")).rows[0]!.segment;
-        progress(`waiting for ${primary.name} to archive WAL segment ${segment}, which holds ${moment.toISOString()}`);
-        await waitUntil(`${primary.name} to archive WAL segment ${segment}`, async () => {
-            const row = (await client.query<{ last_archived_wal: string | null; last_failed_wal: string | null }>("SELECT last_archived_wal, last_failed_wal FROM pg_stat_archiver")).rows[0]!;
-            const archived = segmentOf(row.last_archived_wal);
-            return (archived !== undefined && archived >= segment)
-                || `last archived: ${row.last_archived_wal ?? "nothing"}${row.last_failed_wal ? `, last failed: ${row.last_failed_wal} (see ${serviceLogFile(cluster.stateDir, primary.name)})` : ""}`;
-        }, { timeoutMs: ARCHIVE_WAIT_MS, intervalMs: 200 });
-    });
-}
-
 export interface RestoreOptions {
     /** Recover to this moment; the latest archived WAL when absent. */
     readonly targetTime?: Date;
@@ -210,66 +148,45 @@ export interface RestoredServer {
 }
 
 /**
- * Restores the repository into a new data directory and starts it as a standalone server on
- * 127.0.0.1:port with the cluster's credentials and CA. Refuses, touching nothing, when the target
- * folder is not empty or the target time is in the future or before the first backup ended. A
- * recent target's WAL is archived first (see {@link archiveThrough}). The copy runs with archiving
- * off, so it never pushes WAL into the live repository.
+ * Makes the copy's data folder and its run folder (socket, log) for the service user, who may not
+ * create folders where the user asked for the copy. Returns the folders it made.
  */
-export async function localRestore(cluster: LocalCluster, options: RestoreOptions): Promise<RestoredServer> {
-    const started = Date.now();
-    const dataDir = path.resolve(options.into);
-    if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) throw new Error(`${dataDir} is not empty: restore needs a new data directory`);
-    const source = await currentPrimary(cluster);
-    const backups = await listBackups(cluster, source);
-    if (backups.length === 0) throw new Error("the repository holds no backup yet: take one with npm run backup");
-    if (options.targetTime !== undefined && options.targetTime.getTime() < backups[0]!.stoppedAt.getTime()) {
-        throw new Error(`no backup ends before ${options.targetTime.toISOString()}: the first one ended at ${backups[0]!.stoppedAt.toISOString()}`);
+export function prepareCopyFolders(cluster: LocalCluster, dataDir: string): string[] {
+    const created = [dataDir, `${dataDir}.run`].filter((dir) => !fs.existsSync(dir));
+    const parent = path.dirname(dataDir);
+    const firstMade = fs.mkdirSync(parent, { recursive: true, mode: 0o755 });
+    // Folders made here are the service user's, so that it can remove the copy again.
+    for (let dir = parent; firstMade !== undefined && cluster.owner !== undefined; dir = path.dirname(dir)) {
+        fs.chownSync(dir, cluster.owner.uid, cluster.owner.gid);
+        if (dir === firstMade) break;
     }
-    if (options.targetTime !== undefined) await archiveThrough(cluster, source, options.targetTime);
-    const runDir = `${dataDir}.run`;
-    fs.mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o755 });
-    for (const dir of [dataDir, runDir]) {
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const dir of created) {
+        fs.mkdirSync(dir, { mode: 0o700 });
         if (cluster.owner) fs.chownSync(dir, cluster.owner.uid, cluster.owner.gid);
     }
     if (cluster.owner) checkReachable(dataDir, cluster.serviceUser);
-    const target = options.targetTime === undefined ? ["--type=default"] : ["--type=time", `--target=${options.targetTime.toISOString().replace("T", " ").replace("Z", "+00")}`, "--target-action=promote"];
-    progress(`restoring ${options.targetTime ? `to ${options.targetTime.toISOString()}` : "the latest state"} into ${dataDir}`);
-    await pgbackrest(cluster, source, ["restore", `--pg1-path=${dataDir}`, "--archive-mode=off", ...target]);
+    return created;
+}
 
-    // A standalone server: one node, no standbys to wait for, no archiving, the source's TLS files.
-    const restored: PostgresEndpoint = { name: "restored", index: 0, host: "127.0.0.1", port: options.port };
-    const sourcePaths = cluster.context.layout.postgres(source.name);
-    const context: RenderContext = {
-        config: { ...cluster.config, synchronousReplicas: 0 },
-        topology: { ...cluster.topology, nodes: [restored] },
-        layout: { ...cluster.context.layout, postgres: () => ({ configDir: runDir, runDir, dataDir, binDir: sourcePaths.binDir }) },
-    };
-    const write = (name: string, content: string, mode: number) => {
-        fs.writeFileSync(path.join(runDir, name), content, { mode });
-        if (cluster.owner) fs.chownSync(path.join(runDir, name), cluster.owner.uid, cluster.owner.gid);
-    };
-    write("postgresql.conf", renderPostgresqlConf(context, restored), 0o600);
-    write("pg_hba.conf", renderPgHbaConf(context), 0o600);
-    write("pg_ident.conf", "", 0o600);
-    for (const name of [CA_CERT_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE]) write(name, fs.readFileSync(path.join(sourcePaths.runDir, name), "utf8"), 0o600);
-    const pgCtl = path.join(sourcePaths.binDir, "pg_ctl");
-    await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [pgCtl, "-D", dataDir, "-l", path.join(runDir, "postgres.log"), "-w", "-t", "600", "-o", `-c config_file=${path.join(runDir, "postgresql.conf")}`, "start"], 620_000);
-    await waitUntil("the restored server to finish recovery", async () => {
-        const output = await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [path.join(sourcePaths.binDir, "psql"), "-X", "-At", "-h", runDir, "-p", String(options.port), "-U", "postgres", "-d", "postgres", "-c", "SELECT pg_is_in_recovery()"], 10_000, { PGPASSFILE: path.join(sourcePaths.runDir, PGPASS_FILE) });
-        return output.stdout.trim() === "f" || `pg_is_in_recovery() answered ${JSON.stringify(output.stdout.trim())}`;
-    }, {
-        timeoutMs: 600_000,
-        intervalMs: 200,
-        abortIf: () => {
-            if (!fs.existsSync(path.join(dataDir, "postmaster.pid"))) throw new Error(`the restored server stopped during recovery; last lines of ${path.join(runDir, "postgres.log")}:\n${logTail(path.join(runDir, "postgres.log"))}`);
-        },
+/**
+ * Restores the repository into a new data directory and starts it as a standalone server on
+ * 127.0.0.1:port with the cluster's credentials and CA, by the primary's restore.sh (the script
+ * `npm run restore` runs on every platform). Refuses, touching nothing, when the target folder is
+ * not empty, the target time is in the future or before the first backup ended, or the repository
+ * does not answer (in words for S3).
+ */
+export async function localRestore(cluster: LocalCluster, options: RestoreOptions): Promise<RestoredServer> {
+    const dataDir = path.resolve(options.into);
+    if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) throw new Error(`${dataDir} is not empty: restore needs a new data directory`);
+    if (options.targetTime !== undefined && options.targetTime.getTime() > Date.now()) {
+        throw new Error(`the target time ${options.targetTime.toISOString()} is in the future: a restore reaches only moments that have passed`);
+    }
+    const source = await currentPrimary(cluster);
+    await listBackups(cluster, source);
+    const created = prepareCopyFolders(cluster, dataDir);
+    const copy = await restoreThrough([localNodeSeat(cluster, source)], { into: dataDir, port: options.port, targetTime: options.targetTime?.toISOString() }).catch((error: Error) => {
+        if (error instanceof RestoreRefused) for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
+        throw error;
     });
-    return {
-        dataDir,
-        port: options.port,
-        restoreMs: Date.now() - started,
-        stop: async () => { await runAsServiceUser(cluster.serviceUser, cluster.owner !== undefined, [pgCtl, "-D", dataDir, "-m", "fast", "-w", "stop"]); },
-    };
+    return { dataDir, port: copy.port, restoreMs: copy.restoreMs, stop: () => endCopy(copy, "stop") };
 }

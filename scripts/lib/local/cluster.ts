@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ClusterConfig, CONFIG_NAMESPACE, parseStackConfig, PGPOOL_SERVICE } from "../../../config";
+import { ClusterConfig, CONFIG_NAMESPACE, everyPort, parseStackConfig, PGPOOL_SERVICE } from "../../../config";
 import { PROJECT_ROOT } from "../../../config/projectRoot";
 import { readStackFileConfig } from "../../../config/stackFile";
 import { ClusterPlan, planCluster, PlannedService, PlanSecrets } from "../../../components/plan";
@@ -68,7 +68,7 @@ function portOffsetFor(config: ClusterConfig, portBase: number | undefined): num
         throw new Error(`--port-base must be an integer 1024..65000, got ${portBase}`);
     }
     const offset = portBase - config.ports.pgpool;
-    const ports = [config.ports.pgpoolInternal, config.ports.primary, ...config.ports.replicas, config.ports.metrics, config.ports.pcp].map((port) => port + offset);
+    const ports = everyPort(config.ports).map((port) => port + offset);
     const outOfRange = ports.find((port) => port < 1024 || port > 65535);
     if (outOfRange !== undefined) throw new Error(`--port-base ${portBase} shifts a port to ${outOfRange}, outside 1024..65535`);
     return offset;
@@ -135,8 +135,8 @@ export function openLocalCluster(stateDirGiven: string): LocalCluster & { readon
 export function openLocalClusterOfOutputs(outputsFile: string): LocalCluster & { readonly state: LocalState } {
     const stateDir = path.dirname(path.resolve(outputsFile));
     if (readState(stateDir) === undefined) {
-        throw new Error(`${outputsFile} is not the outputs.json of a local run (no state.json beside it): this command drives the local run; `
-            + "on the Docker and EC2 stacks backups run on the nodes (backup.sh, the prod timers; README: Backups and restore)");
+        throw new Error(`${outputsFile} is not the outputs.json of a local run (no state.json beside it), nor a deployed stack's outputs that name its hosts (hostAccess): `
+            + "pass a local run's outputs.json, a stack's outputs saved with pulumi stack output --json --show-secrets by this version, or --stack NAME");
     }
     return openLocalCluster(stateDir);
 }

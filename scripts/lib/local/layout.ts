@@ -1,5 +1,5 @@
 import * as path from "path";
-import { EXPORTER_SERVICE, PGPOOL_SERVICE } from "../../../config";
+import { ALERTMANAGER_SERVICE, EXPORTER_SERVICE, nodeExporterServiceName, PGPOOL_SERVICE, POOL_EXPORTER_SERVICE, PROMETHEUS_SERVICE } from "../../../config";
 import { debianProgramPaths, hostProgramPaths } from "../../../components/platforms/debianPaths";
 import { HostLayout, PostgresPaths, ServicePaths } from "../../../components/render";
 
@@ -33,5 +33,9 @@ export function localLayout(stateDir: string, serviceUser: string, postgresVersi
         }),
         pgpool: () => servicePaths(stateDir, PGPOOL_SERVICE),
         exporter: () => servicePaths(stateDir, EXPORTER_SERVICE),
+        poolExporter: () => servicePaths(stateDir, POOL_EXPORTER_SERVICE),
+        nodeExporter: (nodeName: string) => servicePaths(stateDir, nodeExporterServiceName(nodeName)),
+        prometheus: () => ({ ...servicePaths(stateDir, PROMETHEUS_SERVICE), dataDir: path.join(serviceDir(stateDir, PROMETHEUS_SERVICE), "data") }),
+        alertmanager: () => servicePaths(stateDir, ALERTMANAGER_SERVICE),
     };
 }

@@ -1,7 +1,4 @@
-import { spawnSync } from "child_process";
-import * as path from "path";
 import { PostgresEndpoint, ROLE_NAMES } from "../../../config";
-import { PCPPASS_FILE } from "../../../components/render";
 import { ConnectionParts, retryingTransient, withClient } from "../pg";
 import { LocalCluster } from "./localCluster";
 
@@ -41,13 +38,4 @@ export function superuserOn(cluster: LocalCluster, node: PostgresEndpoint): Conn
 export async function answersAsPrimary(cluster: LocalCluster, node: PostgresEndpoint, connectTimeoutMs = 1000): Promise<boolean> {
     return withClient(superuserOn(cluster, node), { caPem: cluster.secrets.pki.caCertPem, connectTimeoutMs }, async (client) =>
         (await client.query<{ primary: boolean }>("SELECT NOT pg_is_in_recovery() AS primary")).rows[0]!.primary).catch(() => false);
-}
-
-/** `pcp_attach_node` or `pcp_detach_node` for one node, with pgpool's own .pcppass; what it printed, and whether it worked. */
-export function runPcp(cluster: LocalCluster, command: "pcp_attach_node" | "pcp_detach_node", node: PostgresEndpoint): { ok: boolean; output: string } {
-    const pcppass = path.join(cluster.context.layout.pgpool().runDir, PCPPASS_FILE);
-    const result = spawnSync(path.join(cluster.context.layout.pcpBinDir, command), ["-h", "localhost", "-p", String(cluster.topology.pgpool.pcpPort), "-U", ROLE_NAMES.pcpAdmin, "-w", "-n", String(node.index)], {
-        env: { PATH: process.env.PATH, PCPPASSFILE: pcppass }, encoding: "utf8", timeout: 30_000,
-    });
-    return { ok: result.status === 0, output: `${result.stderr ?? ""}${result.stdout ?? ""}`.trim() || (result.error?.message ?? "") };
 }

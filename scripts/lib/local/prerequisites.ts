@@ -14,6 +14,9 @@ export function requiredBinaries(postgresVersion: number): { path: string; debia
         { path: `${programs.pcpBinDir}/pcp_attach_node`, debianPackage: "pgpool2" },
         { path: programs.gateBinary, debianPackage: "haproxy" },
         { path: programs.exporterBinary, debianPackage: "prometheus-postgres-exporter" },
+        { path: programs.prometheusBinary, debianPackage: "prometheus" },
+        { path: programs.alertmanagerBinary, debianPackage: "prometheus-alertmanager" },
+        { path: programs.nodeExporterBinary, debianPackage: "prometheus-node-exporter" },
         { path: "/usr/bin/openssl", debianPackage: "openssl" },
         { path: "/usr/bin/setpriv", debianPackage: "util-linux" },
     ];

@@ -41,8 +41,12 @@ export async function isReady(cluster: LocalCluster, service: PlannedService): P
             return (up === cluster.topology.nodes.length && primaries === 1) || `${up}/${cluster.topology.nodes.length} nodes up, ${primaries} primary`;
         }
         case "serves-metrics": {
-            const response = await httpsGet(cluster.plan.outputs(cluster.secrets.passwords.app, ca).exporterMetricsUrl, ca, 2000);
+            const response = await httpsGet(`https://127.0.0.1:${service.ports[0]!.port}/metrics`, ca, 2000);
             return (response.status === 200 && metricSamples(response.body, readiness.metric).some((sample) => sample.value === 1)) || `HTTP ${response.status}, no ${readiness.metric} of 1`;
+        }
+        case "answers-https": {
+            const response = await httpsGet(`https://127.0.0.1:${service.ports[0]!.port}${readiness.path}`, ca, 2000);
+            return response.status === 200 || `HTTP ${response.status} from ${readiness.path}`;
         }
     }
 }

@@ -98,6 +98,17 @@ export async function clusterState(outputs: StackOutputs): Promise<ClusterState>
     return { nodes, pgpoolError: "error" in pool ? pool.error : undefined, problems };
 }
 
+/** Whether `node` streams from the primary and pgpool has it up: a standby back in the cluster. */
+export function isFollowing(node: NodeState | undefined): boolean {
+    return node?.role === "standby" && node.replication?.state === "streaming" && node.pool?.status === "up";
+}
+
+/** true when the node named `name` follows (see isFollowing), else what it is doing instead, for a wait's message. */
+export function followingOrWhy(state: ClusterState, name: string): true | string {
+    const node = state.nodes.find((candidate) => candidate.name === name);
+    return isFollowing(node) || `${name}: ${node?.error ?? `${node?.role ?? "?"}, replication ${node?.replication?.state ?? "none"}, pgpool ${node?.pool?.status ?? "?"}`}`;
+}
+
 /** The state as a table, then its problems (or "healthy"). */
 export function formatClusterState(state: ClusterState): string {
     const header = ["node", "endpoint", "role", "wal", "upstream", "replication", "lag", "pgpool"];

@@ -77,6 +77,17 @@ export async function session<T>(target: VerifyTarget, parts: ConnectionParts, o
     }
 }
 
+/** An HTTPS request's failure in words: who does not listen or answer at `url`, and what to look at. */
+export function explainHttpsFailure(error: unknown, url: string, server: string): Error {
+    const { hostname, port } = new URL(url);
+    const key = endpointKey(hostname, Number(port || 443));
+    const code = (error as { code?: unknown }).code;
+    if (code === "ECONNREFUSED") return new Error(`nothing listens on ${key} (connection refused): is ${server} up, and is the port right?`);
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN") return new Error(`the host of ${url} is not known (name lookup failed)`);
+    if (code === "ECONNRESET") return new Error(`${key} closed the connection before it answered: is it ${server}, over TLS?`);
+    return error instanceof Error ? error : new Error(String(error));
+}
+
 function exporterKey(target: VerifyTarget): string {
     const url = new URL(target.outputs.exporterMetricsUrl);
     return endpointKey(url.hostname, Number(url.port || 443));
@@ -99,11 +110,7 @@ async function scrapeExporter(target: VerifyTarget): Promise<HttpsResponse> {
     } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (/^no answer from/.test(message)) target.unanswered.set(key, `${key} did not answer within ${EXPORTER_TIMEOUT_MS / 1000} s earlier in this run, so it was not tried again`);
-        const code = (error as { code?: unknown }).code;
-        if (code === "ECONNREFUSED") throw new Error(`nothing listens on ${key} (connection refused): is the exporter up, and is the port right?`);
-        if (code === "ENOTFOUND" || code === "EAI_AGAIN") throw new Error(`the host of ${target.outputs.exporterMetricsUrl} is not known (name lookup failed)`);
-        if (code === "ECONNRESET") throw new Error(`${key} closed the connection before it answered: is it the exporter, over TLS?`);
-        throw error;
+        throw explainHttpsFailure(error, target.outputs.exporterMetricsUrl, "the exporter");
     } finally {
         clearTimeout(timer);
     }

@@ -9,6 +9,7 @@ import { progress } from "../wait";
 import {
     checkExporter, checkLag, checkPoolNodes, checkReadWriteSplit, checkReadYourWrites, checkReplication, checkTls, probeExporter, session, Verdict,
 } from "./checks";
+import { checkMonitoring } from "./monitoringCheck";
 import { CheckResult, VerifyTarget } from "./types";
 
 export interface VerifyOptions {
@@ -56,7 +57,9 @@ function outputProblem(key: keyof StackOutputs, value: unknown): string | undefi
             const index = value.findIndex((entry) => connectionStringProblem(entry) !== undefined);
             return index < 0 ? undefined : `[${index}] ${connectionStringProblem(value[index])}`;
         }
-        case "exporterMetricsUrl": {
+        case "exporterMetricsUrl":
+        case "prometheusUrl":
+        case "alertmanagerUrl": {
             if (typeof value !== "string") return `must be an https:// URL, got ${kindOf(value)}`;
             try {
                 const url = new URL(value);
@@ -74,6 +77,27 @@ function outputProblem(key: keyof StackOutputs, value: unknown): string | undefi
                 return "must be a PEM certificate (-----BEGIN CERTIFICATE-----)";
             }
         }
+        case "hostInstances": {
+            if (value === undefined) return undefined;
+            if (typeof value !== "object" || value === null || Array.isArray(value)) return `must be an object of hosts, got ${kindOf(value)}`;
+            const isUrn = (urn: unknown) => typeof urn === "string" && urn.startsWith("urn:pulumi:");
+            const bad = Object.entries(value as Record<string, Partial<Record<string, unknown>>>).find(([, host]) =>
+                typeof host?.instanceId !== "string" || !isUrn(host.instanceUrn) || !Array.isArray(host.urns) || !host.urns.every(isUrn));
+            return bad === undefined ? undefined : `.${bad[0]} must hold instanceId, instanceUrn and urns (Pulumi URNs)`;
+        }
+        case "hostAccess": {
+            if (value === undefined) return undefined;
+            const access = value as Partial<Record<string, unknown>>;
+            if (typeof access !== "object" || access === null || typeof access.serviceUser !== "string" || !Array.isArray(access.nodes) || typeof access.services !== "object" || access.services === null) {
+                return "must hold serviceUser, nodes and services";
+            }
+            const services = access.services as Record<string, Partial<Record<string, unknown>>>;
+            const missing = [...access.nodes, "pgpool"].find((name) => {
+                const host = services[String(name)];
+                return typeof host?.configDir !== "string" || (typeof host.container !== "string" && typeof host.instanceId !== "string");
+            });
+            return missing === undefined ? undefined : `.services.${String(missing)} must name its container or instance and its configDir`;
+        }
     }
 }
 
@@ -86,7 +110,7 @@ export function assertStackOutputs(value: unknown, source: string): StackOutputs
     const missing = STACK_OUTPUT_KEYS.filter((key) => outputs[key] === undefined);
     if (missing.length > 0) throw new Error(`${source} lacks ${missing.join(", ")}: is it a pg-ha stack's outputs (with --show-secrets)? ${OUTPUTS_HINT}`);
     if (STACK_OUTPUT_KEYS.some((key) => JSON.stringify(outputs[key]).includes("[secret]"))) throw new Error(`${source} holds [secret] placeholders: read it with --show-secrets`);
-    for (const key of STACK_OUTPUT_KEYS) {
+    for (const key of [...STACK_OUTPUT_KEYS, "hostInstances", "hostAccess"] as const) {
         const problem = outputProblem(key, outputs[key]);
         if (problem !== undefined) throw new Error(`${source} is not a pg-ha stack's outputs as expected: ${key} ${problem}; ${OUTPUTS_HINT}`);
     }
@@ -137,7 +161,7 @@ export function localPgpoolLog(outputsFile: string): string | undefined {
     return fs.existsSync(candidate) ? candidate : undefined;
 }
 
-/** Runs the seven checks in order; a check that throws is a FAIL with the error as its figure. */
+/** Runs the eight checks in order; a check that throws is a FAIL with the error as its figure. */
 export async function verifyCluster(outputs: StackOutputs, options: VerifyOptions = {}): Promise<CheckResult[]> {
     const given = targetFrom(outputs, options.pgpoolLogFile);
     const [target] = await Promise.all([resolveRoles(given), probeServices(given)]);
@@ -150,6 +174,7 @@ export async function verifyCluster(outputs: StackOutputs, options: VerifyOption
         ["read-your-writes through pgpool", () => checkReadYourWrites(target, options.readYourWritesSessions ?? 8)],
         ["replicas replay, lag under limits", () => checkLag(target)],
         ["exporter: pg_up and lag metrics", () => checkExporter(target)],
+        ["Prometheus: targets up, no alert firing", () => checkMonitoring(target)],
     ];
     const results: CheckResult[] = [];
     for (const [index, [name, run]] of checks.entries()) {

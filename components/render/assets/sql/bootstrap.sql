@@ -38,6 +38,11 @@ CREATE FUNCTION {{STATUS_SCHEMA}}.quorum()
     SELECT COALESCE((SELECT setting FROM pg_file_settings WHERE name = 'synchronous_standby_names' AND sourcefile NOT LIKE '%/postgresql.auto.conf' ORDER BY seqno DESC LIMIT 1), ''),
            current_setting('synchronous_standby_names')
 $$;
+-- When the last successful backup of each type finished: backup.sh writes it on the primary, the
+-- exporter reads it on every node (pg_ha_backup_last_success_timestamp_seconds).
+CREATE TABLE {{STATUS_SCHEMA}}.{{BACKUPS_TABLE}} (type text PRIMARY KEY, finished_at timestamptz NOT NULL);
+REVOKE ALL ON {{STATUS_SCHEMA}}.{{BACKUPS_TABLE}} FROM PUBLIC;
+GRANT SELECT ON {{STATUS_SCHEMA}}.{{BACKUPS_TABLE}} TO {{MONITORING_ROLE}};
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {{STATUS_SCHEMA}} FROM PUBLIC;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {{STATUS_SCHEMA}} TO {{APP_ROLE}}, {{MONITORING_ROLE}};
 SELECT pg_stat_statements_reset();

@@ -1,0 +1,170 @@
+import * as assert from "assert";
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { renderPgpoolFiles } from "../../components/render";
+import { sleep, waitUntil } from "../../scripts/lib/wait";
+import { dockerContext, testPasswords, testTls } from "./fixtures";
+
+/** What a stand-in node is to the scripts: a primary, a standby, or not answering. */
+type NodeRole = "primary" | "standby" | "down";
+
+/**
+ * A stand-in psql: answers the statements attach-backends.sh and failover.sh send as the node
+ * whose port the conninfo names would (`role.<id>` in the state folder), and records them.
+ */
+const FAKE_PSQL = `#!/bin/bash
+state=$(dirname "$0")
+conninfo=""; statements=()
+while [ $# -gt 0 ]; do case $1 in -d) conninfo=$2; shift 2 ;; -c) statements+=("$2"); shift 2 ;; *) shift ;; esac; done
+port=$(sed -n 's/.*port=\\([0-9]*\\).*/\\1/p' <<<"$conninfo")
+id=$(cat "$state/port.$port")
+role=$(cat "$state/role.$id")
+[ "$role" = down ] && { echo "psql: error: connection refused" >&2; exit 2; }
+for statement in "\${statements[@]}"; do
+    echo "$id $statement" >>"$state/sql"
+    case $statement in
+        *pg_walfile_name*) if [ "$role" = primary ]; then echo 3; else echo 0; fi ;;
+        *pg_last_wal_receive_lsn*) if [ "$role" = primary ]; then echo primary; else echo $((100 + id)); fi ;;
+        "SELECT pg_is_in_recovery()") if [ "$role" = primary ]; then echo f; else echo t; fi ;;
+        "SELECT NOT pg_is_in_recovery()") echo t ;;
+    esac
+done
+`;
+
+/** Stand-in pcp commands: node_info prints `pool.<id>` ("<status> <role>"); the others record the request. */
+const FAKE_PCP = (command: string): string => `#!/bin/bash
+state=$(dirname "$0")
+id=\${@: -1}
+${command === "node_info"
+        ? `read -r status role <"$state/pool.$id"; echo "node$id 5432 $status 0.333333 up up $role unknown 0 none none 2026-11-29 00:00:00"`
+        : `echo "${command.replace("_node", "")} $id" >>"$state/requests"`}
+`;
+
+/** pgpool's scripts as rendered for the dev stack, run against stand-ins, with short rounds. */
+class Harness {
+    readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-ha-pool-view-"));
+    private readonly context = dockerContext();
+    private attach?: ChildProcess;
+    private pgpool?: ChildProcess;
+
+    constructor() {
+        for (const file of renderPgpoolFiles(this.context, testPasswords(), testTls())) {
+            fs.writeFileSync(path.join(this.dir, file.name), file.content, { mode: file.mode });
+        }
+        fs.writeFileSync(path.join(this.dir, "psql"), FAKE_PSQL, { mode: 0o755 });
+        for (const command of ["node_info", "attach_node", "detach_node", "promote_node"]) {
+            fs.writeFileSync(path.join(this.dir, `pcp_${command}`), FAKE_PCP(command), { mode: 0o755 });
+        }
+        for (const node of this.context.topology.nodes) fs.writeFileSync(path.join(this.dir, `port.${node.port}`), String(node.index));
+        const overrides: Record<string, string> = {
+            PSQL: path.join(this.dir, "psql"), PCP_BIN_DIR: this.dir, PROMOTE_CANDIDATE_FILE: path.join(this.dir, "candidate"),
+            ATTACH_CHECK_SECONDS: "0.2", POOL_VIEW_GRACE_SECONDS: "1", POOL_REQUEST_PATIENCE_SECONDS: "3", SYNCHRONOUS_REPLICAS: "0",
+        };
+        for (const name of ["service.env", "cluster.env"]) {
+            const file = path.join(this.dir, name);
+            let text = fs.readFileSync(file, "utf8");
+            for (const [key, value] of Object.entries(overrides)) text = text.replace(new RegExp(`^(readonly )?${key}=.*$`, "m"), `$1${key}='${value}'`);
+            fs.writeFileSync(file, text);
+        }
+        assert.match(fs.readFileSync(path.join(this.dir, "service.env"), "utf8"), /POOL_VIEW_GRACE_SECONDS='1'/);
+    }
+
+    /** Each node as PostgreSQL answers, and pgpool's view of it ("<status> <role>", status 3 being down). */
+    set(nodes: readonly NodeRole[], pool: readonly string[]): void {
+        nodes.forEach((role, id) => fs.writeFileSync(path.join(this.dir, `role.${id}`), role));
+        pool.forEach((view, id) => fs.writeFileSync(path.join(this.dir, `pool.${id}`), `${view}\n`));
+    }
+
+    read(name: string): string {
+        const file = path.join(this.dir, name);
+        return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    }
+
+    requests(): string[] {
+        return this.read("requests").split("\n").filter(Boolean);
+    }
+
+    /** attach-backends.sh beside a stand-in pgpool process, its log kept in `log`. */
+    startAttachBackends(): void {
+        this.pgpool = spawn("sleep", ["300"], { stdio: "ignore" });
+        const log = fs.openSync(path.join(this.dir, "log"), "a");
+        this.attach = spawn("/bin/bash", [path.join(this.dir, "attach-backends.sh"), String(this.pgpool.pid)], { stdio: ["ignore", log, log] });
+        fs.closeSync(log);
+    }
+
+    /** failover.sh as pgpool runs it for a failed node it holds for its primary. */
+    failover(failedId: number, oldPrimaryId: number): { status: number | null; log: string } {
+        const result = spawnSync("/bin/bash", [path.join(this.dir, "failover.sh"), String(failedId), "node", "5432", "/data", "0", "node0", "0", String(oldPrimaryId), "5432", "/data", "0", "0"], { encoding: "utf8", timeout: 30_000 });
+        return { status: result.status, log: `${result.stdout}${result.stderr}` };
+    }
+
+    close(): void {
+        this.attach?.kill("SIGKILL");
+        this.pgpool?.kill("SIGKILL");
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+describe("pgpool's view of the primary corrected, and never acted on when wrong (attach-backends.sh, failover.sh)", function () {
+    this.timeout(30_000);
+    let harness: Harness;
+    beforeEach(() => { harness = new Harness(); });
+    afterEach(() => harness.close());
+
+    it("takes the node that answers as primary for pgpool's primary when pgpool holds none and has it up (a search that ended before the primary was up), after the grace, once", async () => {
+        harness.set(["primary", "standby", "standby"], ["2 standby", "2 standby", "2 standby"]);
+        const started = Date.now();
+        harness.startAttachBackends();
+        await waitUntil("a promote request", async () => harness.requests().length > 0 || "none yet", { timeoutMs: 10_000, intervalMs: 50 });
+        const waitedMs = Date.now() - started;
+        assert.deepStrictEqual(harness.requests(), ["promote 0"]);
+        assert.ok(waitedMs >= 900, `asked after ${waitedMs} ms, before the 1 s grace`);
+        await sleep(1500);
+        assert.deepStrictEqual(harness.requests(), ["promote 0"], "asked again before the patience ran out while pgpool's view stayed the same");
+        harness.set(["primary", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
+        await sleep(3500);
+        assert.deepStrictEqual(harness.requests(), ["promote 0"], "asked again once pgpool agreed");
+        assert.match(harness.read("log"), /node0 taken by pgpool for its primary: it answers as primary, and pgpool has held no node for its primary for \d+ s/);
+    });
+
+    it("attaches the node that answers as primary when pgpool holds a standby for its primary and has the primary down; never promotes in pgpool a node it has down", async () => {
+        harness.set(["primary", "standby", "standby"], ["3 standby", "2 primary", "2 standby"]);
+        harness.startAttachBackends();
+        await waitUntil("an attach request", async () => harness.requests().length > 0 || "none yet", { timeoutMs: 10_000, intervalMs: 50 });
+        assert.deepStrictEqual(harness.requests(), ["attach 0"]);
+        assert.match(harness.read("log"), /node0 attached to pgpool: it answers as primary, and pgpool has held node1 for its primary/);
+    });
+
+    it("asks nothing while pgpool holds the node that answers as primary", async () => {
+        harness.set(["primary", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
+        harness.startAttachBackends();
+        await waitUntil("a few rounds", async () => harness.read("sql").split("\n").filter((line) => line.includes("pg_walfile_name")).length >= 9 || "not yet", { timeoutMs: 10_000, intervalMs: 50 });
+        await sleep(1200);
+        assert.deepStrictEqual(harness.requests(), []);
+    });
+
+    it("failover.sh promotes nothing when the node pgpool took for its primary answers as a standby", () => {
+        harness.set(["primary", "standby", "standby"], ["3 standby", "2 primary", "2 standby"]);
+        const { status, log } = harness.failover(1, 1);
+        assert.strictEqual(status, 0, log);
+        assert.match(log, /node1 answers as a standby: pgpool took it for its primary wrongly; nothing promoted/);
+        assert.ok(!harness.read("sql").includes("pg_promote"), harness.read("sql"));
+    });
+
+    it("failover.sh promotes nothing when another node answers as primary, though the one pgpool took for its primary is gone", () => {
+        harness.set(["primary", "down", "standby"], ["3 standby", "2 primary", "2 standby"]);
+        const { status, log } = harness.failover(1, 1);
+        assert.strictEqual(status, 0, log);
+        assert.match(log, /node0 answers as primary: pgpool took node1 for its primary wrongly; nothing promoted/);
+        assert.ok(!harness.read("sql").includes("pg_promote"), harness.read("sql"));
+    });
+
+    it("failover.sh still promotes the standby with the most WAL when the primary is gone and no node answers as primary", () => {
+        harness.set(["down", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
+        const { log } = harness.failover(0, 0);
+        assert.match(log, /primary node0 failed; promoting node2, which has received WAL up to byte 102/);
+        assert.ok(harness.read("sql").split("\n").some((line) => line.startsWith("2 SELECT pg_promote(false)")), harness.read("sql"));
+    });
+});
