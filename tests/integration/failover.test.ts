@@ -147,6 +147,40 @@ describe("failover on real servers: promote, follow, fence, rejoin", function ()
         for (const check of results) assert.ok(check.passed, `${check.id}. ${check.name}: ${check.figure}`);
     });
 
+    it("rewinds a standby that replayed WAL past the promoted node's fork (it was down when another standby was promoted): it rejoins instead of failing to start forever", async () => {
+        const cluster = openLocalCluster(stateDir);
+        const ca = cluster.secrets.pki.caCertPem;
+        const primary = await currentPrimary(cluster);
+        const [behind, ahead] = cluster.topology.nodes.filter((node) => node.name !== primary.name);
+        const primaryRecord = readState(stateDir)!.services.find((service) => service.name === primary.name)!;
+        // behind stops streaming (its upstream points nowhere) and stays where it is; a checkpoint
+        // then reaches only ahead: WAL past behind's end that holds no acknowledged write.
+        await withClient(superuserOn(cluster, behind!), { caPem: ca }, async (client) => {
+            await client.query("ALTER SYSTEM SET primary_conninfo = 'host=127.0.0.1 port=1 connect_timeout=1'");
+            await client.query("SELECT pg_reload_conf()");
+        });
+        await waitUntil(`${behind!.name} to stop streaming`, async () => !(await streamingReplicas(superuserOn(cluster, primary), ca)).has(behind!.name) || "still streaming", { timeoutMs: 20_000, intervalMs: 100 });
+        const written = await withClient(superuserOn(cluster, primary), { caPem: ca }, async (client) => {
+            await client.query("CHECKPOINT");
+            return (await client.query<{ lsn: string }>("SELECT pg_current_wal_lsn() AS lsn")).rows[0]!.lsn;
+        });
+        await waitUntil(`${ahead!.name} to replay the checkpoint`, async () => withClient(superuserOn(cluster, ahead!), { caPem: ca }, async (client) => (await client.query<{ done: boolean }>("SELECT pg_last_wal_replay_lsn() >= $1 AS done", [written])).rows[0]!.done || "not yet"), { timeoutMs: 20_000, intervalMs: 100 });
+        await stopService(stateDir, ahead!.name);
+        process.kill(primaryRecord.pid, "SIGKILL");
+        await waitUntil(`pgpool to promote ${behind!.name}, the only standby up`, async () => (await answersAsPrimary(cluster, behind!)) || "not yet", { timeoutMs: 60_000, intervalMs: 200 });
+        const logFile = path.join(serviceDir(stateDir, ahead!.name), `${ahead!.name}.log`);
+        const earlier = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+        const watched = await restartAndWatch(ahead!.name);
+        const log = fs.readFileSync(logFile).subarray(earlier).toString("utf8");
+        process.stderr.write(`${ahead!.name}, ahead of ${behind!.name}'s fork, streaming again ${watched.ms} ms after its restart:\n${log.split("\n").filter((line) => / pg-ha start: /.test(line)).join("\n")}\n`);
+        assert.strictEqual(watched.primary, behind!.name);
+        assert.match(log, new RegExp(`${ahead!.name} was a standby, but its history left ${behind!.name}'s timeline \\(checkpoint `));
+        assert.match(log, new RegExp(`rewinding ${ahead!.name} onto ${behind!.name}'s timeline`));
+        await restartAndWatch(primary.name);
+        const results = await verifyCluster(JSON.parse(fs.readFileSync(outputsFile, "utf8")), { onResult: () => undefined });
+        for (const check of results) assert.ok(check.passed, `${check.id}. ${check.name}: ${check.figure}`);
+    });
+
     describe("planned switchover", () => {
         it("refuses an unknown node, the primary itself and a lagging standby, changing nothing", async () => {
             const cluster = openLocalCluster(stateDir);

@@ -108,6 +108,41 @@ gone_redo_segment() {
     [ -n "$oldest" ] && [[ "${redo:8:16}" < "$oldest" ]] && echo "$redo"
 }
 
+# past_fork PRIMARY_ID TIMELINE LSN: prints where the primary's history left TIMELINE when LSN on
+# it lies past that point (this node replayed WAL the primary never had), or that its history
+# does not hold TIMELINE at all; prints nothing when LSN is part of the primary's history.
+past_fork() {
+    local history_of="substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"
+    sql "$1" "WITH history AS (
+            SELECT split_part(line, E'\t', 1)::int AS timeline, split_part(line, E'\t', 2)::pg_lsn AS switchpoint
+            FROM regexp_split_to_table(coalesce(pg_read_file('pg_wal/' || $history_of || '.history', 0, 10485760, true), ''), E'\n') AS line
+            WHERE line ~ '^[0-9]+\t')
+        SELECT CASE WHEN ('x' || $history_of)::bit(32)::int = $2 THEN ''
+            ELSE coalesce((SELECT CASE WHEN '$3'::pg_lsn > switchpoint THEN 'timeline $2 ends at ' || switchpoint ELSE '' END FROM history WHERE timeline = $2),
+                'its history does not hold timeline $2') END"
+}
+
+# diverged_from PRIMARY_ID: prints why this stopped standby cannot follow the primary's timeline:
+# it replayed WAL past the point where that timeline forked from its own (a primary's shutdown
+# checkpoint it received while the standby then promoted was down, say); PostgreSQL would refuse
+# to start it ("requested timeline is not a child of this server's history"), again and again.
+diverged_from() {
+    local control checkpoint timeline minimum minimum_timeline reason
+    control=$("$BIN_DIR/pg_controldata" -D "$DATA_DIR")
+    checkpoint=$(sed -n "s/^Latest checkpoint location: *//p" <<<"$control")
+    timeline=$(sed -n "s/^Latest checkpoint's TimeLineID: *//p" <<<"$control")
+    minimum=$(sed -n "s/^Minimum recovery ending location: *//p" <<<"$control")
+    minimum_timeline=$(sed -n "s/^Min recovery ending loc's timeline: *//p" <<<"$control")
+    if ! reason=$(past_fork "$1" "$timeline" "$checkpoint"); then
+        log "${NODE_NAMES[$1]} did not say whether $SELF's history is part of its own: $SELF follows it as it is"
+        return 1
+    fi
+    if [ -z "$reason" ] && [ "${minimum_timeline:-0}" != 0 ]; then
+        reason=$(past_fork "$1" "$minimum_timeline" "$minimum") || return 1
+    fi
+    [ -n "$reason" ] && echo "checkpoint $checkpoint on timeline $timeline, replayed up to $minimum on timeline $minimum_timeline; on ${NODE_NAMES[$1]}, $reason"
+}
+
 # rejoin_onto PRIMARY_ID: this node (stopped) becomes a standby of the primary: pg_rewind onto its
 # timeline (a no-op when this node's history is already part of it), or, when it cannot be
 # rewound, a fresh clone (the old data directory kept beside it until the next one).
@@ -124,7 +159,8 @@ rejoin_onto() {
         log "$SELF follows ${NODE_NAMES[$primary_id]}"
         return 0
     fi
-    if was_standby; then
+    local diverged=""
+    if was_standby && ! diverged=$(diverged_from "$primary_id"); then
         local segment
         if segment=$(gone_redo_segment "$primary_id"); then
             # Away longer than the primary keeps WAL for it (its slot was invalidated past
@@ -143,6 +179,11 @@ rejoin_onto() {
         follow "$DATA_DIR" "$primary_id"
         log "$SELF was a standby: it follows ${NODE_NAMES[$primary_id]} without a rewind"
         return 0
+    fi
+    if [ -n "$diverged" ]; then
+        # It holds WAL the primary never had (at most what a failover without it lost): only a
+        # rewind onto the primary's timeline lets it follow.
+        log "$SELF was a standby, but its history left ${NODE_NAMES[$primary_id]}'s timeline ($diverged)"
     fi
     # pg_rewind runs crash recovery first on a server that was killed, in single-user mode,
     # which refuses standby mode, and refuses a lock file naming a live process.
