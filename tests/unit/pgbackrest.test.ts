@@ -30,7 +30,9 @@ describe("pgBackRest rendering", () => {
         const script = (name: string) => files.find((file) => file.name === name)!;
         const serviceEnv = () => script("service.env").content.split("\n");
 
-        it("are executable, not secret, and pass shellcheck as files beside the node's service.env", () => {
+        it("are executable, not secret, and pass shellcheck as files beside the node's service.env", function () {
+            // shellcheck follows what backup.sh sources (the node's whole library): about 3 s.
+            this.timeout(30_000);
             for (const name of [ARCHIVE_SCRIPT, BACKUP_SCRIPT]) {
                 assert.strictEqual(script(name).mode, 0o755);
                 assert.strictEqual(script(name).secret, false);
