@@ -60,7 +60,7 @@ describe("failover on real servers: promote, follow, fence, rejoin", function ()
         const started = Date.now();
         const restarted = restartService(stateDir, name);
         let mostPrimaries = 0;
-        await waitUntil(`${name} to rejoin ${primary} by itself`, async () => {
+        await waitUntil(`${name} to rejoin the primary by itself`, async () => {
             const answers = await Promise.all(cluster.topology.nodes.map((candidate) => answersAsPrimary(cluster, candidate, 500)));
             mostPrimaries = Math.max(mostPrimaries, answers.filter(Boolean).length);
             if (restarted.exitCode() !== undefined) throw new Error(`${name}'s start script exited; see ${path.join(serviceDir(stateDir, name), `${name}.log`)}`);
