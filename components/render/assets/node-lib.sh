@@ -110,16 +110,21 @@ gone_redo_segment() {
 
 # past_fork PRIMARY_ID TIMELINE LSN: prints where the primary's history left TIMELINE when LSN on
 # it lies past that point (this node replayed WAL the primary never had), or that its history
-# does not hold TIMELINE at all; prints nothing when LSN is part of the primary's history.
+# does not hold TIMELINE at all; prints nothing when LSN is part of the primary's history. Fails
+# when the primary does not answer or holds no history file of its own timeline.
 past_fork() {
-    local history_of="substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"
-    sql "$1" "WITH history AS (
+    local history_of="substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)" answer
+    answer=$(sql "$1" "WITH file AS (
+            SELECT ('x' || $history_of)::bit(32)::int AS timeline, pg_read_file('pg_wal/' || $history_of || '.history', 0, 10485760, true) AS text),
+        history AS (
             SELECT split_part(line, E'\t', 1)::int AS timeline, split_part(line, E'\t', 2)::pg_lsn AS switchpoint
-            FROM regexp_split_to_table(coalesce(pg_read_file('pg_wal/' || $history_of || '.history', 0, 10485760, true), ''), E'\n') AS line
-            WHERE line ~ '^[0-9]+\t')
-        SELECT CASE WHEN ('x' || $history_of)::bit(32)::int = $2 THEN ''
-            ELSE coalesce((SELECT CASE WHEN '$3'::pg_lsn > switchpoint THEN 'timeline $2 ends at ' || switchpoint ELSE '' END FROM history WHERE timeline = $2),
-                'its history does not hold timeline $2') END"
+            FROM file, regexp_split_to_table(file.text, E'\n') AS line WHERE line ~ '^[0-9]+\t')
+        SELECT CASE WHEN timeline = $2 THEN ''
+            WHEN text IS NULL THEN 'unknown'
+            ELSE coalesce((SELECT CASE WHEN '$3'::pg_lsn > switchpoint THEN 'timeline $2 ends at ' || switchpoint ELSE '' END FROM history WHERE history.timeline = $2),
+                'its history does not hold timeline $2') END
+        FROM file") || return 1
+    [ "$answer" != unknown ] && echo "$answer"
 }
 
 # diverged_from PRIMARY_ID: prints why this stopped standby cannot follow the primary's timeline:
@@ -133,12 +138,10 @@ diverged_from() {
     timeline=$(sed -n "s/^Latest checkpoint's TimeLineID: *//p" <<<"$control")
     minimum=$(sed -n "s/^Minimum recovery ending location: *//p" <<<"$control")
     minimum_timeline=$(sed -n "s/^Min recovery ending loc's timeline: *//p" <<<"$control")
-    if ! reason=$(past_fork "$1" "$timeline" "$checkpoint"); then
-        log "${NODE_NAMES[$1]} did not say whether $SELF's history is part of its own: $SELF follows it as it is"
+    if ! reason=$(past_fork "$1" "$timeline" "$checkpoint") \
+        || { [ -z "$reason" ] && [ "${minimum_timeline:-0}" != 0 ] && ! reason=$(past_fork "$1" "$minimum_timeline" "$minimum"); }; then
+        log "cannot tell from ${NODE_NAMES[$1]} whether $SELF's history is part of its timeline: $SELF follows it as it is"
         return 1
-    fi
-    if [ -z "$reason" ] && [ "${minimum_timeline:-0}" != 0 ]; then
-        reason=$(past_fork "$1" "$minimum_timeline" "$minimum") || return 1
     fi
     [ -n "$reason" ] && echo "checkpoint $checkpoint on timeline $timeline, replayed up to $minimum on timeline $minimum_timeline; on ${NODE_NAMES[$1]}, $reason"
 }
