@@ -13,7 +13,8 @@ import { localBackup } from "../../scripts/lib/local/backup";
 import { readSecrets, readState } from "../../scripts/lib/local/state";
 import { stopProcess } from "../../scripts/lib/local/processes";
 import { serviceUserName } from "../../scripts/lib/local/prerequisites";
-import { withClient } from "../../scripts/lib/pg";
+import { parsePostgresUri, withClient } from "../../scripts/lib/pg";
+import { ON_PRIMARY } from "../../scripts/lib/drill/writer";
 import { formatTable, localPgpoolLog, verifyCluster } from "../../scripts/lib/verify/verify";
 import { freePortBase } from "../../scripts/lib/ports";
 import { httpsGet, metricSamples } from "../../scripts/lib/https";
@@ -99,6 +100,18 @@ describe("local run on real PostgreSQL, Pgpool-II and postgres_exporter", functi
         }
         const poolNodes = metricSamples(poolScrape.body, "pg_ha_pool_nodes_lb_weight");
         assert.deepStrictEqual(poolNodes.map((sample) => /status="(\w+)"/.exec(sample.labels)?.[1]).sort(), cluster.topology.nodes.map(() => "up"));
+    });
+
+    it("sends a SELECT through pgpool to the primary when it starts with the drills' ON_PRIMARY comment, and spreads one without it", async () => {
+        const ca = outputs.caCertificate;
+        const pgpool = parsePostgresUri(outputs.pgpoolConnectionString);
+        const primaryPort = parsePostgresUri(outputs.primaryConnectionString).port;
+        const portsOf = async (sql: string) => Promise.all(Array.from({ length: 12 }, () => withClient(pgpool, { caPem: ca }, async (client) => (await client.query<{ port: number }>(sql)).rows[0]!.port)));
+        const hinted = await portsOf(`${ON_PRIMARY} SELECT inet_server_port() AS port`);
+        const plain = await portsOf("SELECT inet_server_port() AS port");
+        process.stderr.write(`12 sessions through pgpool: with the comment on ports ${[...new Set(hinted)].join(", ")}, without it on ${[...new Set(plain)].join(", ")}\n`);
+        assert.deepStrictEqual([...new Set(hinted)], [primaryPort]);
+        assert.ok(plain.some((port) => port !== primaryPort), "without the comment some sessions read from a standby (the comment is what routes)");
     });
 
     it("npm run status shows one primary, every standby streaming from it and attached in pgpool, as a table and as JSON", () => {

@@ -72,12 +72,20 @@ export class NumberedWriter {
 }
 
 /**
- * The acknowledged ids that `target` lacks: what a drill lost. Read again when pgpool drops the
+ * Put before a SELECT sent through pgpool, sends it to the primary instead of the session's
+ * load-balancing node (pgpool does not balance a query that starts with a comment): a standby
+ * acknowledges a commit once it has flushed it, and may not have replayed it yet.
+ */
+export const ON_PRIMARY = "/*NO LOAD BALANCE*/";
+
+/**
+ * The acknowledged ids that `target` lacks: what a drill lost. Through pgpool the primary answers
+ * (a standby's replay may trail the last acknowledgement). Read again when pgpool drops the
  * session while it restarts its children (after a failover or an attach).
  */
 export async function missingWrites(target: ConnectionParts, options: ConnectOptions, acked: readonly AckedWrite[]): Promise<number[]> {
     const ids = acked.map((write) => write.id);
     const present = await retryingTransient(() => withClient(target, options, async (client) =>
-        new Set((await client.query<{ id: string }>(`SELECT id FROM ${DRILL_TABLE} WHERE id = ANY($1::bigint[])`, [ids])).rows.map((row) => Number(row.id)))));
+        new Set((await client.query<{ id: string }>(`${ON_PRIMARY} SELECT id FROM ${DRILL_TABLE} WHERE id = ANY($1::bigint[])`, [ids])).rows.map((row) => Number(row.id)))));
     return ids.filter((id) => !present.has(id));
 }
