@@ -21,9 +21,11 @@ sql() {
     timeout -k 1 "${SQL_TIMEOUT_SECONDS:-10}" "$PSQL" -X -At -q -v ON_ERROR_STOP=1 -d "host=${NODE_HOSTS[$id]} port=${NODE_PORTS[$id]} $ADMIN_CONNINFO" "${commands[@]}"
 }
 
+# On a primary, the timeline it writes on as the 8 hex digits its WAL file names begin with.
+readonly TIMELINE_HEX_SQL="substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"
 # The timeline a node writes on when it is a primary, 0 when it is a standby: a node promoted
 # after another writes on a later timeline than the one it left behind.
-readonly PRIMARY_TIMELINE_SQL="SELECT CASE WHEN pg_is_in_recovery() THEN 0 ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END"
+readonly PRIMARY_TIMELINE_SQL="SELECT CASE WHEN pg_is_in_recovery() THEN 0 ELSE ('x' || $TIMELINE_HEX_SQL)::bit(32)::int END"
 
 # primaries [SKIP_ID]: "<id> <timeline>" of every node (other than SKIP_ID) that answers as
 # primary, latest timeline first. Asked in parallel: a frozen node costs one connect timeout.

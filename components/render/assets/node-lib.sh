@@ -113,9 +113,9 @@ gone_redo_segment() {
 # does not hold TIMELINE at all; prints nothing when LSN is part of the primary's history. Fails
 # when the primary does not answer or holds no history file of its own timeline.
 past_fork() {
-    local history_of="substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)" answer
+    local answer
     answer=$(sql "$1" "WITH file AS (
-            SELECT ('x' || $history_of)::bit(32)::int AS timeline, pg_read_file('pg_wal/' || $history_of || '.history', 0, 10485760, true) AS text),
+            SELECT ('x' || $TIMELINE_HEX_SQL)::bit(32)::int AS timeline, pg_read_file('pg_wal/' || $TIMELINE_HEX_SQL || '.history', 0, 10485760, true) AS text),
         history AS (
             SELECT split_part(line, E'\t', 1)::int AS timeline, split_part(line, E'\t', 2)::pg_lsn AS switchpoint
             FROM file, regexp_split_to_table(file.text, E'\n') AS line WHERE line ~ '^[0-9]+\t')
