@@ -132,7 +132,8 @@ describe("pgpool's view of the primary corrected, and never acted on when wrong 
     it("attaches the node that answers as primary when pgpool holds a standby for its primary and has the primary down; never promotes in pgpool a node it has down", async () => {
         harness.set(["primary", "standby", "standby"], ["3 standby", "2 primary", "2 standby"]);
         harness.startAttachBackends();
-        await waitUntil("an attach request", async () => harness.requests().length > 0 || "none yet", { timeoutMs: 10_000, intervalMs: 50 });
+        // pool_node logs its outcome once pcp has answered, a moment after the request is recorded.
+        await waitUntil("an attach request and its log line", async () => (harness.requests().length > 0 && harness.read("log").includes(" attached to pgpool: ")) || "not yet", { timeoutMs: 10_000, intervalMs: 50 });
         assert.deepStrictEqual(harness.requests(), ["attach 0"]);
         assert.match(harness.read("log"), /node0 attached to pgpool: it answers as primary, and pgpool has held node1 for its primary/);
     });
