@@ -68,4 +68,7 @@ else
     log "$SELF starts as a standby of the node it followed; no primary answered"
 fi
 if [ -n "$PGBACKREST_CONF" ]; then install -d -m 700 "$RUN_DIR/pgbackrest"; fi
+# After a power loss the lock file names a PID that another process may hold now: PostgreSQL
+# would then refuse to start, on every restart (seen on a booted host's standby).
+remove_stale_lock || exit 1
 exec "$BIN_DIR/postgres" -D "$DATA_DIR" -c config_file="$CONFIG_DIR/postgresql.conf"
