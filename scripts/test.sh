@@ -44,13 +44,14 @@ finish() {
 }
 trap finish EXIT
 
-# One mocha process per group, so each stack's program runs in a process of its own.
+# One mocha process per group, so each stack's program runs in a process of its own. The exit
+# guard ends a group whose process a test left running after its last test (exit code 1).
 run_group() {
     local title=$1
     shift
     echo "== $title"
     local status=0
-    "$mocha" --reporter spec "$@" 2>&1 | tee "$log" || status=$?
+    "$mocha" --reporter spec --require "$repo/build/tests/exitGuard.js" "$@" 2>&1 | tee "$log" || status=$?
     local group_passed group_failed
     group_passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | grep -Eo '[0-9]+' || echo 0)
     group_failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' || echo 0)

@@ -180,6 +180,7 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
                 await writer.stop();
             }
             const lost = await missingWrites(pgpool(), { caPem: outputs.caCertificate }, writer.acked);
+            assert.ok(writer.acked.length > 0, "the writer had no write acknowledged");
             assert.deepStrictEqual(lost, []);
             assert.deepStrictEqual([outcome.from, outcome.to, outcome.rejoined], [primary, target, "yes"]);
             assert.strictEqual(shortName(await primaryHost()), target);

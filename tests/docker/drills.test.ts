@@ -47,21 +47,22 @@ describe("drills of the dev stack on a real Docker engine", function () {
             (await client.query<{ primary: boolean }>("SELECT NOT pg_is_in_recovery() AS primary")).rows[0]!.primary).catch(() => false)))).filter(Boolean).length;
         const writer = new NumberedWriter(pgpool, ca);
         await writer.prepare();
-        writer.start();
-        await sleep(3000);
         const node0 = docker.getContainer(container("node0"));
         const before = await node0.inspect();
-        // docker kill is a manual stop (no restart); a crash is the server's own process dying.
-        const killedAt = Date.now();
-        process.kill(before.State.Pid, "SIGKILL");
+        let killedAt = 0;
         let mostPrimaries = 0;
-        await waitUntil("writes to resume on another node", async () => {
-            mostPrimaries = Math.max(mostPrimaries, await primaries());
-            const last = writer.acked[writer.acked.length - 1];
-            return (last !== undefined && last.at > killedAt && last.serverPort !== nodes[0]!.port) || "not yet";
-        }, { timeoutMs: 60_000, intervalMs: 100 });
-        await sleep(2000);
-        await writer.stop();
+        await writer.during(async () => {
+            await sleep(3000);
+            // docker kill is a manual stop (no restart); a crash is the server's own process dying.
+            killedAt = Date.now();
+            process.kill(before.State.Pid, "SIGKILL");
+            await withLogsOnFailure(docker, ["node0", "node1", "node2", "pgpool"].map(container), () => waitUntil("writes to resume on another node", async () => {
+                mostPrimaries = Math.max(mostPrimaries, await primaries());
+                const last = writer.acked[writer.acked.length - 1];
+                return (last !== undefined && last.at > killedAt && last.serverPort !== nodes[0]!.port) || "not yet";
+            }, { timeoutMs: 60_000, intervalMs: 100 }));
+            await sleep(2000);
+        });
         const resumed = writer.acked.find((write) => write.at > killedAt && write.serverPort !== nodes[0]!.port)!;
         const gaps = writer.acked.slice(1).map((write, i) => write.at - writer.acked[i]!.at);
         const lost = await missingWrites(pgpool, { caPem: ca }, writer.acked);
@@ -92,20 +93,21 @@ describe("drills of the dev stack on a real Docker engine", function () {
         const before = await target.inspect();
         const writer = new NumberedWriter(pgpool, ca);
         await writer.prepare();
-        writer.start();
-        await sleep(2000);
-        const pausedAt = Date.now();
-        await target.pause();
-        let thawedAt: number;
-        try {
-            await waitUntil("writes to resume on another node", async () => writer.acked.some((write) => write.at > pausedAt && write.serverPort !== frozen.port) || "not yet", { timeoutMs: 20_000, intervalMs: 100 });
-        } finally {
-            await sleep(Math.max(0, pausedAt + 20_000 - Date.now()));
-            await target.unpause();
-            thawedAt = Date.now();
-        }
-        await sleep(2000);
-        await writer.stop();
+        let pausedAt = 0;
+        let thawedAt = 0;
+        await writer.during(async () => {
+            await sleep(2000);
+            pausedAt = Date.now();
+            await target.pause();
+            try {
+                await withLogsOnFailure(docker, [...names, "pgpool"].map(container), () => waitUntil("writes to resume on another node", async () => writer.acked.some((write) => write.at > pausedAt && write.serverPort !== frozen.port) || "not yet", { timeoutMs: 20_000, intervalMs: 100 }));
+            } finally {
+                await sleep(Math.max(0, pausedAt + 20_000 - Date.now()));
+                await target.unpause();
+                thawedAt = Date.now();
+            }
+            await sleep(2000);
+        });
         const resumed = writer.acked.find((write) => write.at > pausedAt && write.serverPort !== frozen.port)!;
         const lost = await missingWrites(pgpool, { caPem: ca }, writer.acked);
         const ackedByStale = writer.acked.filter((write) => write.at >= thawedAt && write.serverPort === frozen.port).length;
@@ -159,18 +161,16 @@ describe("drills of the dev stack on a real Docker engine", function () {
         const pgpool = parsePostgresUri(outputs().pgpoolConnectionString);
         const writer = new NumberedWriter(pgpool, ca);
         await writer.prepare();
-        writer.start();
-        await sleep(2000);
-        let outcome: SwitchoverOutcome;
-        try {
-            outcome = await withLogsOnFailure(docker, [...names, "pgpool"].map(container), () => switchoverThrough(seat, target, { rejoinWaitSeconds: 90 }));
+        const outcome: SwitchoverOutcome = await writer.during(async () => {
             await sleep(2000);
-        } finally {
-            await writer.stop();
-        }
+            const switched = await withLogsOnFailure(docker, [...names, "pgpool"].map(container), () => switchoverThrough(seat, target, { rejoinWaitSeconds: 90 }));
+            await sleep(2000);
+            return switched;
+        });
         const gaps = writer.acked.slice(1).map((write, i) => write.at - writer.acked[i]!.at);
         const lost = await missingWrites(pgpool, { caPem: ca }, writer.acked);
         process.stderr.write(`docker switchover ${outcome.from} -> ${outcome.to}: writes paused ${outcome.writeOutageMs} ms (the script's measure), largest gap between acknowledged writes ${Math.max(...gaps)} ms, ${writer.acked.length} acknowledged, ${lost.length} lost; ${outcome.from} rejoined by itself: ${outcome.rejoined}\n`);
+        assert.ok(writer.acked.length > 0, "the writer had no write acknowledged");
         assert.deepStrictEqual(lost, []);
         assert.deepStrictEqual([outcome.from, outcome.to, outcome.rejoined], [before, target, "yes"]);
         assert.strictEqual(await primaryNode(names), target);
@@ -301,15 +301,12 @@ describe("drills of the dev stack on a real Docker engine", function () {
         const pgpool = parsePostgresUri(outputs().pgpoolConnectionString);
         const writer = new NumberedWriter(pgpool, ca);
         await writer.prepare();
-        writer.start();
-        await sleep(2000);
-        let grown: ApplyResult & { ms: number };
-        try {
-            grown = await apply({ "pg-ha:replicas": 3 });
+        const grown: ApplyResult & { ms: number } = await writer.during(async () => {
+            await sleep(2000);
+            const applied = await apply({ "pg-ha:replicas": 3 });
             await sleep(3000);
-        } finally {
-            await writer.stop();
-        }
+            return applied;
+        });
         process.stderr.write(`replicas 2 -> 3: apply ${(grown.ms / 1000).toFixed(1)} s\n  ${grown.actions.join("\n  ")}\n`);
         const scaled = grown.outputs as unknown as StackOutputs;
         assert.strictEqual(scaled.replicaConnectionStrings.length, 3);

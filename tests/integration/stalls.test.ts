@@ -66,15 +66,20 @@ async function writerWithoutStandbys(stateDir: string): Promise<{ writer: Number
     const writer = new NumberedWriter(appThroughPgpool(cluster), cluster.secrets.pki.caCertPem);
     await writer.prepare();
     writer.start();
-    await waitUntil("a first acknowledged write", async () => writer.acked.length > 0, { timeoutMs: 10_000, intervalMs: 50 });
-    // Writes can wait for a standby only from the moment the last one is asked to stop (its WAL
-    // receiver goes early in its shutdown, before stopService sees it exit): the clock starts there.
-    let stoppedAt = Date.now();
-    for (const name of standbys) {
-        stoppedAt = Date.now();
-        await stopService(stateDir, name);
+    try {
+        await waitUntil("a first acknowledged write", async () => writer.acked.length > 0, { timeoutMs: 10_000, intervalMs: 50 });
+        // Writes can wait for a standby only from the moment the last one is asked to stop (its WAL
+        // receiver goes early in its shutdown, before stopService sees it exit): the clock starts there.
+        let stoppedAt = Date.now();
+        for (const name of standbys) {
+            stoppedAt = Date.now();
+            await stopService(stateDir, name);
+        }
+        return { writer, standbys, stoppedAt };
+    } catch (error) {
+        await writer.stop();
+        throw error;
     }
-    return { writer, standbys, stoppedAt };
 }
 
 describe("stalls and lost standbys on real servers (issue 15)", function () {
@@ -161,12 +166,13 @@ describe("stalls and lost standbys on real servers (issue 15)", function () {
             const { secrets } = cluster;
             const writer = new NumberedWriter(appThroughPgpool(cluster), secrets.pki.caCertPem);
             await writer.prepare();
-            writer.start();
-            await sleep(1000);
-            const frozenAt = Date.now();
-            await stallProcessTree(serverPidOf(record)!, 20_000);
-            await sleep(1000);
-            await writer.stop();
+            let frozenAt = 0;
+            await writer.during(async () => {
+                await sleep(1000);
+                frozenAt = Date.now();
+                await stallProcessTree(serverPidOf(record)!, 20_000);
+                await sleep(1000);
+            });
             const during = writer.acked.filter((write) => write.at > frozenAt);
             const gap = largestGap(writer.acked.map((write) => write.at));
             process.stderr.write(`${standby.name} frozen 20 s: ${during.length} writes acknowledged meanwhile, largest gap ${gap} ms\n`);
@@ -181,16 +187,21 @@ describe("stalls and lost standbys on real servers (issue 15)", function () {
 
         it("with both standbys down, holds a commit (no error, nothing lost) until a standby is back, and verify reports it within its bounds", async () => {
             const { writer, standbys, stoppedAt } = await writerWithoutStandbys(run.stateDir());
-            await sleep(6000);
-            const ackedWhileDown = writer.acked.filter((write) => write.at > stoppedAt + 1000).length;
-            const verifyStarted = Date.now();
-            const degraded = await verifyAll(run.outputsFile());
-            const verifyMs = Date.now() - verifyStarted;
-            restartService(run.stateDir(), standbys[0]!);
-            const restartedAt = Date.now();
-            await waitUntil("a write acknowledged after a standby came back", async () => writer.acked.some((write) => write.at > restartedAt), { timeoutMs: 60_000, intervalMs: 50 });
-            const resumedMs = writer.acked.find((write) => write.at > restartedAt)!.at - restartedAt;
-            await writer.stop();
+            let ackedWhileDown = 0, verifyMs = 0, restartedAt = 0, resumedMs = 0;
+            let degraded: Awaited<ReturnType<typeof verifyAll>>;
+            try {
+                await sleep(6000);
+                ackedWhileDown = writer.acked.filter((write) => write.at > stoppedAt + 1000).length;
+                const verifyStarted = Date.now();
+                degraded = await verifyAll(run.outputsFile());
+                verifyMs = Date.now() - verifyStarted;
+                restartService(run.stateDir(), standbys[0]!);
+                restartedAt = Date.now();
+                await waitUntil("a write acknowledged after a standby came back", async () => writer.acked.some((write) => write.at > restartedAt), { timeoutMs: 60_000, intervalMs: 50 });
+                resumedMs = writer.acked.find((write) => write.at > restartedAt)!.at - restartedAt;
+            } finally {
+                await writer.stop();
+            }
             restartService(run.stateDir(), standbys[1]!);
             process.stderr.write(`both standbys down: ${ackedWhileDown} writes acknowledged while they were down; verify took ${verifyMs} ms; writes resumed ${resumedMs} ms after ${standbys[0]} was restarted\n`);
             assert.strictEqual(ackedWhileDown, 0, "durability required: no commit is acknowledged without a standby");
@@ -233,12 +244,17 @@ describe("stalls and lost standbys on real servers (issue 15)", function () {
 
         it("with both standbys down, stops waiting after 5 s (logged, verify says quorum commit is off), and turns quorum commit back on when they return", async () => {
             const { writer, standbys, stoppedAt } = await writerWithoutStandbys(run.stateDir());
-            await waitUntil("a write acknowledged without a standby", async () => writer.acked.some((write) => write.at > stoppedAt + 1000), { timeoutMs: 30_000, intervalMs: 50 });
-            const resumedMs = writer.acked.find((write) => write.at > stoppedAt + 1000)!.at - stoppedAt;
-            await sleep(500);
-            const degraded = await verifyAll(run.outputsFile());
-            for (const name of standbys) restartService(run.stateDir(), name);
-            await writer.stop();
+            let resumedMs = 0;
+            let degraded: Awaited<ReturnType<typeof verifyAll>>;
+            try {
+                await waitUntil("a write acknowledged without a standby", async () => writer.acked.some((write) => write.at > stoppedAt + 1000), { timeoutMs: 30_000, intervalMs: 50 });
+                resumedMs = writer.acked.find((write) => write.at > stoppedAt + 1000)!.at - stoppedAt;
+                await sleep(500);
+                degraded = await verifyAll(run.outputsFile());
+                for (const name of standbys) restartService(run.stateDir(), name);
+            } finally {
+                await writer.stop();
+            }
             process.stderr.write(`preferred: writes resumed ${resumedMs} ms after both standbys were stopped\n`);
             assert.ok(resumedMs >= 5000 && resumedMs < 12_000, `writes resumed ${resumedMs} ms after the standbys went (policy: 5 s)`);
             assert.match(fs.readFileSync(serviceLogFile(run.stateDir(), "pgpool"), "utf8"), /durability is preferred, so its commits no longer wait for a standby/);

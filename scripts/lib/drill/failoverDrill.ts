@@ -87,21 +87,22 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
     const { topology, config, secrets } = cluster;
     const writer = new NumberedWriter(appThroughPgpool(cluster), secrets.pki.caCertPem);
     await writer.prepare();
-    writer.start();
-    await sleep(options.warmupMs ?? 1500);
     const fault = options.fault ?? { kind: "kill" };
-    const killedAt = Date.now();
+    let killedAt = 0;
     let thawed: Promise<number | undefined> = Promise.resolve(undefined);
-    if (fault.kind === "kill") {
-        process.kill(serverPid, "SIGKILL");
-        progress(`killed ${primary.name} (postmaster pid ${serverPid}) with SIGKILL after ${writer.acked.length} acknowledged writes`);
-    } else {
-        thawed = stallProcessTree(serverPid, fault.stallMs);
-        progress(`froze ${primary.name} (postmaster pid ${serverPid} and its children) with SIGSTOP for ${fault.stallMs} ms after ${writer.acked.length} acknowledged writes`);
-    }
     let recoveredAt: number | undefined;
     let thawedAt: number | undefined;
+    writer.start();
     try {
+        await sleep(options.warmupMs ?? 1500);
+        killedAt = Date.now();
+        if (fault.kind === "kill") {
+            process.kill(serverPid, "SIGKILL");
+            progress(`killed ${primary.name} (postmaster pid ${serverPid}) with SIGKILL after ${writer.acked.length} acknowledged writes`);
+        } else {
+            thawed = stallProcessTree(serverPid, fault.stallMs);
+            progress(`froze ${primary.name} (postmaster pid ${serverPid} and its children) with SIGSTOP for ${fault.stallMs} ms after ${writer.acked.length} acknowledged writes`);
+        }
         await waitUntil("a write acknowledged by a new primary", async () => {
             recoveredAt = writer.acked.find((write) => write.at > killedAt && write.serverPort !== primary.port)?.at;
             return recoveredAt !== undefined;

@@ -1,6 +1,6 @@
 import { Client } from "pg";
 import { connect, ConnectionParts, ConnectOptions, retryingTransient, withClient } from "../pg";
-import { sleep } from "../wait";
+import { progress, sleep } from "../wait";
 
 /** One write that the cluster acknowledged: its id, when, and which server committed it. */
 export interface AckedWrite {
@@ -13,6 +13,9 @@ export const DRILL_TABLE = "ha_drill_writes";
 
 /** Pause before reconnecting after an error: fine enough to time recovery, gentler than a busy loop. */
 export const RETRY_DELAY_MS = 25;
+
+/** The longest a writer runs: one that nobody stops (a drill that threw) ends by itself. */
+export const WRITER_MAX_RUN_MS = 10 * 60_000;
 
 /**
  * Inserts numbered rows through pgpool one after another, reconnecting after every error, and
@@ -28,7 +31,12 @@ export class NumberedWriter {
     private stopped = false;
     private running: Promise<void> | undefined;
 
-    constructor(private readonly target: ConnectionParts, private readonly caPem: string) {}
+    /**
+     * @param target where to write (pgpool, for a drill).
+     * @param caPem the cluster CA that the server's certificate must chain to.
+     * @param maxRunMs the writer stops by itself this long after `start`; default {@link WRITER_MAX_RUN_MS}.
+     */
+    constructor(private readonly target: ConnectionParts, private readonly caPem: string, private readonly maxRunMs = WRITER_MAX_RUN_MS) {}
 
     public async prepare(): Promise<void> {
         this.nextId = await retryingTransient(async () => {
@@ -51,9 +59,24 @@ export class NumberedWriter {
         await this.running;
     }
 
+    /** Writes while `body` runs, and stops writing when it ends, however it ends. */
+    public async during<T>(body: () => Promise<T>): Promise<T> {
+        this.start();
+        try {
+            return await body();
+        } finally {
+            await this.stop();
+        }
+    }
+
     private async loop(): Promise<void> {
+        const deadline = Date.now() + this.maxRunMs;
         let client: Client | undefined;
         while (!this.stopped) {
+            if (Date.now() >= deadline) {
+                progress(`the drill writer stopped by itself after ${this.maxRunMs} ms (its bound), ${this.acked.length} writes acknowledged`);
+                break;
+            }
             try {
                 client ??= await connect(this.target, { caPem: this.caPem, applicationName: "pg-ha-drill", connectTimeoutMs: 2000 });
                 const id = this.nextId++;
