@@ -3,7 +3,7 @@ import { scriptFile } from "./assets";
 import { conninfo } from "./confSyntax";
 import { EnvValue } from "./envFile";
 import { CA_CERT_FILE, FAILOVER_SCRIPT, FOLLOW_PRIMARY_SCRIPT, PROMOTE_CANDIDATE_FILE } from "./fileNames";
-import { LAG_DETACH_BYTES, SEARCH_PRIMARY_SECONDS } from "./pgpoolConf";
+import { HEALTH_CHECK, LAG_DETACH_BYTES, SEARCH_PRIMARY_SECONDS } from "./pgpoolConf";
 import { RenderContext, RenderedFile } from "./types";
 
 /** Seconds follow_primary waits for a re-pointed standby to stream before leaving it detached. */
@@ -20,6 +20,18 @@ export const SWITCHOVER_SHUTDOWN_SECONDS = 30;
 
 /** Seconds between two rounds of attach-backends.sh. */
 export const ATTACH_CHECK_SECONDS = 2;
+
+/**
+ * Questions that attach-backends.sh asks again, one after another, when the primary that pgpool
+ * holds up left one unanswered, before it detaches it (which runs failover.sh as a failed health
+ * check would): as many as pgpool's health check retries. pgpool's check can stay stuck on a
+ * primary frozen in the middle of its TLS handshake (a Docker drill paused the primary for 20 s
+ * and pgpool never failed it over), so this watch runs beside it on every platform.
+ */
+export const PRIMARY_PROBE_RETRIES = HEALTH_CHECK.maxRetries;
+
+/** Seconds one probe of that watch waits for the primary's answer: pgpool's health check timeout. */
+export const PRIMARY_PROBE_SECONDS = HEALTH_CHECK.timeoutSeconds;
 
 /**
  * Seconds pgpool may hold another node, or none, for its primary before attach-backends.sh
@@ -57,6 +69,8 @@ export function failoverEnv(context: RenderContext): Record<string, EnvValue> {
         ATTACH_CHECK_SECONDS,
         POOL_VIEW_GRACE_SECONDS,
         POOL_REQUEST_PATIENCE_SECONDS,
+        PRIMARY_PROBE_RETRIES,
+        PRIMARY_PROBE_SECONDS,
         SWITCHOVER_SHUTDOWN_SECONDS,
         LAG_DETACH_BYTES,
         DURABILITY: context.config.durability.mode,

@@ -114,8 +114,11 @@ describe("drills of the dev stack on a real Docker engine", function () {
         await withLogsOnFailure(docker, [...names, "pgpool"].map(container), () => untilVerified(`with ${frozenName} back as a standby`, outputs, { timeoutMs: 180_000 }));
         const after = await target.inspect();
         const pgpoolLog = await containerLogs(docker, container("pgpool"), 500_000);
-        process.stderr.write(`docker pause: ${frozenName} paused 20 s; writes resumed ${resumed.at - pausedAt} ms after the pause; ${writer.acked.length} acknowledged, ${lost.length} lost, ${ackedByStale} by ${frozenName} after its thaw; restarts ${before.RestartCount} -> ${after.RestartCount}; verify 8/8 ${Date.now() - thawedAt} ms after the thaw\n`);
-        assert.ok(resumed.at - pausedAt < 10_000, `writes resumed ${resumed.at - pausedAt} ms after the pause`);
+        const byWatch = pgpoolLog.includes(`${frozenName} detached from pgpool: pgpool holds it up as its primary, but it has answered none`);
+        process.stderr.write(`docker pause: ${frozenName} paused 20 s; failed over by ${byWatch ? "attach-backends.sh's watch (pgpool's health check did not)" : "pgpool's health check"}; writes resumed ${resumed.at - pausedAt} ms after the pause; ${writer.acked.length} acknowledged, ${lost.length} lost, ${ackedByStale} by ${frozenName} after its thaw; restarts ${before.RestartCount} -> ${after.RestartCount}; verify 8/8 ${Date.now() - thawedAt} ms after the thaw\n`);
+        // pgpool's health check fails a frozen node over within 10 s; when it is stuck (once in about
+        // ten pauses here), attach-backends.sh's watch does within 15 s.
+        assert.ok(resumed.at - pausedAt < (byWatch ? 15_000 : 10_000), `writes resumed ${resumed.at - pausedAt} ms after the pause`);
         assert.deepStrictEqual(lost, []);
         assert.strictEqual(ackedByStale, 0, "the thawed primary acknowledged writes");
         assert.match(pgpoolLog, new RegExp(`${frozenName} answers as primary on timeline \\d+, behind node\\d's \\d+: a stale former primary`));

@@ -4,6 +4,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { serverPidOf } from "../../scripts/lib/local/state";
+import { descendantsOf } from "../../scripts/lib/local/processes";
 import { CLIENT_GATE } from "../../components/render/clientGateConf";
 import { ClientAttempt, closedCount, clientsAtOnce, openIdleSockets, percentile, timedClient } from "../../scripts/lib/drill/clientFlood";
 import { formatDrillReport, largestGap, runFailoverDrill, stallProcessTree } from "../../scripts/lib/drill/failoverDrill";
@@ -56,6 +57,20 @@ async function quorumOnPrimary(cluster: LocalCluster): Promise<{ names: string; 
         names: (await client.query<{ synchronous_standby_names: string }>("SHOW synchronous_standby_names")).rows[0]!.synchronous_standby_names,
         states: (await client.query<{ sync_state: string }>("SELECT sync_state FROM pg_stat_replication ORDER BY application_name")).rows.map((row) => row.sync_state),
     }));
+}
+
+/** The pid of pgpool's health check process for one backend (its title: "health check process(N)"). */
+function healthCheckProcess(pgpoolPid: number, nodeIndex: number): number {
+    const title = `health check process(${nodeIndex})`;
+    const found = descendantsOf(pgpoolPid).find((child) => {
+        try {
+            return fs.readFileSync(`/proc/${child.pid}/cmdline`, "utf8").includes(title);
+        } catch {
+            return false;
+        }
+    });
+    if (found === undefined) throw new Error(`no process of pgpool (pid ${pgpoolPid}) is titled "${title}"`);
+    return found.pid;
 }
 
 /** Both standbys stopped, a writer through pgpool started; returns the writer and when the standbys went. */
@@ -183,6 +198,33 @@ describe("stalls and lost standbys on real servers (issue 15)", function () {
             // Check 8 reads Prometheus's last scrape, up to one interval (15 s) old: the exporter's
             // scrape during the freeze timed out (it asks every node), and the next one is up.
             await untilVerified("once it streams", () => readOutputsFile(run.outputsFile()), { intervalMs: 2000 });
+        });
+
+        it("fails a frozen primary over within 15 s when pgpool's health check of it is stuck too (SIGSTOPped): attach-backends.sh's watch detaches it and ends the sessions waiting on it; nothing lost, verify passes", async () => {
+            const cluster = openLocalCluster(run.stateDir());
+            const primary = await currentPrimary(cluster);
+            const pgpoolPid = serverPidOf(cluster.state.services.find((service) => service.name === "pgpool")!)!;
+            const checker = healthCheckProcess(pgpoolPid, primary.index);
+            // The check stays stopped as long as the primary (1.5 s of writes, then 20 s frozen).
+            const checkerThawed = stallProcessTree(checker, 22_000);
+            let report;
+            try {
+                report = await runFailoverDrill(run.outputsFile(), { fault: { kind: "stall", stallMs: 20_000 }, deadlineMs: 60_000 });
+            } finally {
+                await checkerThawed;
+            }
+            const pgpoolLog = fs.readFileSync(serviceLogFile(run.stateDir(), "pgpool"), "utf8");
+            // After pcp_detach_node pgpool restarts its children or not (its own notion of the primary
+            // decides); when not, the watch ends the sessions through the frozen node itself.
+            const watchLines = pgpoolLog.split("\n").filter((line) => /detached from pgpool: pgpool holds it up|pgpool sessions that had a connection|Restart all children|Do not restart children|failover: primary node\d failed/.test(line)).slice(-4);
+            process.stderr.write(`with pgpool's health check of ${primary.name} stopped:\n${formatDrillReport(report)}\n${watchLines.join("\n")}\n`);
+            assert.match(pgpoolLog, new RegExp(`${primary.name} detached from pgpool: pgpool holds it up as its primary, but it has answered none of \\d+ questions`));
+            // Later than pgpool's own check (10 s): a round of the watch waits 2 s, and pgpool's view
+            // of the frozen node and each question to it cost a 2 s timeout before the two more.
+            assert.ok(report.rtoMs < 15_000, `writes resumed ${report.rtoMs} ms after the stall began`);
+            assert.deepStrictEqual(report.lost, [], "acknowledged writes missing on the new primary");
+            assert.strictEqual(report.ackedByStaleAfterThaw, 0, "the thawed primary acknowledged writes");
+            assertAllPassed(report.verify!);
         });
 
         it("with both standbys down, holds a commit (no error, nothing lost) until a standby is back, and verify reports it within its bounds", async () => {

@@ -7,8 +7,8 @@ import { renderPgpoolFiles } from "../../components/render";
 import { sleep, waitUntil } from "../../scripts/lib/wait";
 import { dockerContext, testPasswords, testTls } from "./fixtures";
 
-/** What a stand-in node is to the scripts: a primary, a standby, or not answering. */
-type NodeRole = "primary" | "standby" | "down";
+/** What a stand-in node is to the scripts: a primary, a standby, refusing connections, or frozen (never answering). */
+type NodeRole = "primary" | "standby" | "down" | "frozen";
 
 /**
  * A stand-in psql: answers the statements attach-backends.sh and failover.sh send as the node
@@ -22,6 +22,7 @@ port=$(sed -n 's/.*port=\\([0-9]*\\).*/\\1/p' <<<"$conninfo")
 id=$(cat "$state/port.$port")
 role=$(cat "$state/role.$id")
 [ "$role" = down ] && { echo "psql: error: connection refused" >&2; exit 2; }
+[ "$role" = frozen ] && { echo "$id frozen" >>"$state/sql"; exec sleep 30; }
 for statement in "\${statements[@]}"; do
     echo "$id $statement" >>"$state/sql"
     case $statement in
@@ -33,14 +34,24 @@ for statement in "\${statements[@]}"; do
 done
 `;
 
-/** Stand-in pcp commands: node_info prints `pool.<id>` ("<status> <role>"); the others record the request. */
+/**
+ * Stand-in pcp commands: node_info prints `pool.<id>` ("<status> <role>"); proc_info prints the
+ * file `procs` (as `pcp_proc_info -v -a` does); the others record the request, and a detach marks
+ * the node down, as pgpool would.
+ */
 const FAKE_PCP = (command: string): string => `#!/bin/bash
 state=$(dirname "$0")
 id=\${@: -1}
-${command === "node_info"
-        ? `read -r status role <"$state/pool.$id"; echo "node$id 5432 $status 0.333333 up up $role unknown 0 none none 2026-11-29 00:00:00"`
-        : `echo "${command.replace("_node", "")} $id" >>"$state/requests"`}
+${{
+        node_info: `read -r status role <"$state/pool.$id"; echo "node$id 5432 $status 0.333333 up up $role unknown 0 none none 2026-11-29 00:00:00"`,
+        proc_info: `cat "$state/procs" 2>/dev/null`,
+        detach_node: `echo "detach $id" >>"$state/requests"; read -r status role <"$state/pool.$id"; echo "3 $role" >"$state/pool.$id"`,
+    }[command] ?? `echo "${command.replace("_node", "")} $id" >>"$state/requests"`}
 `;
+
+/** One child's connection slot as `pcp_proc_info -v` prints it. */
+const procRecord = (pid: number, backendId: number, connected: boolean): string =>
+    `Database                  : edufarm\nUsername                  : app\nStart time                : 2026-11-30 02:24:01 (4:24 before process restarting)\nBackend PID               : 4242\nConnected                 : ${connected ? 1 : 0}\nPID                       : ${pid}\nBackend ID                : ${backendId}\nStatus                    : Execute command\n\n`;
 
 /** pgpool's scripts as rendered for the dev stack, run against stand-ins, with short rounds. */
 class Harness {
@@ -49,18 +60,20 @@ class Harness {
     private attach?: ChildProcess;
     private pgpool?: ChildProcess;
 
-    constructor() {
+    /** @param settings service.env values to set instead of the rendered ones (short rounds are always set). */
+    constructor(settings: Record<string, string> = {}) {
         for (const file of renderPgpoolFiles(this.context, testPasswords(), testTls())) {
             fs.writeFileSync(path.join(this.dir, file.name), file.content, { mode: file.mode });
         }
         fs.writeFileSync(path.join(this.dir, "psql"), FAKE_PSQL, { mode: 0o755 });
-        for (const command of ["node_info", "attach_node", "detach_node", "promote_node"]) {
+        for (const command of ["node_info", "proc_info", "attach_node", "detach_node", "promote_node"]) {
             fs.writeFileSync(path.join(this.dir, `pcp_${command}`), FAKE_PCP(command), { mode: 0o755 });
         }
         for (const node of this.context.topology.nodes) fs.writeFileSync(path.join(this.dir, `port.${node.port}`), String(node.index));
         const overrides: Record<string, string> = {
             PSQL: path.join(this.dir, "psql"), PCP_BIN_DIR: this.dir, PROMOTE_CANDIDATE_FILE: path.join(this.dir, "candidate"),
             ATTACH_CHECK_SECONDS: "0.2", POOL_VIEW_GRACE_SECONDS: "1", POOL_REQUEST_PATIENCE_SECONDS: "3", SYNCHRONOUS_REPLICAS: "0",
+            ...settings,
         };
         for (const name of ["service.env", "cluster.env"]) {
             const file = path.join(this.dir, name);
@@ -144,6 +157,56 @@ describe("pgpool's view of the primary corrected, and never acted on when wrong 
         await waitUntil("a few rounds", async () => harness.read("sql").split("\n").filter((line) => line.includes("pg_walfile_name")).length >= 9 || "not yet", { timeoutMs: 10_000, intervalMs: 50 });
         await sleep(1200);
         assert.deepStrictEqual(harness.requests(), []);
+    });
+
+    /** attach-backends.sh asking the primary again `retries` times (1 s each) after an unanswered question, once a round found node0 answering as pgpool's primary. */
+    const watchingHealthyPrimary = async (retries: number): Promise<void> => {
+        harness.close();
+        harness = new Harness({ PRIMARY_PROBE_RETRIES: String(retries), PRIMARY_PROBE_SECONDS: "1" });
+        harness.set(["primary", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
+        harness.startAttachBackends();
+        await waitUntil("a round that found node0 answering", async () => harness.read("sql").includes("0 SELECT CASE WHEN pg_is_in_recovery()") || "not yet", { timeoutMs: 10_000, intervalMs: 50 });
+    };
+
+    it("detaches the primary pgpool holds up once it has answered none of a round's question and PRIMARY_PROBE_RETRIES more (pgpool's health check stuck on it), not before, and only once; ends the sessions connected to it", async () => {
+        await watchingHealthyPrimary(2);
+        // Stand-ins for pgpool children: two serve a client through node0, one through node1 only, one is idle.
+        const children = [0, 1, 2, 3].map(() => spawn("sleep", ["60"], { stdio: "ignore" }));
+        const exited = children.map((child) => new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal))));
+        const [onNode0, alsoOnNode0, onNode1, idle] = children.map((child) => child.pid!) as [number, number, number, number];
+        fs.writeFileSync(path.join(harness.dir, "procs"), [procRecord(onNode0, 0, true), procRecord(onNode0, 1, true), procRecord(alsoOnNode0, 0, true), procRecord(onNode1, 1, true), procRecord(idle, 0, false)].join(""));
+        const frozenAt = Date.now();
+        harness.set(["frozen", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
+        await waitUntil("a detach request and its log line", async () => (harness.requests().length > 0 && harness.read("log").includes(" detached from pgpool: ")) || "not yet", { timeoutMs: 15_000, intervalMs: 50 });
+        const detachedAfterMs = Date.now() - frozenAt;
+        assert.deepStrictEqual(harness.requests(), ["detach 0"]);
+        assert.ok(detachedAfterMs >= 3000 && detachedAfterMs < 7000, `detached ${detachedAfterMs} ms after node0 froze (three questions of 1 s each)`);
+        assert.match(harness.read("log"), /node0 detached from pgpool: pgpool holds it up as its primary, but it has answered none of 3 questions in (\d+) ms \(pgpool's health check did not fail it over\)/);
+        const silentMs = Number(/none of 3 questions in (\d+) ms/.exec(harness.read("log"))![1]);
+        assert.ok(silentMs >= 3000, `detached after ${silentMs} ms of silence`);
+        await sleep(1500);
+        assert.deepStrictEqual(harness.requests(), ["detach 0"], "asked again");
+        try {
+            assert.deepStrictEqual(await Promise.all(exited.slice(0, 2)), ["SIGQUIT", "SIGQUIT"], "the sessions through node0 were not ended");
+            assert.ok(children.slice(2).every((child) => child.exitCode === null && child.signalCode === null), "a session not through node0 was ended");
+            assert.match(harness.read("log"), new RegExp(`ended the 2 pgpool sessions that had a connection to node0 \\(children ${onNode0} ${alsoOnNode0}\\)|ended the 2 pgpool sessions that had a connection to node0 \\(children ${alsoOnNode0} ${onNode0}\\)`));
+        } finally {
+            for (const child of children) child.kill("SIGKILL");
+        }
+    });
+
+    it("leaves a primary that answers again before its retries run out, and one that pgpool has down already", async () => {
+        await watchingHealthyPrimary(2);
+        harness.set(["frozen", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
+        await waitUntil("a question to the frozen node0", async () => harness.read("sql").includes("0 frozen") || "not yet", { timeoutMs: 10_000, intervalMs: 50 });
+        await sleep(1300);
+        harness.set(["primary", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
+        await sleep(4000);
+        assert.ok(harness.read("sql").split("\n").filter((line) => line === "0 frozen").length >= 2, "node0 was not asked again while frozen");
+        assert.deepStrictEqual(harness.requests(), [], "a primary that answered its second retry was detached");
+        harness.set(["frozen", "standby", "standby"], ["3 primary", "2 primary", "2 standby"]);
+        await sleep(4000);
+        assert.ok(!harness.requests().includes("detach 0"), `node0, down in pgpool already, was detached: ${harness.requests().join(", ")}`);
     });
 
     it("failover.sh promotes nothing when the node pgpool took for its primary answers as a standby", () => {

@@ -22,7 +22,13 @@
 # - detaches a standby more than LAG_DETACH_BYTES behind, so that pgpool sends it no reads, and
 #   attaches it again once it follows (pgpool's own delay_threshold needs its replication check
 #   worker, which is off: it blocks failover on a frozen node);
-# - keeps quorum commit as configured, whatever brought the standbys back (keep_quorum).
+# - keeps quorum commit as configured, whatever brought the standbys back (keep_quorum);
+# - detaches the primary pgpool holds up once it has left as many questions in a row unanswered
+#   as pgpool's health check would (primary_answers), which runs failover.sh: pgpool's own health
+#   check can stay stuck on a primary frozen in the middle of its TLS handshake, and then never
+#   fails it over.
+# Every query here gives up after PRIMARY_PROBE_SECONDS: a node that froze while this round asks
+# it holds the round up no longer than that.
 # pgpool's main process handles one request at a time, and a search for a primary holds it up to
 # SEARCH_PRIMARY_SECONDS: a request is not repeated for a node whose state in pgpool has not
 # changed since, before POOL_REQUEST_PATIENCE_SECONDS (else the queue fills with copies).
@@ -31,6 +37,7 @@ readonly SCRIPT=attach-backends
 # shellcheck source=cluster-lib.sh
 . "${BASH_SOURCE[0]%/*}/cluster-lib.sh"
 readonly PGPOOL_PID=$1
+export SQL_TIMEOUT_SECONDS=$PRIMARY_PROBE_SECONDS
 
 declare -A requested=() last_view=()
 # request attach|detach|promote ID REASON: pool_node, unless the same request for that node was
@@ -44,6 +51,40 @@ request() {
 # Since when (ms) pgpool's primary (none when empty) has differed from the node that answers as
 # primary: "<answering> <pgpool's> <since>".
 view_mismatch=""
+
+# primary_answers ID SINCE_MS: after a question that the node pgpool holds up as its primary
+# left unanswered (asked at SINCE_MS), asks it again up to PRIMARY_PROBE_RETRIES times, each
+# given PRIMARY_PROBE_SECONDS, as pgpool's health check does: true once it answers. When none is
+# answered, it is detached (pcp_detach_node, which runs failover.sh), the sessions waiting on it
+# are ended, and this fails.
+primary_answers() {
+    local id=$1 since=$2 view
+    for _ in $(seq 1 "$PRIMARY_PROBE_RETRIES"); do
+        sql "$id" "SELECT 1" >/dev/null 2>&1 && return 0
+        kill -0 "$PGPOOL_PID" 2>/dev/null || return 0
+    done
+    request detach "$id" "pgpool holds it up as its primary, but it has answered none of $((PRIMARY_PROBE_RETRIES + 1)) questions in $(($(now_ms) - since)) ms (pgpool's health check did not fail it over); failover.sh promotes the most advanced standby" || return 1
+    # pgpool restarts its children after a failed health check, not after pcp_detach_node: a
+    # session waiting on the frozen node would wait until it thaws. Each look at pgpool's view
+    # of a frozen node costs a connect timeout (pcp_node_info pings the node).
+    local deadline=$(($(now_ms) + 3000))
+    until view=$(pool_view "$id") && [ "${view% *}" = 3 ] || [ "$(now_ms)" -ge "$deadline" ]; do sleep 0.1; done
+    end_sessions_on "$id"
+    return 1
+}
+
+# end_sessions_on ID: ends every pgpool child that serves a client through a connection to node
+# ID (SIGQUIT, as pgpool's own failover restarts its children); pgpool starts new ones, and
+# their clients reconnect.
+end_sessions_on() {
+    local pids=()
+    mapfile -t pids < <("$PCP_BIN_DIR/pcp_proc_info" -v -a -h localhost -p "$PCP_PORT" -U "$PCP_USER" -w 2>/dev/null |
+        awk -F' *: *' -v id="$1" '/^Connected/ { connected = $2 } /^PID/ { pid = $2 } /^Backend ID/ { backend = $2 }
+            /^Status/ { if (connected == 1 && backend == id) print pid }' | sort -u)
+    [ ${#pids[@]} -gt 0 ] || return 0
+    kill -QUIT "${pids[@]}" 2>/dev/null
+    log "ended the ${#pids[@]} pgpool sessions that had a connection to ${NODE_NAMES[$1]} (children ${pids[*]}): their clients reconnect"
+}
 
 # Waits with read on a pipe nobody writes to: no sleep process is left behind when it is killed.
 exec {never}<> <(:)
@@ -60,7 +101,11 @@ while kill -0 "$PGPOOL_PID" 2>/dev/null; do
         if [ "${last_view[$id]:-}" != "$view" ]; then unset "requested[attach $id]" "requested[detach $id]" "requested[promote $id]"; fi
         last_view[$id]=$view
     done
+    asked_ms=$(now_ms)
     mapfile -t answering < <(primaries "")
+    if [ -n "$pool_primary" ] && [[ " ${answering[*]%% *} " != *" $pool_primary "* ]]; then
+        primary_answers "$pool_primary" "$asked_ms" || continue
+    fi
     [ ${#answering[@]} -gt 0 ] || continue
     primary=${answering[0]% *}
     timeline=${answering[0]#* }
