@@ -115,7 +115,7 @@ describe("drills of the dev stack on a real Docker engine", function () {
         const after = await target.inspect();
         const pgpoolLog = await containerLogs(docker, container("pgpool"), 500_000);
         const byWatch = pgpoolLog.includes(`${frozenName} detached from pgpool: pgpool holds it up as its primary, but it has answered none`);
-        process.stderr.write(`docker pause: ${frozenName} paused 20 s; failed over by ${byWatch ? "attach-backends.sh's watch (pgpool's health check did not)" : "pgpool's health check"}; writes resumed ${resumed.at - pausedAt} ms after the pause; ${writer.acked.length} acknowledged, ${lost.length} lost, ${ackedByStale} by ${frozenName} after its thaw; restarts ${before.RestartCount} -> ${after.RestartCount}; verify 8/8 ${Date.now() - thawedAt} ms after the thaw\n`);
+        process.stderr.write(`docker pause: ${frozenName} paused 20 s; failed over by ${byWatch ? "attach-backends.sh's watch, before pgpool's health check" : "pgpool's health check"}; writes resumed ${resumed.at - pausedAt} ms after the pause; ${writer.acked.length} acknowledged, ${lost.length} lost, ${ackedByStale} by ${frozenName} after its thaw; restarts ${before.RestartCount} -> ${after.RestartCount}; verify 8/8 ${Date.now() - thawedAt} ms after the thaw\n`);
         // pgpool's health check fails a frozen node over within 10 s; when it is stuck (once in about
         // ten pauses here), attach-backends.sh's watch does within 15 s.
         assert.ok(resumed.at - pausedAt < (byWatch ? 15_000 : 10_000), `writes resumed ${resumed.at - pausedAt} ms after the pause`);

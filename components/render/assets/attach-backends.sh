@@ -63,7 +63,7 @@ primary_answers() {
         sql "$id" "SELECT 1" >/dev/null 2>&1 && return 0
         kill -0 "$PGPOOL_PID" 2>/dev/null || return 0
     done
-    request detach "$id" "pgpool holds it up as its primary, but it has answered none of $((PRIMARY_PROBE_RETRIES + 1)) questions in $(($(now_ms) - since)) ms (pgpool's health check did not fail it over); failover.sh promotes the most advanced standby" || return 1
+    request detach "$id" "pgpool holds it up as its primary, but it has answered none of $((PRIMARY_PROBE_RETRIES + 1)) questions in $(($(now_ms) - since)) ms (pgpool's health check has not failed it over yet); failover.sh promotes the most advanced standby" || return 1
     # pgpool restarts its children after a failed health check, not after pcp_detach_node: a
     # session waiting on the frozen node would wait until it thaws. Each look at pgpool's view
     # of a frozen node costs a connect timeout (pcp_node_info pings the node).
