@@ -33,6 +33,9 @@ export const PRIMARY_PROBE_RETRIES = HEALTH_CHECK.maxRetries;
 /** Seconds one probe of that watch waits for the primary's answer: pgpool's health check timeout. */
 export const PRIMARY_PROBE_SECONDS = HEALTH_CHECK.timeoutSeconds;
 
+/** Seconds between that watch's unanswered question and its next: pgpool's health check retry delay. */
+export const PRIMARY_PROBE_DELAY_SECONDS = HEALTH_CHECK.retryDelaySeconds;
+
 /**
  * Seconds pgpool may hold another node, or none, for its primary before attach-backends.sh
  * corrects it: longer than a search for a primary (pgpool's own, after a failover, a failback or
@@ -71,6 +74,7 @@ export function failoverEnv(context: RenderContext): Record<string, EnvValue> {
         POOL_REQUEST_PATIENCE_SECONDS,
         PRIMARY_PROBE_RETRIES,
         PRIMARY_PROBE_SECONDS,
+        PRIMARY_PROBE_DELAY_SECONDS,
         SWITCHOVER_SHUTDOWN_SECONDS,
         LAG_DETACH_BYTES,
         DURABILITY: context.config.durability.mode,

@@ -159,10 +159,10 @@ describe("pgpool's view of the primary corrected, and never acted on when wrong 
         assert.deepStrictEqual(harness.requests(), []);
     });
 
-    /** attach-backends.sh asking the primary again `retries` times (1 s each) after an unanswered question, once a round found node0 answering as pgpool's primary. */
+    /** attach-backends.sh asking the primary again `retries` times (0.5 s apart, 1 s each) after an unanswered question, once a round found node0 answering as pgpool's primary. */
     const watchingHealthyPrimary = async (retries: number): Promise<void> => {
         harness.close();
-        harness = new Harness({ PRIMARY_PROBE_RETRIES: String(retries), PRIMARY_PROBE_SECONDS: "1" });
+        harness = new Harness({ PRIMARY_PROBE_RETRIES: String(retries), PRIMARY_PROBE_SECONDS: "1", PRIMARY_PROBE_DELAY_SECONDS: "0.5" });
         harness.set(["primary", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
         harness.startAttachBackends();
         await waitUntil("a round that found node0 answering", async () => harness.read("sql").includes("0 SELECT CASE WHEN pg_is_in_recovery()") || "not yet", { timeoutMs: 10_000, intervalMs: 50 });
@@ -180,10 +180,10 @@ describe("pgpool's view of the primary corrected, and never acted on when wrong 
         await waitUntil("a detach request and its log line", async () => (harness.requests().length > 0 && harness.read("log").includes(" detached from pgpool: ")) || "not yet", { timeoutMs: 15_000, intervalMs: 50 });
         const detachedAfterMs = Date.now() - frozenAt;
         assert.deepStrictEqual(harness.requests(), ["detach 0"]);
-        assert.ok(detachedAfterMs >= 3000 && detachedAfterMs < 7000, `detached ${detachedAfterMs} ms after node0 froze (three questions of 1 s each)`);
+        assert.ok(detachedAfterMs >= 4000 && detachedAfterMs < 8000, `detached ${detachedAfterMs} ms after node0 froze (three questions of 1 s each, 0.5 s apart)`);
         assert.match(harness.read("log"), /node0 detached from pgpool: pgpool holds it up as its primary, but it has answered none of 3 questions in (\d+) ms \(pgpool's health check has not failed it over yet\)/);
         const silentMs = Number(/none of 3 questions in (\d+) ms/.exec(harness.read("log"))![1]);
-        assert.ok(silentMs >= 3000, `detached after ${silentMs} ms of silence`);
+        assert.ok(silentMs >= 4000, `detached after ${silentMs} ms of silence`);
         await sleep(1500);
         assert.deepStrictEqual(harness.requests(), ["detach 0"], "asked again");
         try {
@@ -199,7 +199,7 @@ describe("pgpool's view of the primary corrected, and never acted on when wrong 
         await watchingHealthyPrimary(2);
         harness.set(["frozen", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
         await waitUntil("a question to the frozen node0", async () => harness.read("sql").includes("0 frozen") || "not yet", { timeoutMs: 10_000, intervalMs: 50 });
-        await sleep(1300);
+        await sleep(2000);
         harness.set(["primary", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
         await sleep(4000);
         assert.ok(harness.read("sql").split("\n").filter((line) => line === "0 frozen").length >= 2, "node0 was not asked again while frozen");

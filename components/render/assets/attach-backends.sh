@@ -53,19 +53,20 @@ request() {
 view_mismatch=""
 
 # primary_answers ID SINCE_MS: after a question that the node pgpool holds up as its primary
-# left unanswered (asked at SINCE_MS), asks it again up to PRIMARY_PROBE_RETRIES times, each
-# given PRIMARY_PROBE_SECONDS, as pgpool's health check does: true once it answers. When none is
-# answered, it is detached (pcp_detach_node, which runs failover.sh), the sessions waiting on it
-# are ended, and this fails.
+# left unanswered (asked at SINCE_MS), asks it again up to PRIMARY_PROBE_RETRIES times,
+# PRIMARY_PROBE_DELAY_SECONDS apart, each given PRIMARY_PROBE_SECONDS, as pgpool's health check
+# does: true once it answers. When none is answered, it is detached (pcp_detach_node, which runs
+# failover.sh), the sessions waiting on it are ended, and this fails.
 primary_answers() {
     local id=$1 since=$2 view
     for _ in $(seq 1 "$PRIMARY_PROBE_RETRIES"); do
+        read -r -t "$PRIMARY_PROBE_DELAY_SECONDS" -u "$never" || true
         sql "$id" "SELECT 1" >/dev/null 2>&1 && return 0
         kill -0 "$PGPOOL_PID" 2>/dev/null || return 0
     done
     request detach "$id" "pgpool holds it up as its primary, but it has answered none of $((PRIMARY_PROBE_RETRIES + 1)) questions in $(($(now_ms) - since)) ms (pgpool's health check has not failed it over yet); failover.sh promotes the most advanced standby" || return 1
-    # pgpool restarts its children after a failed health check, not after pcp_detach_node: a
-    # session waiting on the frozen node would wait until it thaws. Each look at pgpool's view
+    # pgpool restarts its children after a failed health check, not always after pcp_detach_node:
+    # a session waiting on the frozen node would wait until it thaws. Each look at pgpool's view
     # of a frozen node costs a connect timeout (pcp_node_info pings the node).
     local deadline=$(($(now_ms) + 3000))
     until view=$(pool_view "$id") && [ "${view% *}" = 3 ] || [ "$(now_ms)" -ge "$deadline" ]; do sleep 0.1; done
