@@ -144,6 +144,12 @@ async function connectThroughPgpool(target: VerifyTarget, applicationName: strin
     try {
         return await retryingTransient(() => open(target, target.pgpool, { caPem: target.caPem, applicationName }));
     } catch (error) {
+        // Refused through a whole retry window: the checks after this one fail at once instead of
+        // waiting that window again (three checks waited 5 s each against a pgpool that was down).
+        if ((error as { code?: unknown }).code === "ECONNREFUSED") {
+            const key = endpointKey(target.pgpool.host, target.pgpool.port);
+            target.unanswered.set(key, `${key} refused every connection for 5 s earlier in this run, so it was not tried again`);
+        }
         throw new Error(explainPgpoolError(target, error));
     }
 }
