@@ -18,6 +18,8 @@ failed=0
 repo=$PWD
 mocha="$repo/node_modules/.bin/mocha"
 log=$(mktemp)
+# Every group's failure reports, repeated at the end: CI shows only the tail of the output.
+failures=$(mktemp)
 # The real-server tests run from a folder only root may enter, as a user's checkout in /root
 # often is: nothing run as the service user may depend on the working folder.
 unenterable=$(mktemp -d)
@@ -39,7 +41,7 @@ finish() {
         kill "$started_dockerd" 2>/dev/null || true
         wait "$started_dockerd" 2>/dev/null || true
     fi
-    rm -f "$log" "$dockerd_log"
+    rm -f "$log" "$failures" "$dockerd_log"
     rmdir "$unenterable"
 }
 trap finish EXIT
@@ -56,6 +58,18 @@ run_group() {
     group_passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | grep -Eo '[0-9]+' || echo 0)
     group_failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' || echo 0)
     if [ "$status" != 0 ] && [ "$group_failed" = 0 ]; then group_failed=1; fi
+    if [ "$group_failed" != 0 ]; then
+        {
+            echo "-- $title: $group_failed failed (exit $status)"
+            # mocha's report of each failure follows its "N failing" line; without one (a
+            # group that ended before its report), the last lines it printed.
+            if grep -Eq '^ +[0-9]+ failing' "$log"; then
+                sed -n '/^ \+[0-9]\+ failing/,$p' "$log" | head -c 6000
+            else
+                tail -n 20 "$log"
+            fi
+        } >>"$failures"
+    fi
     if [ "$group_passed" = 0 ] && [ "$group_failed" = 0 ]; then
         echo "$title ran no test" >&2
         group_failed=1
@@ -87,5 +101,10 @@ run_group "prod hosts booted from their user data (systemd containers, cloud-ini
 cd "$repo"
 
 echo
+if [ -s "$failures" ]; then
+    echo "== the failures again"
+    cat "$failures"
+    echo
+fi
 echo "tests: $passed passed, $failed failed"
 [ "$failed" = 0 ]

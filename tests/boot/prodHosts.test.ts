@@ -63,18 +63,16 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
         const primaryPort = portOf(primary);
         const writer = new NumberedWriter(pgpool(), outputs.caCertificate);
         await writer.prepare();
-        writer.start();
-        await sleep(timing.warmupMs);
-        const killedAt = Date.now();
-        await docker(["kill", harness.containerOf(primary)]);
+        let killedAt = 0;
         // Each node has its own port: a write the killed primary acknowledged says so.
         const byAnother = (write: AckedWrite) => write.at > killedAt && write.serverPort !== primaryPort;
-        try {
+        await writer.during(async () => {
+            await sleep(timing.warmupMs);
+            killedAt = Date.now();
+            await docker(["kill", harness.containerOf(primary)]);
             await waitUntil(`a write acknowledged by another node after ${primary.name}'s host died`, async () => writer.acked.some(byAnother), { timeoutMs: 120_000, intervalMs: 100 });
             await sleep(timing.afterMs);
-        } finally {
-            await writer.stop();
-        }
+        });
         return { writer, killedAt, resumedAt: writer.acked.find(byAnother)!.at };
     };
 
@@ -170,15 +168,12 @@ describe("the prod hosts booted from their user data (cloud-init, systemd, emula
             const target = nodes().map(shortName).find((name) => name !== primary)!;
             const writer = new NumberedWriter(pgpool(), outputs.caCertificate);
             await writer.prepare();
-            writer.start();
-            let outcome;
-            try {
+            const outcome = await writer.during(async () => {
                 await sleep(2000);
-                outcome = await switchoverThrough(switchoverSeatOf(reach), target, { rejoinWaitSeconds: 120 });
+                const switched = await switchoverThrough(switchoverSeatOf(reach), target, { rejoinWaitSeconds: 120 });
                 await sleep(2000);
-            } finally {
-                await writer.stop();
-            }
+                return switched;
+            });
             const lost = await missingWrites(pgpool(), { caPem: outputs.caCertificate }, writer.acked);
             assert.ok(writer.acked.length > 0, "the writer had no write acknowledged");
             assert.deepStrictEqual(lost, []);

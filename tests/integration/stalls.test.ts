@@ -73,28 +73,35 @@ function healthCheckProcess(pgpoolPid: number, nodeIndex: number): number {
     return found.pid;
 }
 
-/** Both standbys stopped, a writer through pgpool started; returns the writer and when the standbys went. */
-async function writerWithoutStandbys(stateDir: string): Promise<{ writer: NumberedWriter; standbys: string[]; stoppedAt: number }> {
+/** A writer through pgpool, the standbys it ran without, and when the last of them was asked to stop. */
+interface WithoutStandbys {
+    readonly writer: NumberedWriter;
+    readonly standbys: string[];
+    stoppedAt: number;
+}
+
+/**
+ * Starts a writer through pgpool, stops both standbys under it, runs `body`, and stops the writer
+ * however `body` ends.
+ */
+async function withoutStandbysUnderWriter<T>(stateDir: string, body: (down: WithoutStandbys) => Promise<T>): Promise<WithoutStandbys & { result: T }> {
     const cluster = openLocalCluster(stateDir);
     const primary = await currentPrimary(cluster);
     const standbys = cluster.topology.nodes.filter((node) => node.index !== primary.index).map((node) => node.name);
     const writer = new NumberedWriter(appThroughPgpool(cluster), cluster.secrets.pki.caCertPem);
     await writer.prepare();
-    writer.start();
-    try {
+    const down: WithoutStandbys = { writer, standbys, stoppedAt: 0 };
+    const result = await writer.during(async () => {
         await waitUntil("a first acknowledged write", async () => writer.acked.length > 0, { timeoutMs: 10_000, intervalMs: 50 });
         // Writes can wait for a standby only from the moment the last one is asked to stop (its WAL
         // receiver goes early in its shutdown, before stopService sees it exit): the clock starts there.
-        let stoppedAt = Date.now();
         for (const name of standbys) {
-            stoppedAt = Date.now();
+            down.stoppedAt = Date.now();
             await stopService(stateDir, name);
         }
-        return { writer, standbys, stoppedAt };
-    } catch (error) {
-        await writer.stop();
-        throw error;
-    }
+        return body(down);
+    });
+    return { ...down, result };
 }
 
 describe("stalls and lost standbys on real servers (issue 15)", function () {
@@ -109,11 +116,10 @@ describe("stalls and lost standbys on real servers (issue 15)", function () {
             const caPem = cluster.secrets.pki.caCertPem;
             const writer = new NumberedWriter(target, caPem);
             await writer.prepare();
-            writer.start();
             // Three floods, 2 s apart: on a 2-core machine one flood's p90 is as much the load of the
             // moment as pgpool's (a single flood once measured 5.2 s in CI, the bench's median 2.4 s).
             const floods: ClientAttempt[][] = [];
-            try {
+            await writer.during(async () => {
                 const idle = await openIdleSockets(target.host, target.port, 100);
                 const openedAt = Date.now();
                 try {
@@ -133,9 +139,7 @@ describe("stalls and lost standbys on real servers (issue 15)", function () {
                     if (flood > 0) await sleep(2000);
                     floods.push(await clientsAtOnce(target, caPem, 300, 30_000));
                 }
-            } finally {
-                await writer.stop();
-            }
+            });
             const failed = floods.flat().filter((attempt) => attempt.error !== undefined);
             const p90s = floods.map((attempts) => percentile(attempts.map((attempt) => attempt.ms), 0.9));
             const gap = largestGap(writer.acked.map((write) => write.at));
@@ -228,22 +232,19 @@ describe("stalls and lost standbys on real servers (issue 15)", function () {
         });
 
         it("with both standbys down, holds a commit (no error, nothing lost) until a standby is back, and verify reports it within its bounds", async () => {
-            const { writer, standbys, stoppedAt } = await writerWithoutStandbys(run.stateDir());
             let ackedWhileDown = 0, verifyMs = 0, restartedAt = 0, resumedMs = 0;
-            let degraded: Awaited<ReturnType<typeof verifyAll>>;
-            try {
+            const { writer, standbys, stoppedAt, result: degraded } = await withoutStandbysUnderWriter(run.stateDir(), async (down) => {
                 await sleep(6000);
-                ackedWhileDown = writer.acked.filter((write) => write.at > stoppedAt + 1000).length;
+                ackedWhileDown = down.writer.acked.filter((write) => write.at > down.stoppedAt + 1000).length;
                 const verifyStarted = Date.now();
-                degraded = await verifyAll(run.outputsFile());
+                const report = await verifyAll(run.outputsFile());
                 verifyMs = Date.now() - verifyStarted;
-                restartService(run.stateDir(), standbys[0]!);
+                restartService(run.stateDir(), down.standbys[0]!);
                 restartedAt = Date.now();
-                await waitUntil("a write acknowledged after a standby came back", async () => writer.acked.some((write) => write.at > restartedAt), { timeoutMs: 60_000, intervalMs: 50 });
-                resumedMs = writer.acked.find((write) => write.at > restartedAt)!.at - restartedAt;
-            } finally {
-                await writer.stop();
-            }
+                await waitUntil("a write acknowledged after a standby came back", async () => down.writer.acked.some((write) => write.at > restartedAt), { timeoutMs: 60_000, intervalMs: 50 });
+                resumedMs = down.writer.acked.find((write) => write.at > restartedAt)!.at - restartedAt;
+                return report;
+            });
             restartService(run.stateDir(), standbys[1]!);
             process.stderr.write(`both standbys down: ${ackedWhileDown} writes acknowledged while they were down; verify took ${verifyMs} ms; writes resumed ${resumedMs} ms after ${standbys[0]} was restarted\n`);
             assert.strictEqual(ackedWhileDown, 0, "durability required: no commit is acknowledged without a standby");
@@ -285,18 +286,15 @@ describe("stalls and lost standbys on real servers (issue 15)", function () {
         const run = localRunFor(this, { configOverrides: { durability: { mode: "preferred", waitSeconds: 5 } } });
 
         it("with both standbys down, stops waiting after 5 s (logged, verify says quorum commit is off), and turns quorum commit back on when they return", async () => {
-            const { writer, standbys, stoppedAt } = await writerWithoutStandbys(run.stateDir());
             let resumedMs = 0;
-            let degraded: Awaited<ReturnType<typeof verifyAll>>;
-            try {
-                await waitUntil("a write acknowledged without a standby", async () => writer.acked.some((write) => write.at > stoppedAt + 1000), { timeoutMs: 30_000, intervalMs: 50 });
-                resumedMs = writer.acked.find((write) => write.at > stoppedAt + 1000)!.at - stoppedAt;
+            const { result: degraded } = await withoutStandbysUnderWriter(run.stateDir(), async (down) => {
+                await waitUntil("a write acknowledged without a standby", async () => down.writer.acked.some((write) => write.at > down.stoppedAt + 1000), { timeoutMs: 30_000, intervalMs: 50 });
+                resumedMs = down.writer.acked.find((write) => write.at > down.stoppedAt + 1000)!.at - down.stoppedAt;
                 await sleep(500);
-                degraded = await verifyAll(run.outputsFile());
-                for (const name of standbys) restartService(run.stateDir(), name);
-            } finally {
-                await writer.stop();
-            }
+                const report = await verifyAll(run.outputsFile());
+                for (const name of down.standbys) restartService(run.stateDir(), name);
+                return report;
+            });
             process.stderr.write(`preferred: writes resumed ${resumedMs} ms after both standbys were stopped\n`);
             assert.ok(resumedMs >= 5000 && resumedMs < 12_000, `writes resumed ${resumedMs} ms after the standbys went (policy: 5 s)`);
             assert.match(fs.readFileSync(serviceLogFile(run.stateDir(), "pgpool"), "utf8"), /durability is preferred, so its commits no longer wait for a standby/);

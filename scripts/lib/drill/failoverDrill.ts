@@ -92,24 +92,24 @@ export async function runFailoverDrill(outputsFile: string, options: FailoverDri
     let thawed: Promise<number | undefined> = Promise.resolve(undefined);
     let recoveredAt: number | undefined;
     let thawedAt: number | undefined;
-    writer.start();
     try {
-        await sleep(options.warmupMs ?? 1500);
-        killedAt = Date.now();
-        if (fault.kind === "kill") {
-            process.kill(serverPid, "SIGKILL");
-            progress(`killed ${primary.name} (postmaster pid ${serverPid}) with SIGKILL after ${writer.acked.length} acknowledged writes`);
-        } else {
-            thawed = stallProcessTree(serverPid, fault.stallMs);
-            progress(`froze ${primary.name} (postmaster pid ${serverPid} and its children) with SIGSTOP for ${fault.stallMs} ms after ${writer.acked.length} acknowledged writes`);
-        }
-        await waitUntil("a write acknowledged by a new primary", async () => {
-            recoveredAt = writer.acked.find((write) => write.at > killedAt && write.serverPort !== primary.port)?.at;
-            return recoveredAt !== undefined;
-        }, { timeoutMs: deadlineMs, intervalMs: 20 });
-        await sleep(options.afterRecoveryMs ?? 1000);
+        await writer.during(async () => {
+            await sleep(options.warmupMs ?? 1500);
+            killedAt = Date.now();
+            if (fault.kind === "kill") {
+                process.kill(serverPid, "SIGKILL");
+                progress(`killed ${primary.name} (postmaster pid ${serverPid}) with SIGKILL after ${writer.acked.length} acknowledged writes`);
+            } else {
+                thawed = stallProcessTree(serverPid, fault.stallMs);
+                progress(`froze ${primary.name} (postmaster pid ${serverPid} and its children) with SIGSTOP for ${fault.stallMs} ms after ${writer.acked.length} acknowledged writes`);
+            }
+            await waitUntil("a write acknowledged by a new primary", async () => {
+                recoveredAt = writer.acked.find((write) => write.at > killedAt && write.serverPort !== primary.port)?.at;
+                return recoveredAt !== undefined;
+            }, { timeoutMs: deadlineMs, intervalMs: 20 });
+            await sleep(options.afterRecoveryMs ?? 1000);
+        });
     } finally {
-        await writer.stop();
         thawedAt = await thawed;
     }
     const rtoMs = recoveredAt! - killedAt;

@@ -42,10 +42,9 @@ export async function runStackFailoverDrill(outputs: StackOutputs, nodes: readon
     const pgpool = parsePostgresUri(outputs.pgpoolConnectionString);
     const writer = new NumberedWriter(pgpool, outputs.caCertificate);
     await writer.prepare();
-    writer.start();
     let killedAt = 0;
     let recoveredAt: number | undefined;
-    try {
+    await writer.during(async () => {
         await sleep(options.warmupMs ?? 1500);
         // The moment of the kill by the host's clock, not by when the seam started the command.
         const kill = await seat.host.run(["/bin/bash", "-c", `. ${seat.configDir}/service.env && pid=$(head -n 1 "$DATA_DIR/postmaster.pid") && date +%s%3N && kill -KILL "$pid"`], 30_000);
@@ -57,9 +56,7 @@ export async function runStackFailoverDrill(outputs: StackOutputs, nodes: readon
             return recoveredAt !== undefined;
         }, { timeoutMs: deadlineMs, intervalMs: 20 });
         await sleep(options.afterRecoveryMs ?? 1000);
-    } finally {
-        await writer.stop();
-    }
+    });
     const rtoMs = recoveredAt! - killedAt;
     let after = await clusterState(outputs);
     const newPrimary = after.nodes.find((node) => node.role === "primary" && node.name !== primary.name);

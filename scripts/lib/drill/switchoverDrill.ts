@@ -32,17 +32,14 @@ export async function switchoverUnderWriter(stateDir: string, targetName: string
     const caPem = cluster.secrets.pki.caCertPem;
     const writer = new NumberedWriter(appThroughPgpool(cluster), caPem);
     await writer.prepare();
-    writer.start();
-    await sleep(1000);
-    let result: SwitchoverResult;
-    try {
-        result = await localSwitchover(stateDir, targetName);
+    const result: SwitchoverResult = await writer.during(async () => {
+        await sleep(1000);
+        const switched = await localSwitchover(stateDir, targetName);
         const returnedAt = Date.now();
         await waitUntil("a write acknowledged after the switchover", async () => writer.acked.some((write) => write.at > returnedAt), { timeoutMs: options.ackDeadlineMs, intervalMs: 20 });
         await sleep(options.afterMs);
-    } finally {
-        await writer.stop();
-    }
+        return switched;
+    });
     const lost = await missingWrites(superuserOn(cluster, await currentPrimary(cluster)), { caPem, database: cluster.config.databaseName }, writer.acked);
     return { result, largestGapMs: largestGap(writer.acked.map((write) => write.at)), acknowledged: writer.acked.length, lost };
 }
