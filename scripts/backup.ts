@@ -1,8 +1,9 @@
 import { parseCommandLine, runMain, stackOption } from "./lib/cli";
 import { localBackup } from "./lib/local/backup";
-import { openRunningClusterOfOutputs, operationTarget } from "./lib/local/commandTarget";
+import { openRunningClusterOfOutputs } from "./lib/local/commandTarget";
 import { backupThrough } from "./lib/operations/backup";
 import { nodeSeatsOf } from "./lib/operations/nodeSeats";
+import { operationTarget } from "./lib/operations/operationTarget";
 import { BackupInfo } from "./lib/operations/repositoryInfo";
 
 const USAGE = "npm run backup -- (--outputs FILE | --stack NAME) [--type full|diff|incr]";

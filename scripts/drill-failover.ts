@@ -1,8 +1,9 @@
 import { parseCommandLine, runMain, stackOption } from "./lib/cli";
 import { faultOption, formatDrillReport, runFailoverDrill } from "./lib/drill/failoverDrill";
 import { runStackFailoverDrill } from "./lib/drill/stackFailoverDrill";
-import { openRunningClusterOfOutputs, operationTarget } from "./lib/local/commandTarget";
+import { openRunningClusterOfOutputs } from "./lib/local/commandTarget";
 import { nodeSeatsOf } from "./lib/operations/nodeSeats";
+import { operationTarget } from "./lib/operations/operationTarget";
 import { readOutputsFile, readPulumiOutputs } from "./lib/verify/outputsSource";
 
 const USAGE = "npm run drill:failover -- (--outputs FILE | --stack NAME) [--stall-ms N] [--no-rejoin] [--json]";

@@ -3,9 +3,10 @@ import * as path from "path";
 import { parseCommandLine, portOption, runMain, stackOption } from "./lib/cli";
 import { formatRestoreDrill, restoreDrillThrough } from "./lib/drill/restoreDrill";
 import { prepareCopyFolders } from "./lib/local/backup";
-import { checkRestoreFolder, openRunningClusterOfOutputs, operationTarget, restorePortOption } from "./lib/local/commandTarget";
+import { checkRestoreFolder, openRunningClusterOfOutputs, restorePortOption } from "./lib/local/commandTarget";
 import { localNodeSeats } from "./lib/local/localSeats";
 import { nodeSeatsOf } from "./lib/operations/nodeSeats";
+import { operationTarget } from "./lib/operations/operationTarget";
 
 const USAGE = "npm run drill:restore -- (--outputs FILE | --stack NAME) [--port P] [--into DIR] [--keep]";
 /** Where the copy goes on a stack's primary host by default: beside the node's data directory, on its volume. */

@@ -1,10 +1,10 @@
 import * as path from "path";
 import { parseCommandLine, requireOption, runMain, stackOption } from "./lib/cli";
-import { operationTarget } from "./lib/local/commandTarget";
 import { localRejoin } from "./lib/local/rejoin";
 import { stateDirOption } from "./lib/local/state";
 import { HostUnreachable } from "./lib/operations/hostShell";
 import { nodeSeatsOf } from "./lib/operations/nodeSeats";
+import { operationTarget } from "./lib/operations/operationTarget";
 import { RejoinRefused, stackRejoin } from "./lib/operations/stackRejoin";
 import { readOutputsFile, readPulumiOutputs } from "./lib/verify/outputsSource";
 

@@ -1,9 +1,10 @@
 import * as path from "path";
 import { dateTimeOption, parseCommandLine, portOption, requireOption, runMain, stackOption } from "./lib/cli";
 import { localRestore } from "./lib/local/backup";
-import { checkRestoreFolder, openRunningClusterOfOutputs, operationTarget, restorePortOption } from "./lib/local/commandTarget";
+import { checkRestoreFolder, openRunningClusterOfOutputs, restorePortOption } from "./lib/local/commandTarget";
 import { localNodeSeats } from "./lib/local/localSeats";
 import { nodeSeatsOf } from "./lib/operations/nodeSeats";
+import { operationTarget } from "./lib/operations/operationTarget";
 import { endCopies, RestoreRefused, restoreThrough } from "./lib/operations/restore";
 
 const USAGE = "npm run restore -- (--outputs FILE | --stack NAME) (--into NEW_DATA_DIR --port P [--target-time 2026-11-28T10:00:00Z] | --stop DIR | --discard DIR)";

@@ -1,10 +1,10 @@
 import * as path from "path";
 import { integerOption, parseCommandLine, requireOption, runMain, stackOption } from "./lib/cli";
-import { operationTarget } from "./lib/local/commandTarget";
 import { stateDirOption } from "./lib/local/state";
 import { localSwitchover } from "./lib/local/switchover";
 import { HostUnreachable } from "./lib/operations/hostShell";
 import { switchoverSeatOf } from "./lib/operations/nodeSeats";
+import { operationTarget } from "./lib/operations/operationTarget";
 import { SwitchoverRefused, switchoverThrough } from "./lib/operations/switchover";
 
 const USAGE = "npm run switchover -- (--outputs FILE | --stack NAME | --state-dir DIR) --to NODE [--max-lag-bytes N]";

@@ -151,6 +151,10 @@ function isTransient(error: unknown): boolean {
     return (typeof code === "string" && TRANSIENT_CODES.has(code)) || TRANSIENT.test(error instanceof Error ? error.message : String(error));
 }
 
+/** {@link retryingTransient}'s default tries, and its pause between them. */
+export const TRANSIENT_ATTEMPTS = 25;
+export const TRANSIENT_DELAY_MS = 200;
+
 /**
  * Runs `work` again when pgpool drops the session in a restart of its children, up to `attempts`
  * times `delayMs` apart; any other error, or the last one, is thrown. Clients of pgpool must do the
@@ -158,7 +162,7 @@ function isTransient(error: unknown): boolean {
  * a failover, follow_primary attaches each standby in turn and pgpool restarts its children each
  * time; on a busy 2-core host one second (the former default) was seen to run out.
  */
-export async function retryingTransient<T>(work: () => Promise<T>, attempts = 25, delayMs = 200): Promise<T> {
+export async function retryingTransient<T>(work: () => Promise<T>, attempts = TRANSIENT_ATTEMPTS, delayMs = TRANSIENT_DELAY_MS): Promise<T> {
     for (let attempt = 1; ; attempt++) {
         try {
             return await work();

@@ -104,6 +104,59 @@ async function withoutStandbysUnderWriter<T>(stateDir: string, body: (down: With
     return { ...down, result };
 }
 
+/** What a writer through pgpool saw while a standby was frozen for 20 s, and who detached it. */
+interface FrozenStandby {
+    readonly standby: string;
+    readonly acknowledgedMeanwhile: number;
+    readonly largestGapMs: number;
+    /** attach-backends.sh's watch detached it (its line in pgpool's log), not pgpool's health check. */
+    readonly byWatch: boolean;
+}
+
+/**
+ * Freezes a standby (its postmaster and children, SIGSTOP) for 20 s under a writer through pgpool,
+ * and with `checkStuck` pgpool's health check process of it as long: pgpool then never detaches
+ * it by itself, as when its check hangs on a node frozen in the middle of its TLS handshake.
+ */
+async function freezeStandbyUnderWriter(stateDir: string, options: { readonly checkStuck: boolean }): Promise<FrozenStandby> {
+    const cluster = openLocalCluster(stateDir);
+    const primary = await currentPrimary(cluster);
+    const standby = cluster.topology.nodes.find((node) => node.index !== primary.index)!;
+    const record = cluster.state.services.find((service) => service.name === standby.name)!;
+    const pgpoolPid = serverPidOf(cluster.state.services.find((service) => service.name === "pgpool")!)!;
+    const logFile = serviceLogFile(stateDir, "pgpool");
+    const logBefore = fs.statSync(logFile).size;
+    const writer = new NumberedWriter(appThroughPgpool(cluster), cluster.secrets.pki.caCertPem);
+    await writer.prepare();
+    let frozenAt = 0;
+    await writer.during(async () => {
+        await sleep(1000);
+        frozenAt = Date.now();
+        const checkerThawed = options.checkStuck ? stallProcessTree(healthCheckProcess(pgpoolPid, standby.index), 21_000) : Promise.resolve(undefined);
+        try {
+            await stallProcessTree(serverPidOf(record)!, 20_000);
+        } finally {
+            await checkerThawed;
+        }
+        await sleep(1000);
+    });
+    const logSince = fs.readFileSync(logFile, "utf8").slice(logBefore);
+    const byWatch = logSince.includes(`${standby.name} detached from pgpool: pgpool holds it up as a standby`);
+    const frozen = { standby: standby.name, acknowledgedMeanwhile: writer.acked.filter((write) => write.at > frozenAt).length, largestGapMs: largestGap(writer.acked.map((write) => write.at)), byWatch };
+    process.stderr.write(`${standby.name} frozen 20 s${options.checkStuck ? " with pgpool's health check of it stopped" : ""}: ${frozen.acknowledgedMeanwhile} writes acknowledged meanwhile, largest gap ${frozen.largestGapMs} ms; detached by ${byWatch ? "attach-backends.sh's watch" : "pgpool's health check"}\n`);
+    return frozen;
+}
+
+/** Waits until `standby` streams from the primary again, then until verify passes. */
+async function untilStreamingAndVerified(run: { stateDir: () => string; outputsFile: () => string }, standby: string): Promise<void> {
+    const cluster = openLocalCluster(run.stateDir());
+    const primary = await currentPrimary(cluster);
+    await waitUntil(`${standby} to stream again`, async () => (await streamingReplicas(superuserOn(cluster, primary), cluster.secrets.pki.caCertPem)).has(standby), { timeoutMs: 60_000 });
+    // Check 8 reads Prometheus's last scrape, up to one interval (15 s) old: the exporter's
+    // scrape during the freeze timed out (it asks every node), and the next one is up.
+    await untilVerified("once it streams", () => readOutputsFile(run.outputsFile()), { intervalMs: 2000 });
+}
+
 describe("stalls and lost standbys on real servers (issue 15)", function () {
     this.timeout(300_000);
 
@@ -178,30 +231,21 @@ describe("stalls and lost standbys on real servers (issue 15)", function () {
         });
 
         it("keeps writing while a standby is frozen for 20 s (the other one acknowledges), and attaches it again once it replays", async () => {
-            const cluster = openLocalCluster(run.stateDir());
-            const primary = await currentPrimary(cluster);
-            const standby = cluster.topology.nodes.find((node) => node.index !== primary.index)!;
-            const record = cluster.state.services.find((service) => service.name === standby.name)!;
-            const { secrets } = cluster;
-            const writer = new NumberedWriter(appThroughPgpool(cluster), secrets.pki.caCertPem);
-            await writer.prepare();
-            let frozenAt = 0;
-            await writer.during(async () => {
-                await sleep(1000);
-                frozenAt = Date.now();
-                await stallProcessTree(serverPidOf(record)!, 20_000);
-                await sleep(1000);
-            });
-            const during = writer.acked.filter((write) => write.at > frozenAt);
-            const gap = largestGap(writer.acked.map((write) => write.at));
-            process.stderr.write(`${standby.name} frozen 20 s: ${during.length} writes acknowledged meanwhile, largest gap ${gap} ms\n`);
-            assert.ok(during.length > 100, `only ${during.length} writes acknowledged while ${standby.name} was frozen`);
-            // Sessions wait on the frozen standby until pgpool's health checks detach it (6 s at most).
-            assert.ok(gap < 10_000, `writes stopped for ${gap} ms`);
-            await waitUntil(`${standby.name} to stream again`, async () => (await streamingReplicas(superuserOn(cluster, primary), secrets.pki.caCertPem)).has(standby.name), { timeoutMs: 60_000 });
-            // Check 8 reads Prometheus's last scrape, up to one interval (15 s) old: the exporter's
-            // scrape during the freeze timed out (it asks every node), and the next one is up.
-            await untilVerified("once it streams", () => readOutputsFile(run.outputsFile()), { intervalMs: 2000 });
+            const frozen = await freezeStandbyUnderWriter(run.stateDir(), { checkStuck: false });
+            assert.ok(frozen.acknowledgedMeanwhile > 100, `only ${frozen.acknowledgedMeanwhile} writes acknowledged while ${frozen.standby} was frozen`);
+            // Sessions wait on the frozen standby until pgpool's health check detaches it (6 s at
+            // most), or attach-backends.sh's watch does, which its 2 s timeouts make later.
+            const bound = frozen.byWatch ? 15_000 : 10_000;
+            assert.ok(frozen.largestGapMs < bound, `writes stopped for ${frozen.largestGapMs} ms`);
+            await untilStreamingAndVerified(run, frozen.standby);
+        });
+
+        it("keeps writing while a standby is frozen for 20 s and pgpool's health check of it is stuck too (SIGSTOPped): attach-backends.sh's watch detaches it and ends the sessions waiting on it, and attaches it again once it replays", async () => {
+            const frozen = await freezeStandbyUnderWriter(run.stateDir(), { checkStuck: true });
+            assert.ok(frozen.byWatch, `pgpool's log does not say that the watch detached ${frozen.standby}`);
+            assert.ok(frozen.acknowledgedMeanwhile > 100, `only ${frozen.acknowledgedMeanwhile} writes acknowledged while ${frozen.standby} was frozen`);
+            assert.ok(frozen.largestGapMs < 15_000, `writes stopped for ${frozen.largestGapMs} ms`);
+            await untilStreamingAndVerified(run, frozen.standby);
         });
 
         it("fails a frozen primary over within 15 s when pgpool's health check of it is stuck too (SIGSTOPped): attach-backends.sh's watch detaches it and ends the sessions waiting on it; nothing lost, verify passes", async () => {

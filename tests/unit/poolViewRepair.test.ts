@@ -209,6 +209,41 @@ describe("pgpool's view of the primary corrected, and never acted on when wrong 
         assert.ok(!harness.requests().includes("detach 0"), `node0, down in pgpool already, was detached: ${harness.requests().join(", ")}`);
     });
 
+    it("detaches a standby pgpool holds up once it has answered none of a round's question and its retries, ends the sessions through it, and leaves the primary and a standby pgpool has down already", async () => {
+        await watchingHealthyPrimary(1);
+        const children = [0, 1].map(() => spawn("sleep", ["60"], { stdio: "ignore" }));
+        const exited = children.map((child) => new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal))));
+        const [onNode2, onNode0] = children.map((child) => child.pid!) as [number, number];
+        fs.writeFileSync(path.join(harness.dir, "procs"), [procRecord(onNode2, 0, true), procRecord(onNode2, 2, true), procRecord(onNode0, 0, true)].join(""));
+        try {
+            // node1 frozen too, but down in pgpool already: nothing to do for it.
+            const frozenAt = Date.now();
+            harness.set(["primary", "frozen", "frozen"], ["2 primary", "3 standby", "2 standby"]);
+            await waitUntil("a detach request and its log line", async () => (harness.requests().length > 0 && harness.read("log").includes(" detached from pgpool: ")) || "not yet", { timeoutMs: 15_000, intervalMs: 50 });
+            const detachedAfterMs = Date.now() - frozenAt;
+            assert.deepStrictEqual(harness.requests(), ["detach 2"]);
+            assert.ok(detachedAfterMs >= 2000 && detachedAfterMs < 6000, `detached ${detachedAfterMs} ms after node2 froze (two questions of 1 s each, 0.5 s apart)`);
+            assert.match(harness.read("log"), /node2 detached from pgpool: pgpool holds it up as a standby, but it has answered none of 2 questions in \d+ ms \(pgpool's health check has not detached it yet\)/);
+            assert.deepStrictEqual(await exited[0], "SIGQUIT", "the session through node2 was not ended");
+            assert.ok(children[1]!.exitCode === null && children[1]!.signalCode === null, "a session through the primary only was ended");
+            await sleep(2000);
+            assert.deepStrictEqual(harness.requests(), ["detach 2"], "asked again, or another node detached");
+        } finally {
+            for (const child of children) child.kill("SIGKILL");
+        }
+    });
+
+    it("leaves a standby that answers a retry", async () => {
+        await watchingHealthyPrimary(2);
+        harness.set(["primary", "standby", "frozen"], ["2 primary", "2 standby", "2 standby"]);
+        await waitUntil("a question to the frozen node2", async () => harness.read("sql").includes("2 frozen") || "not yet", { timeoutMs: 10_000, intervalMs: 50 });
+        await sleep(2000);
+        harness.set(["primary", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
+        await sleep(4000);
+        assert.ok(harness.read("sql").split("\n").filter((line) => line === "2 frozen").length >= 2, "node2 was not asked again while frozen");
+        assert.deepStrictEqual(harness.requests(), [], "a standby that answered its second retry was detached");
+    });
+
     it("failover.sh promotes nothing when the node pgpool took for its primary answers as a standby", () => {
         harness.set(["primary", "standby", "standby"], ["3 standby", "2 primary", "2 standby"]);
         const { status, log } = harness.failover(1, 1);

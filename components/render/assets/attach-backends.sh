@@ -23,10 +23,11 @@
 #   attaches it again once it follows (pgpool's own delay_threshold needs its replication check
 #   worker, which is off: it blocks failover on a frozen node);
 # - keeps quorum commit as configured, whatever brought the standbys back (keep_quorum);
-# - detaches the primary pgpool holds up once it has left as many questions in a row unanswered
-#   as pgpool's health check would (primary_answers), which runs failover.sh: pgpool's own health
-#   check can stay stuck on a primary frozen in the middle of its TLS handshake, and then never
-#   fails it over.
+# - detaches a node pgpool holds up once it has left as many questions in a row unanswered as
+#   pgpool's health check would (still_answers), which runs failover.sh, and ends the sessions
+#   waiting on it: pgpool's own health check can stay stuck on a node frozen in the middle of its
+#   TLS handshake, and then never fails a primary over nor detaches a standby (whose sessions
+#   wait on it until it thaws).
 # Every query here gives up after PRIMARY_PROBE_SECONDS: a node that froze while this round asks
 # it holds the round up no longer than that.
 # pgpool's main process handles one request at a time, and a search for a primary holds it up to
@@ -52,19 +53,25 @@ request() {
 # primary: "<answering> <pgpool's> <since>".
 view_mismatch=""
 
-# primary_answers ID SINCE_MS: after a question that the node pgpool holds up as its primary
-# left unanswered (asked at SINCE_MS), asks it again up to PRIMARY_PROBE_RETRIES times,
-# PRIMARY_PROBE_DELAY_SECONDS apart, each given PRIMARY_PROBE_SECONDS, as pgpool's health check
-# does: true once it answers. When none is answered, it is detached (pcp_detach_node, which runs
-# failover.sh), the sessions waiting on it are ended, and this fails.
-primary_answers() {
-    local id=$1 since=$2 view
+# still_answers ID SINCE_MS: after a question that a node pgpool holds up left unanswered (asked
+# at SINCE_MS), asks it again up to PRIMARY_PROBE_RETRIES times, PRIMARY_PROBE_DELAY_SECONDS
+# apart, each given PRIMARY_PROBE_SECONDS, as pgpool's health check does: true once it answers.
+# When none is answered, it is detached (pcp_detach_node, which runs failover.sh: a primary is
+# failed over, a standby only leaves pgpool's view until it follows again), the sessions waiting on
+# it are ended, and this fails.
+still_answers() {
+    local id=$1 since=$2 view reason
     for _ in $(seq 1 "$PRIMARY_PROBE_RETRIES"); do
         read -r -t "$PRIMARY_PROBE_DELAY_SECONDS" -u "$never" || true
         sql "$id" "SELECT 1" >/dev/null 2>&1 && return 0
         kill -0 "$PGPOOL_PID" 2>/dev/null || return 0
     done
-    request detach "$id" "pgpool holds it up as its primary, but it has answered none of $((PRIMARY_PROBE_RETRIES + 1)) questions in $(($(now_ms) - since)) ms (pgpool's health check has not failed it over yet); failover.sh promotes the most advanced standby" || return 1
+    if [ "$id" = "$pool_primary" ]; then
+        reason="pgpool holds it up as its primary, but it has answered none of $((PRIMARY_PROBE_RETRIES + 1)) questions in $(($(now_ms) - since)) ms (pgpool's health check has not failed it over yet); failover.sh promotes the most advanced standby"
+    else
+        reason="pgpool holds it up as a standby, but it has answered none of $((PRIMARY_PROBE_RETRIES + 1)) questions in $(($(now_ms) - since)) ms (pgpool's health check has not detached it yet): sessions that read from it would wait on it; it is attached again once it follows"
+    fi
+    request detach "$id" "$reason" || return 1
     # pgpool restarts its children after a failed health check, not always after pcp_detach_node:
     # a session waiting on the frozen node would wait until it thaws. Each look at pgpool's view
     # of a frozen node costs a connect timeout (pcp_node_info pings the node).
@@ -103,10 +110,16 @@ while kill -0 "$PGPOOL_PID" 2>/dev/null; do
         last_view[$id]=$view
     done
     asked_ms=$(now_ms)
-    mapfile -t answering < <(primaries "")
-    if [ -n "$pool_primary" ] && [[ " ${answering[*]%% *} " != *" $pool_primary "* ]]; then
-        primary_answers "$pool_primary" "$asked_ms" || continue
-    fi
+    mapfile -t answered < <(answers "")
+    answering=()
+    for entry in "${answered[@]}"; do [ "${entry#* }" = 0 ] || answering+=("$entry"); done
+    # Every node pgpool holds up, its primary first, has answered, or is asked again (still_answers);
+    # one that answers a retry is not asked again in this round.
+    for id in $pool_primary "${!NODE_NAMES[@]}"; do
+        [ "${status[$id]}" = 3 ] || [[ " ${answered[*]%% *} " == *" $id "* ]] && continue
+        still_answers "$id" "$asked_ms" || continue 2
+        answered+=("$id")
+    done
     [ ${#answering[@]} -gt 0 ] || continue
     primary=${answering[0]% *}
     timeline=${answering[0]#* }

@@ -27,9 +27,10 @@ readonly TIMELINE_HEX_SQL="substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"
 # after another writes on a later timeline than the one it left behind.
 readonly PRIMARY_TIMELINE_SQL="SELECT CASE WHEN pg_is_in_recovery() THEN 0 ELSE ('x' || $TIMELINE_HEX_SQL)::bit(32)::int END"
 
-# primaries [SKIP_ID]: "<id> <timeline>" of every node (other than SKIP_ID) that answers as
-# primary, latest timeline first. Asked in parallel: a frozen node costs one connect timeout.
-primaries() {
+# answers [SKIP_ID]: "<id> <timeline>" of every node (other than SKIP_ID) that answers at all:
+# the timeline it writes on as a primary, 0 as a standby; latest timeline first, standbys last.
+# Asked in parallel: a frozen node costs one connect timeout.
+answers() {
     local id work
     work=$(mktemp -d) || return 1
     for id in "${!NODE_NAMES[@]}"; do
@@ -40,9 +41,14 @@ primaries() {
     for id in "${!NODE_NAMES[@]}"; do
         local timeline
         timeline=$(cat "$work/$id" 2>/dev/null) || continue
-        [[ $timeline =~ ^[1-9][0-9]*$ ]] && echo "$id $timeline"
+        [[ $timeline =~ ^[0-9]+$ ]] && echo "$id $timeline"
     done | sort -k2,2nr
     rm -rf "$work"
+}
+
+# primaries [SKIP_ID]: those of `answers` that answer as primary, latest timeline first.
+primaries() {
+    answers "${1:-}" | awk '$2 > 0'
 }
 
 # find_primary [SKIP_ID]: prints the id of the node (other than SKIP_ID) that answers as primary;

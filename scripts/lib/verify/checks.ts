@@ -2,7 +2,7 @@ import { randomBytes } from "crypto";
 import { Client } from "pg";
 import { STATUS_SCHEMA } from "../../../components/render";
 import { httpsGet, HttpsResponse, metricSamples } from "../https";
-import { closeClient, connect, ConnectOptions, ConnectionParts, DEFAULT_CONNECT_TIMEOUT_MS, retryingTransient } from "../pg";
+import { closeClient, connect, ConnectOptions, ConnectionParts, DEFAULT_CONNECT_TIMEOUT_MS, retryingTransient, TRANSIENT_ATTEMPTS, TRANSIENT_DELAY_MS } from "../pg";
 import { logTail } from "../local/processes";
 import { LAG_LIMITS, VerifyTarget } from "./types";
 import { sleep } from "../wait";
@@ -49,22 +49,31 @@ function endpointKey(host: string, port: number): string {
     return `${host}:${port}`;
 }
 
+function errorCode(error: unknown): string {
+    return String((error as { code?: unknown } | undefined)?.code);
+}
+
 /**
- * Connects, unless the endpoint already failed to answer in this run; an endpoint whose connect
- * times out is remembered, so that the checks after it fail at once rather than wait again.
+ * Runs `attempt` against the endpoint `key`, unless that endpoint already failed to answer in this
+ * run. When `unanswered` says why a failure means the endpoint does not answer ("did not answer
+ * within 5 s"), that is remembered, so that the checks after it fail at once rather than wait again.
  */
-async function open(target: VerifyTarget, parts: ConnectionParts, options: ConnectOptions): Promise<Client> {
-    const key = endpointKey(parts.host, parts.port);
+async function unlessUnanswered<T>(target: VerifyTarget, key: string, attempt: () => Promise<T>, unanswered: (error: unknown) => string | undefined): Promise<T> {
     const known = target.unanswered.get(key);
     if (known !== undefined) throw new Error(known);
     try {
-        return await connect(parts, { queryTimeoutMs: VERIFY_QUERY_TIMEOUT_MS, ...options });
+        return await attempt();
     } catch (error) {
-        if ((error as { code?: unknown }).code === "ETIMEDOUT") {
-            target.unanswered.set(key, `${key} did not answer within ${(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000} s earlier in this run, so it was not tried again`);
-        }
+        const why = unanswered(error);
+        if (why !== undefined) target.unanswered.set(key, `${key} ${why} earlier in this run, so it was not tried again`);
         throw error;
     }
+}
+
+/** Connects, unless the endpoint already failed to answer in this run; a connect that times out is remembered. */
+async function open(target: VerifyTarget, parts: ConnectionParts, options: ConnectOptions): Promise<Client> {
+    return unlessUnanswered(target, endpointKey(parts.host, parts.port), () => connect(parts, { queryTimeoutMs: VERIFY_QUERY_TIMEOUT_MS, ...options }),
+        (error) => errorCode(error) === "ETIMEDOUT" ? `did not answer within ${(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000} s` : undefined);
 }
 
 /** Runs `work` on a session opened with {@link open} and always closes it. */
@@ -93,26 +102,25 @@ function exporterKey(target: VerifyTarget): string {
     return endpointKey(url.hostname, Number(url.port || 443));
 }
 
-/** One scrape of the exporter, remembering it when it does not answer (see {@link open}). */
+/** One scrape of the exporter, remembering it when it does not answer (see {@link unlessUnanswered}). */
 async function scrapeExporter(target: VerifyTarget): Promise<HttpsResponse> {
-    const key = exporterKey(target);
-    const known = target.unanswered.get(key);
-    if (known !== undefined) throw new Error(known);
-    let timer: NodeJS.Timeout | undefined;
-    const scraping = httpsGet(target.outputs.exporterMetricsUrl, target.caPem, EXPORTER_TIMEOUT_MS);
-    scraping.catch(() => undefined); // Its failure is handled below, even when the timer wins the race.
+    const noAnswer = `no answer from ${target.outputs.exporterMetricsUrl} within ${EXPORTER_TIMEOUT_MS} ms`;
+    const scrape = async (): Promise<HttpsResponse> => {
+        let timer: NodeJS.Timeout | undefined;
+        const scraping = httpsGet(target.outputs.exporterMetricsUrl, target.caPem, EXPORTER_TIMEOUT_MS);
+        scraping.catch(() => undefined); // Its failure is handled below, even when the timer wins the race.
+        try {
+            // httpsGet's own timeout is the socket's idle time, which a silent server can run to twice over.
+            return await Promise.race([scraping, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(noAnswer)), EXPORTER_TIMEOUT_MS); })]);
+        } finally {
+            clearTimeout(timer);
+        }
+    };
     try {
-        // httpsGet's own timeout is the socket's idle time, which a silent server can run to twice over.
-        return await Promise.race([
-            scraping,
-            new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer from ${target.outputs.exporterMetricsUrl} within ${EXPORTER_TIMEOUT_MS} ms`)), EXPORTER_TIMEOUT_MS); }),
-        ]);
+        return await unlessUnanswered(target, exporterKey(target), scrape,
+            (error) => error instanceof Error && error.message === noAnswer ? `did not answer within ${EXPORTER_TIMEOUT_MS / 1000} s` : undefined);
     } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (/^no answer from/.test(message)) target.unanswered.set(key, `${key} did not answer within ${EXPORTER_TIMEOUT_MS / 1000} s earlier in this run, so it was not tried again`);
         throw explainHttpsFailure(error, target.outputs.exporterMetricsUrl, "the exporter");
-    } finally {
-        clearTimeout(timer);
     }
 }
 
@@ -140,16 +148,17 @@ function explainPgpoolError(target: VerifyTarget, error: unknown): string {
     return `${message} (${hint}; pgpool's log ${target.pgpoolLogFile} says: ${causes.join(" | ") || "nothing"})`;
 }
 
+/** How long {@link retryingTransient} tries a refused connection again, in seconds. */
+const REFUSED_RETRY_SECONDS = (TRANSIENT_ATTEMPTS * TRANSIENT_DELAY_MS) / 1000;
+
 async function connectThroughPgpool(target: VerifyTarget, applicationName: string): Promise<Client> {
     try {
-        return await retryingTransient(() => open(target, target.pgpool, { caPem: target.caPem, applicationName }));
-    } catch (error) {
         // Refused through a whole retry window: the checks after this one fail at once instead of
         // waiting that window again (three checks waited 5 s each against a pgpool that was down).
-        if ((error as { code?: unknown }).code === "ECONNREFUSED") {
-            const key = endpointKey(target.pgpool.host, target.pgpool.port);
-            target.unanswered.set(key, `${key} refused every connection for 5 s earlier in this run, so it was not tried again`);
-        }
+        return await unlessUnanswered(target, endpointKey(target.pgpool.host, target.pgpool.port),
+            () => retryingTransient(() => open(target, target.pgpool, { caPem: target.caPem, applicationName })),
+            (error) => errorCode(error) === "ECONNREFUSED" ? `refused every connection for ${REFUSED_RETRY_SECONDS} s` : undefined);
+    } catch (error) {
         throw new Error(explainPgpoolError(target, error));
     }
 }
@@ -171,7 +180,7 @@ export async function checkTls(target: VerifyTarget): Promise<Verdict> {
             if (ssl === true) secure++;
             else failures.push(`${label(target, endpoint)}: ${endpoint === target.pgpool ? "pgpool's backend connection" : "session"} not encrypted`);
         } catch (error) {
-            unreachable ||= UNREACHABLE_CODES.has(String((error as { code?: unknown }).code)) || target.unanswered.has(endpointKey(endpoint.host, endpoint.port));
+            unreachable ||= UNREACHABLE_CODES.has(errorCode(error)) || target.unanswered.has(endpointKey(endpoint.host, endpoint.port));
             failures.push(`${label(target, endpoint)}: ${endpoint === target.pgpool ? explainPgpoolError(target, error) : (error as Error).message}`);
         }
         // One that cannot be reached has said so above; that a plain session fails too proves nothing.
