@@ -99,6 +99,14 @@ class Harness {
         return this.read("requests").split("\n").filter(Boolean);
     }
 
+    /** Milliseconds from `change` to the first detach request and its log line. */
+    async detachedAfter(change: () => void): Promise<number> {
+        const changedAt = Date.now();
+        change();
+        await waitUntil("a detach request and its log line", async () => (this.requests().length > 0 && this.read("log").includes(" detached from pgpool: ")) || "not yet", { timeoutMs: 15_000, intervalMs: 50 });
+        return Date.now() - changedAt;
+    }
+
     /** attach-backends.sh beside a stand-in pgpool process, its log kept in `log`. */
     startAttachBackends(): void {
         this.pgpool = spawn("sleep", ["300"], { stdio: "ignore" });
@@ -168,6 +176,19 @@ describe("pgpool's view of the primary corrected, and never acted on when wrong 
         await waitUntil("a round that found node0 answering", async () => harness.read("sql").includes("0 SELECT CASE WHEN pg_is_in_recovery()") || "not yet", { timeoutMs: 10_000, intervalMs: 50 });
     };
 
+    /** Node `id` (node0 the primary) frozen for 2 s, past a question and into its retries, then answering again: asked again, never detached. */
+    const answersBeforeItsRetriesRunOut = async (id: number): Promise<void> => {
+        await watchingHealthyPrimary(2);
+        const healthy: NodeRole[] = ["primary", "standby", "standby"];
+        harness.set(healthy.map((role, index) => (index === id ? "frozen" : role)), ["2 primary", "2 standby", "2 standby"]);
+        await waitUntil(`a question to the frozen node${id}`, async () => harness.read("sql").includes(`${id} frozen`) || "not yet", { timeoutMs: 10_000, intervalMs: 50 });
+        await sleep(2000);
+        harness.set(healthy, ["2 primary", "2 standby", "2 standby"]);
+        await sleep(4000);
+        assert.ok(harness.read("sql").split("\n").filter((line) => line === `${id} frozen`).length >= 2, `node${id} was not asked again while frozen`);
+        assert.deepStrictEqual(harness.requests(), [], `node${id}, which answered its second retry, was detached`);
+    };
+
     it("detaches the primary pgpool holds up once it has answered none of a round's question and PRIMARY_PROBE_RETRIES more (pgpool's health check stuck on it), not before, and only once; ends the sessions connected to it", async () => {
         await watchingHealthyPrimary(2);
         // Stand-ins for pgpool children: two serve a client through node0, one through node1 only, one is idle.
@@ -175,10 +196,7 @@ describe("pgpool's view of the primary corrected, and never acted on when wrong 
         const exited = children.map((child) => new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal))));
         const [onNode0, alsoOnNode0, onNode1, idle] = children.map((child) => child.pid!) as [number, number, number, number];
         fs.writeFileSync(path.join(harness.dir, "procs"), [procRecord(onNode0, 0, true), procRecord(onNode0, 1, true), procRecord(alsoOnNode0, 0, true), procRecord(onNode1, 1, true), procRecord(idle, 0, false)].join(""));
-        const frozenAt = Date.now();
-        harness.set(["frozen", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
-        await waitUntil("a detach request and its log line", async () => (harness.requests().length > 0 && harness.read("log").includes(" detached from pgpool: ")) || "not yet", { timeoutMs: 15_000, intervalMs: 50 });
-        const detachedAfterMs = Date.now() - frozenAt;
+        const detachedAfterMs = await harness.detachedAfter(() => harness.set(["frozen", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]));
         assert.deepStrictEqual(harness.requests(), ["detach 0"]);
         assert.ok(detachedAfterMs >= 4000 && detachedAfterMs < 8000, `detached ${detachedAfterMs} ms after node0 froze (three questions of 1 s each, 0.5 s apart)`);
         assert.match(harness.read("log"), /node0 detached from pgpool: pgpool holds it up as its primary, but it has answered none of 3 questions in (\d+) ms \(pgpool's health check has not failed it over yet\)/);
@@ -196,14 +214,7 @@ describe("pgpool's view of the primary corrected, and never acted on when wrong 
     });
 
     it("leaves a primary that answers again before its retries run out, and one that pgpool has down already", async () => {
-        await watchingHealthyPrimary(2);
-        harness.set(["frozen", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
-        await waitUntil("a question to the frozen node0", async () => harness.read("sql").includes("0 frozen") || "not yet", { timeoutMs: 10_000, intervalMs: 50 });
-        await sleep(2000);
-        harness.set(["primary", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
-        await sleep(4000);
-        assert.ok(harness.read("sql").split("\n").filter((line) => line === "0 frozen").length >= 2, "node0 was not asked again while frozen");
-        assert.deepStrictEqual(harness.requests(), [], "a primary that answered its second retry was detached");
+        await answersBeforeItsRetriesRunOut(0);
         harness.set(["frozen", "standby", "standby"], ["3 primary", "2 primary", "2 standby"]);
         await sleep(4000);
         assert.ok(!harness.requests().includes("detach 0"), `node0, down in pgpool already, was detached: ${harness.requests().join(", ")}`);
@@ -217,10 +228,7 @@ describe("pgpool's view of the primary corrected, and never acted on when wrong 
         fs.writeFileSync(path.join(harness.dir, "procs"), [procRecord(onNode2, 0, true), procRecord(onNode2, 2, true), procRecord(onNode0, 0, true)].join(""));
         try {
             // node1 frozen too, but down in pgpool already: nothing to do for it.
-            const frozenAt = Date.now();
-            harness.set(["primary", "frozen", "frozen"], ["2 primary", "3 standby", "2 standby"]);
-            await waitUntil("a detach request and its log line", async () => (harness.requests().length > 0 && harness.read("log").includes(" detached from pgpool: ")) || "not yet", { timeoutMs: 15_000, intervalMs: 50 });
-            const detachedAfterMs = Date.now() - frozenAt;
+            const detachedAfterMs = await harness.detachedAfter(() => harness.set(["primary", "frozen", "frozen"], ["2 primary", "3 standby", "2 standby"]));
             assert.deepStrictEqual(harness.requests(), ["detach 2"]);
             assert.ok(detachedAfterMs >= 2000 && detachedAfterMs < 6000, `detached ${detachedAfterMs} ms after node2 froze (two questions of 1 s each, 0.5 s apart)`);
             assert.match(harness.read("log"), /node2 detached from pgpool: pgpool holds it up as a standby, but it has answered none of 2 questions in \d+ ms \(pgpool's health check has not detached it yet\)/);
@@ -234,14 +242,7 @@ describe("pgpool's view of the primary corrected, and never acted on when wrong 
     });
 
     it("leaves a standby that answers a retry", async () => {
-        await watchingHealthyPrimary(2);
-        harness.set(["primary", "standby", "frozen"], ["2 primary", "2 standby", "2 standby"]);
-        await waitUntil("a question to the frozen node2", async () => harness.read("sql").includes("2 frozen") || "not yet", { timeoutMs: 10_000, intervalMs: 50 });
-        await sleep(2000);
-        harness.set(["primary", "standby", "standby"], ["2 primary", "2 standby", "2 standby"]);
-        await sleep(4000);
-        assert.ok(harness.read("sql").split("\n").filter((line) => line === "2 frozen").length >= 2, "node2 was not asked again while frozen");
-        assert.deepStrictEqual(harness.requests(), [], "a standby that answered its second retry was detached");
+        await answersBeforeItsRetriesRunOut(2);
     });
 
     it("failover.sh promotes nothing when the node pgpool took for its primary answers as a standby", () => {
