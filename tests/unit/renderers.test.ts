@@ -243,7 +243,9 @@ describe("renderers", () => {
             const exec = script.indexOf("exec \"$BIN_DIR/postgres\"");
             assert.ok(script.indexOf('sleep "$FAILOVER_WINDOW_SECONDS"') < script.indexOf('if primary_id=$(find_primary "$NODE_ID"); then\n        log'));
             assert.ok(script.lastIndexOf("rejoin_onto") < exec);
-            assert.match(files.find((file) => file.name === "cluster-lib.sh")!.content, /primaries\(\) \{\n    local id work\n.*\n    for id in "\$\{!NODE_NAMES\[@\]\}"; do\n\s+\[ "\$id" = "\$\{1:-\}" \] && continue/);
+            const lib = files.find((file) => file.name === "cluster-lib.sh")!.content;
+            assert.match(lib, /answers\(\) \{\n    local id work\n.*\n    for id in "\$\{!NODE_NAMES\[@\]\}"; do\n\s+\[ "\$id" = "\$\{1:-\}" \] && continue/);
+            assert.match(lib, /primaries\(\) \{\n    answers "\$\{1:-\}" \| awk '\$2 > 0'\n\}/);
             assert.match(files.find((file) => file.name === "service.env")!.content, /^readonly FAILOVER_WINDOW_SECONDS='9'$/m);
             const table = files.find((file) => file.name === "cluster.env")!.content;
             assert.match(table, /^readonly NODE_NAMES=\('node0' 'node1' 'node2'\)$/m);
