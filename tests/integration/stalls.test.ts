@@ -73,6 +73,34 @@ function healthCheckProcess(pgpoolPid: number, nodeIndex: number): number {
     return found.pid;
 }
 
+/**
+ * Stops (SIGSTOP) pgpool's health check process of node `nodeIndex` until attach-backends.sh's
+ * watch has detached that node (its line in pgpool's log) or `boundMs` has passed, as a check stuck
+ * on a frozen node would be. It is thawed then, not later: pgpool's failover waits for a health
+ * check process it signals, which a stopped one never answers (a real stuck check, blocked on a
+ * socket, does). Resolves to whether the watch acted while the check was stopped.
+ */
+async function stopHealthCheckUntilTheWatchActs(stateDir: string, nodeIndex: number, boundMs: number): Promise<boolean> {
+    const cluster = openLocalCluster(stateDir);
+    const pgpoolPid = serverPidOf(cluster.state.services.find((service) => service.name === "pgpool")!)!;
+    const node = cluster.topology.nodes[nodeIndex]!;
+    const logFile = serviceLogFile(stateDir, "pgpool");
+    const logBefore = fs.statSync(logFile).size;
+    const checker = healthCheckProcess(pgpoolPid, nodeIndex);
+    process.kill(checker, "SIGSTOP");
+    const deadline = Date.now() + boundMs;
+    let acted = false;
+    try {
+        while (!acted && Date.now() < deadline) {
+            await sleep(100);
+            acted = fs.readFileSync(logFile, "utf8").slice(logBefore).includes(`${node.name} detached from pgpool: pgpool holds it up`);
+        }
+    } finally {
+        process.kill(checker, "SIGCONT");
+    }
+    return acted;
+}
+
 /** A writer through pgpool, the standbys it ran without, and when the last of them was asked to stop. */
 interface WithoutStandbys {
     readonly writer: NumberedWriter;
@@ -123,7 +151,6 @@ async function freezeStandbyUnderWriter(stateDir: string, options: { readonly ch
     const primary = await currentPrimary(cluster);
     const standby = cluster.topology.nodes.find((node) => node.index !== primary.index)!;
     const record = cluster.state.services.find((service) => service.name === standby.name)!;
-    const pgpoolPid = serverPidOf(cluster.state.services.find((service) => service.name === "pgpool")!)!;
     const logFile = serviceLogFile(stateDir, "pgpool");
     const logBefore = fs.statSync(logFile).size;
     const writer = new NumberedWriter(appThroughPgpool(cluster), cluster.secrets.pki.caCertPem);
@@ -132,11 +159,11 @@ async function freezeStandbyUnderWriter(stateDir: string, options: { readonly ch
     await writer.during(async () => {
         await sleep(1000);
         frozenAt = Date.now();
-        const checkerThawed = options.checkStuck ? stallProcessTree(healthCheckProcess(pgpoolPid, standby.index), 21_000) : Promise.resolve(undefined);
+        const checkStopped = options.checkStuck ? stopHealthCheckUntilTheWatchActs(stateDir, standby.index, 21_000) : Promise.resolve(false);
         try {
             await stallProcessTree(serverPidOf(record)!, 20_000);
         } finally {
-            await checkerThawed;
+            await checkStopped;
         }
         await sleep(1000);
     });
@@ -251,15 +278,13 @@ describe("stalls and lost standbys on real servers (issue 15)", function () {
         it("fails a frozen primary over within 15 s when pgpool's health check of it is stuck too (SIGSTOPped): attach-backends.sh's watch detaches it and ends the sessions waiting on it; nothing lost, verify passes", async () => {
             const cluster = openLocalCluster(run.stateDir());
             const primary = await currentPrimary(cluster);
-            const pgpoolPid = serverPidOf(cluster.state.services.find((service) => service.name === "pgpool")!)!;
-            const checker = healthCheckProcess(pgpoolPid, primary.index);
-            // The check stays stopped as long as the primary (1.5 s of writes, then 20 s frozen).
-            const checkerThawed = stallProcessTree(checker, 22_000);
+            // The check stays stopped until the watch acts, at most as long as the primary is (1.5 s of writes, then 20 s frozen).
+            const checkStopped = stopHealthCheckUntilTheWatchActs(run.stateDir(), primary.index, 22_000);
             let report;
             try {
                 report = await runFailoverDrill(run.outputsFile(), { fault: { kind: "stall", stallMs: 20_000 }, deadlineMs: 60_000 });
             } finally {
-                await checkerThawed;
+                await checkStopped;
             }
             const pgpoolLog = fs.readFileSync(serviceLogFile(run.stateDir(), "pgpool"), "utf8");
             // After pcp_detach_node pgpool restarts its children or not (its own notion of the primary

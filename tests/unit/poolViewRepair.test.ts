@@ -111,7 +111,8 @@ class Harness {
     startAttachBackends(): void {
         this.pgpool = spawn("sleep", ["300"], { stdio: "ignore" });
         const log = fs.openSync(path.join(this.dir, "log"), "a");
-        this.attach = spawn("/bin/bash", [path.join(this.dir, "attach-backends.sh"), String(this.pgpool.pid)], { stdio: ["ignore", log, log] });
+        // In a process group of its own: a signal it sends to its own group (kill 0) never reaches mocha's.
+        this.attach = spawn("/bin/bash", [path.join(this.dir, "attach-backends.sh"), String(this.pgpool.pid)], { stdio: ["ignore", log, log], detached: true });
         fs.closeSync(log);
     }
 
@@ -122,7 +123,14 @@ class Harness {
     }
 
     close(): void {
-        this.attach?.kill("SIGKILL");
+        // Its whole group: the stand-ins it runs (a frozen psql sleeps 30 s) go with it.
+        if (this.attach?.pid !== undefined) {
+            try {
+                process.kill(-this.attach.pid, "SIGKILL");
+            } catch {
+                // Gone already.
+            }
+        }
         this.pgpool?.kill("SIGKILL");
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
@@ -225,7 +233,8 @@ describe("pgpool's view of the primary corrected, and never acted on when wrong 
         const children = [0, 1].map(() => spawn("sleep", ["60"], { stdio: "ignore" }));
         const exited = children.map((child) => new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal))));
         const [onNode2, onNode0] = children.map((child) => child.pid!) as [number, number];
-        fs.writeFileSync(path.join(harness.dir, "procs"), [procRecord(onNode2, 0, true), procRecord(onNode2, 2, true), procRecord(onNode0, 0, true)].join(""));
+        // A slot with PID 0, as pcp_proc_info listed one in CI during a failover: never signalled (kill 0 is the caller's process group).
+        fs.writeFileSync(path.join(harness.dir, "procs"), [procRecord(onNode2, 0, true), procRecord(onNode2, 2, true), procRecord(0, 2, true), procRecord(onNode0, 0, true)].join(""));
         try {
             // node1 frozen too, but down in pgpool already: nothing to do for it.
             const detachedAfterMs = await harness.detachedAfter(() => harness.set(["primary", "frozen", "frozen"], ["2 primary", "3 standby", "2 standby"]));
@@ -233,6 +242,7 @@ describe("pgpool's view of the primary corrected, and never acted on when wrong 
             assert.ok(detachedAfterMs >= 2000 && detachedAfterMs < 6000, `detached ${detachedAfterMs} ms after node2 froze (two questions of 1 s each, 0.5 s apart)`);
             assert.match(harness.read("log"), /node2 detached from pgpool: pgpool holds it up as a standby, but it has answered none of 2 questions in \d+ ms \(pgpool's health check has not detached it yet\)/);
             assert.deepStrictEqual(await exited[0], "SIGQUIT", "the session through node2 was not ended");
+            assert.match(harness.read("log"), new RegExp(`ended the 1 pgpool sessions that had a connection to node2 \\(children ${onNode2}\\)`));
             assert.ok(children[1]!.exitCode === null && children[1]!.signalCode === null, "a session through the primary only was ended");
             await sleep(2000);
             assert.deepStrictEqual(harness.requests(), ["detach 2"], "asked again, or another node detached");

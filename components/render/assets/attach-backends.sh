@@ -83,12 +83,13 @@ still_answers() {
 
 # end_sessions_on ID: ends every pgpool child that serves a client through a connection to node
 # ID (SIGQUIT, as pgpool's own failover restarts its children); pgpool starts new ones, and
-# their clients reconnect.
+# their clients reconnect. pcp_proc_info can list a slot with PID 0 (seen in CI during a
+# failover): never signalled, since kill 0 means this script's own process group.
 end_sessions_on() {
     local pids=()
     mapfile -t pids < <("$PCP_BIN_DIR/pcp_proc_info" -v -a -h localhost -p "$PCP_PORT" -U "$PCP_USER" -w 2>/dev/null |
         awk -F' *: *' -v id="$1" '/^Connected/ { connected = $2 } /^PID/ { pid = $2 } /^Backend ID/ { backend = $2 }
-            /^Status/ { if (connected == 1 && backend == id) print pid }' | sort -u)
+            /^Status/ { if (connected == 1 && backend == id && pid > 0) print pid }' | sort -u)
     [ ${#pids[@]} -gt 0 ] || return 0
     kill -QUIT "${pids[@]}" 2>/dev/null
     log "ended the ${#pids[@]} pgpool sessions that had a connection to ${NODE_NAMES[$1]} (children ${pids[*]}): their clients reconnect"
