@@ -60,18 +60,18 @@ view_mismatch=""
 # failed over, a standby only leaves pgpool's view until it follows again), the sessions waiting on
 # it are ended, and this fails.
 still_answers() {
-    local id=$1 since=$2 view reason
+    local id=$1 since=$2 view silent
     for _ in $(seq 1 "$PRIMARY_PROBE_RETRIES"); do
         read -r -t "$PRIMARY_PROBE_DELAY_SECONDS" -u "$never" || true
         sql "$id" "SELECT 1" >/dev/null 2>&1 && return 0
         kill -0 "$PGPOOL_PID" 2>/dev/null || return 0
     done
+    silent="it has answered none of $((PRIMARY_PROBE_RETRIES + 1)) questions in $(($(now_ms) - since)) ms"
     if [ "$id" = "$pool_primary" ]; then
-        reason="pgpool holds it up as its primary, but it has answered none of $((PRIMARY_PROBE_RETRIES + 1)) questions in $(($(now_ms) - since)) ms (pgpool's health check has not failed it over yet); failover.sh promotes the most advanced standby"
+        request detach "$id" "pgpool holds it up as its primary, but $silent (pgpool's health check has not failed it over yet); failover.sh promotes the most advanced standby" || return 1
     else
-        reason="pgpool holds it up as a standby, but it has answered none of $((PRIMARY_PROBE_RETRIES + 1)) questions in $(($(now_ms) - since)) ms (pgpool's health check has not detached it yet): sessions that read from it would wait on it; it is attached again once it follows"
+        request detach "$id" "pgpool holds it up as a standby, but $silent (pgpool's health check has not detached it yet): sessions that read from it would wait on it; it is attached again once it follows" || return 1
     fi
-    request detach "$id" "$reason" || return 1
     # pgpool restarts its children after a failed health check, not always after pcp_detach_node:
     # a session waiting on the frozen node would wait until it thaws. Each look at pgpool's view
     # of a frozen node costs a connect timeout (pcp_node_info pings the node).
